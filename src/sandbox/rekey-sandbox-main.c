@@ -68,6 +68,7 @@ main (int argc,
       "  REKEY_SANDBOX_URL=http://127.0.0.1:<port>\n"
       "  REKEY_SANDBOX_USERNAME=admin\n"
       "  REKEY_SANDBOX_API_KEY=<key>   (only when it has just created the database)\n"
+      "  REKEY_SANDBOX_DB=<path>\n"
       "then serves until interrupted (SIGINT or SIGTERM).\n\n"
       "Default database: %s",
       default_path);
@@ -144,6 +145,11 @@ main (int argc,
           explicit_bzero (key, strlen (key));
         }
     }
+  {
+    g_autofree char *quoted = g_shell_quote (rekey_sandbox_store_get_path (store));
+    /* Last, so a reader knows it has every line. */
+    g_print ("REKEY_SANDBOX_DB=%s\n", quoted);
+  }
   fflush (stdout);
 
   if (rekey_sandbox_store_get_created (store))

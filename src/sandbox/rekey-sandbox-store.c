@@ -426,7 +426,12 @@ seed_database (RekeySandboxStore *self,
       g_autofree char *company = NULL;
       gint64 join_date, last_login;
       char key[REKEY_SANDBOX_KEY_LENGTH + 1];
-      gboolean with_key = rekey_sandbox_is_admin_type (type);
+      /* Admin-level accounts have a key; so do some account reps, as an
+       * account demoted from admin keeps its key in NATS. Their key is
+       * refused with not_admin. */
+      gboolean with_key = rekey_sandbox_is_admin_type (type)
+                          || (type == REKEY_SANDBOX_TYPE_ACCOUNT_REP
+                              && g_rand_int_range (rand, 0, 3) == 0);
 
       username = i == 1 ? g_strdup ("admin") : seed_username (rand, taken, first, last, type);
 

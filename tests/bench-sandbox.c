@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Sandbox figures: seeding 100,000 affiliates and serving pages of 1,000.
+ * Run with `meson test -C build --benchmark sandbox -v` (or the binary). */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "rekey-sandbox-server.h"
+
+#define N_AFFILIATES 100000
+#define N_REPEATS    30
+
+typedef struct
+{
+  GMainContext *context;
+  GMainLoop *loop;
+  RekeySandboxServer *server;
+  GMutex lock;
+  GCond ready;
+  gboolean started;
+} ServerThread;
+
+/* The server runs on its own thread so that the client below can use
+ * blocking calls, as curl would. */
+static gpointer
+server_thread (gpointer data)
+{
+  ServerThread *st = data;
+  g_autoptr (GError) error = NULL;
+
+  g_main_context_push_thread_default (st->context);
+  if (!rekey_sandbox_server_listen (st->server, 0, &error))
+    g_error ("listen: %s", error->message);
+  g_mutex_lock (&st->lock);
+  st->started = TRUE;
+  g_cond_signal (&st->ready);
+  g_mutex_unlock (&st->lock);
+  g_main_loop_run (st->loop);
+  rekey_sandbox_server_shutdown (st->server);
+  g_main_context_pop_thread_default (st->context);
+  return NULL;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+timed_get (SoupSession *session,
+           const char *url,
+           const char *key,
+           gsize *size)
+{
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  soup_message_headers_append (soup_message_get_request_headers (msg), "api-username", "admin");
+  soup_message_headers_append (soup_message_get_request_headers (msg), "api-key", key);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  if (body == NULL || soup_message_get_status (msg) != 200)
+    g_error ("GET %s failed: %s (%u)", url, error ? error->message : "", soup_message_get_status (msg));
+  *size = g_bytes_get_size (body);
+  return (double) (g_get_monotonic_time () - t0) / 1000.0;
+}
+
+static void
+bench_page (SoupSession *session,
+            const char *base,
+            const char *key,
+            const char *label,
+            const char *path)
+{
+  g_autofree char *url = g_strconcat (base, path, NULL);
+  double samples[N_REPEATS];
+  gsize size = 0;
+
+  timed_get (session, url, key, &size); /* warm-up: connection, statement cache */
+  for (guint i = 0; i < N_REPEATS; i++)
+    samples[i] = timed_get (session, url, key, &size);
+  qsort (samples, N_REPEATS, sizeof (double), compare_doubles);
+  g_print ("%-44s median %6.2f ms  p90 %6.2f ms  (%" G_GSIZE_FORMAT " bytes)\n", label,
+           samples[N_REPEATS / 2], samples[N_REPEATS * 9 / 10], size);
+}
+
+int
+main (int argc,
+      char *argv[])
+{
+  ServerThread st = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SoupSession) session = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *key = NULL;
+  RekeySandboxStore *store;
+  GThread *thread;
+  gint64 t0;
+  double seed_ms;
+
+  t0 = g_get_monotonic_time ();
+  st.server = rekey_sandbox_server_new_for_path (":memory:", N_AFFILIATES, &error);
+  if (st.server == NULL)
+    g_error ("%s", error->message);
+  seed_ms = (double) (g_get_monotonic_time () - t0) / 1000.0;
+  store = rekey_sandbox_server_get_store (st.server);
+  key = rekey_sandbox_store_dup_api_key (store, 1, NULL);
+
+  g_print ("rekey-sandbox benchmark (%d affiliates, %d requests per figure, one client)\n",
+           N_AFFILIATES, N_REPEATS);
+  g_print ("%-44s %9.1f ms\n", "seed 100,000 affiliates (:memory:)", seed_ms);
+
+  st.context = g_main_context_new ();
+  st.loop = g_main_loop_new (st.context, FALSE);
+  g_mutex_init (&st.lock);
+  g_cond_init (&st.ready);
+  thread = g_thread_new ("sandbox", server_thread, &st);
+  g_mutex_lock (&st.lock);
+  while (!st.started)
+    g_cond_wait (&st.ready, &st.lock);
+  g_mutex_unlock (&st.lock);
+
+  url = rekey_sandbox_server_dup_url (st.server);
+  session = soup_session_new_with_options ("timeout", 30, NULL);
+
+  bench_page (session, url, key, "service/ping", "/api/service/ping");
+  bench_page (session, url, key, "search-limited count=1000 start=0",
+              "/api/affiliate/search-limited?count=1000&start=0");
+  bench_page (session, url, key, "search-limited count=1000 start=99000",
+              "/api/affiliate/search-limited?count=1000&start=99000");
+  bench_page (session, url, key, "search count=1000 start=0 (full records)",
+              "/api/affiliate/search?count=1000&start=0");
+  bench_page (session, url, key, "search-limited admins only (type=150,200,225)",
+              "/api/affiliate/search-limited?count=1000&type=150,200,225");
+  bench_page (session, url, key, "search-limited username=smith",
+              "/api/affiliate/search-limited?count=1000&username=smith");
+
+  g_main_loop_quit (st.loop);
+  g_thread_join (thread);
+  g_main_loop_unref (st.loop);
+  g_main_context_unref (st.context);
+  g_object_unref (st.server);
+
+  {
+    g_autofree char *dir = g_dir_make_tmp ("rekey-bench-XXXXXX", &error);
+    g_autofree char *path = g_build_filename (dir, "sandbox.db", NULL);
+    g_autoptr (RekeySandboxStore) file_store = NULL;
+    g_autofree char *cmd = NULL;
+
+    t0 = g_get_monotonic_time ();
+    file_store = rekey_sandbox_store_open (path, N_AFFILIATES, &error);
+    if (file_store == NULL)
+      g_error ("%s", error->message);
+    g_print ("%-44s %9.1f ms\n", "seed 100,000 affiliates (file, WAL)",
+             (double) (g_get_monotonic_time () - t0) / 1000.0);
+    g_clear_object (&file_store);
+    cmd = g_strdup_printf ("rm -rf '%s'", dir);
+    (void) !system (cmd);
+  }
+  return 0;
+}
