@@ -352,6 +352,11 @@ handle_search (RekeySandboxServer *self,
           json_builder_begin_object (b);
           add_number_member (b, "loginid", a->loginid);
           add_string_member (b, "username", a->username);
+          /* Names too, so a list can show who an account is without a
+           * second request per row. */
+          add_string_member (b, "firstname", a->firstname);
+          add_string_member (b, "lastname", a->lastname);
+          add_string_member (b, "company", a->company);
           add_number_member (b, "type", a->type);
           add_number_member (b, "status", a->status);
           json_builder_end_object (b);

@@ -1,0 +1,486 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "RekeyClient"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "rekey-affiliate.h"
+#include "rekey-client-error.h"
+#include "rekey-json.h"
+
+struct _RekeyAffiliate
+{
+  GObject parent_instance;
+
+  gint64 loginid;
+  gint64 join_date;
+  gint64 last_login;
+  char *username;
+  char *first_name;
+  char *last_name;
+  char *email;
+  char *company;
+  char *display_name;
+  const char *type_name; /* interned or static */
+  int account_type;
+  int status;
+  gboolean is_admin;
+};
+
+G_DEFINE_FINAL_TYPE (RekeyAffiliate, rekey_affiliate, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_LOGINID,
+  PROP_USERNAME,
+  PROP_FIRST_NAME,
+  PROP_LAST_NAME,
+  PROP_EMAIL,
+  PROP_COMPANY,
+  PROP_DISPLAY_NAME,
+  PROP_ACCOUNT_TYPE,
+  PROP_TYPE_NAME,
+  PROP_STATUS,
+  PROP_STATUS_NAME,
+  PROP_JOIN_DATE,
+  PROP_LAST_LOGIN,
+  PROP_IS_ADMIN,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+gboolean
+rekey_account_type_is_admin (int type)
+{
+  return type == REKEY_ACCOUNT_TYPE_SUB_ADMIN || type == REKEY_ACCOUNT_TYPE_TMM_ADMIN
+         || type == REKEY_ACCOUNT_TYPE_ADMIN;
+}
+
+const char *
+rekey_account_type_get_name (int type)
+{
+  switch (type)
+    {
+    case REKEY_ACCOUNT_TYPE_AFFILIATE: return _("Affiliate");
+    case REKEY_ACCOUNT_TYPE_ACCOUNT_REP: return _("Account Rep");
+    case REKEY_ACCOUNT_TYPE_CUSTOMER_SERVICE_REP: return _("Customer Service Rep");
+    case REKEY_ACCOUNT_TYPE_SITE_PARTNER: return _("Site Partner");
+    case REKEY_ACCOUNT_TYPE_SUB_ADMIN: return _("Sub Admin");
+    case REKEY_ACCOUNT_TYPE_TMM_ADMIN: return _("TMM Admin");
+    case REKEY_ACCOUNT_TYPE_ADMIN: return _("Admin");
+    default:
+      return type >= 1000 ? _("Custom Type") : _("Unknown Type");
+    }
+}
+
+const char *
+rekey_affiliate_status_get_name (int status)
+{
+  switch (status)
+    {
+    case REKEY_AFFILIATE_STATUS_ACTIVE: return _("Active");
+    case REKEY_AFFILIATE_STATUS_DISABLED: return _("Disabled");
+    case REKEY_AFFILIATE_STATUS_BANNED: return _("Banned");
+    case REKEY_AFFILIATE_STATUS_WAIT_ON_VERIFY: return _("Wait on Verify");
+    case REKEY_AFFILIATE_STATUS_PENDING: return _("Pending");
+    case REKEY_AFFILIATE_STATUS_DENIED: return _("Denied");
+    default: return _("Unknown Status");
+    }
+}
+
+static void
+rekey_affiliate_finalize (GObject *object)
+{
+  RekeyAffiliate *self = REKEY_AFFILIATE (object);
+
+  g_free (self->username);
+  g_free (self->first_name);
+  g_free (self->last_name);
+  g_free (self->email);
+  g_free (self->company);
+  g_free (self->display_name);
+
+  G_OBJECT_CLASS (rekey_affiliate_parent_class)->finalize (object);
+}
+
+static void
+rekey_affiliate_get_property (GObject *object,
+                              guint prop_id,
+                              GValue *value,
+                              GParamSpec *pspec)
+{
+  RekeyAffiliate *self = REKEY_AFFILIATE (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOGINID:
+      g_value_set_int64 (value, self->loginid);
+      break;
+    case PROP_USERNAME:
+      g_value_set_string (value, self->username);
+      break;
+    case PROP_FIRST_NAME:
+      g_value_set_string (value, rekey_affiliate_get_first_name (self));
+      break;
+    case PROP_LAST_NAME:
+      g_value_set_string (value, rekey_affiliate_get_last_name (self));
+      break;
+    case PROP_EMAIL:
+      g_value_set_string (value, rekey_affiliate_get_email (self));
+      break;
+    case PROP_COMPANY:
+      g_value_set_string (value, rekey_affiliate_get_company (self));
+      break;
+    case PROP_DISPLAY_NAME:
+      g_value_set_string (value, rekey_affiliate_get_display_name (self));
+      break;
+    case PROP_ACCOUNT_TYPE:
+      g_value_set_int (value, self->account_type);
+      break;
+    case PROP_TYPE_NAME:
+      g_value_set_string (value, rekey_affiliate_get_type_name (self));
+      break;
+    case PROP_STATUS:
+      g_value_set_int (value, self->status);
+      break;
+    case PROP_STATUS_NAME:
+      g_value_set_string (value, rekey_affiliate_get_status_name (self));
+      break;
+    case PROP_JOIN_DATE:
+      g_value_set_int64 (value, self->join_date);
+      break;
+    case PROP_LAST_LOGIN:
+      g_value_set_int64 (value, self->last_login);
+      break;
+    case PROP_IS_ADMIN:
+      g_value_set_boolean (value, self->is_admin);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+rekey_affiliate_class_init (RekeyAffiliateClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->finalize = rekey_affiliate_finalize;
+  object_class->get_property = rekey_affiliate_get_property;
+
+  properties[PROP_LOGINID] = g_param_spec_int64 ("loginid", NULL, NULL, 0, G_MAXINT64, 0, flags);
+  properties[PROP_USERNAME] = g_param_spec_string ("username", NULL, NULL, NULL, flags);
+  properties[PROP_FIRST_NAME] = g_param_spec_string ("first-name", NULL, NULL, NULL, flags);
+  properties[PROP_LAST_NAME] = g_param_spec_string ("last-name", NULL, NULL, NULL, flags);
+  properties[PROP_EMAIL] = g_param_spec_string ("email", NULL, NULL, NULL, flags);
+  properties[PROP_COMPANY] = g_param_spec_string ("company", NULL, NULL, NULL, flags);
+  properties[PROP_DISPLAY_NAME] = g_param_spec_string ("display-name", NULL, NULL, NULL, flags);
+  properties[PROP_ACCOUNT_TYPE] = g_param_spec_int ("account-type", NULL, NULL, -1, G_MAXINT, -1,
+                                                    flags);
+  properties[PROP_TYPE_NAME] = g_param_spec_string ("type-name", NULL, NULL, NULL, flags);
+  properties[PROP_STATUS] = g_param_spec_int ("status", NULL, NULL, -1, G_MAXINT, -1, flags);
+  properties[PROP_STATUS_NAME] = g_param_spec_string ("status-name", NULL, NULL, NULL, flags);
+  properties[PROP_JOIN_DATE] = g_param_spec_int64 ("join-date", NULL, NULL, 0, G_MAXINT64, 0,
+                                                   flags);
+  properties[PROP_LAST_LOGIN] = g_param_spec_int64 ("last-login", NULL, NULL, 0, G_MAXINT64, 0,
+                                                    flags);
+  properties[PROP_IS_ADMIN] = g_param_spec_boolean ("is-admin", NULL, NULL, FALSE, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+rekey_affiliate_init (RekeyAffiliate *self)
+{
+  self->account_type = REKEY_AFFILIATE_TYPE_UNKNOWN;
+  self->status = REKEY_AFFILIATE_STATUS_UNKNOWN;
+}
+
+/* Text fit to show: valid UTF-8 (json-glib guarantees it), no control
+ * characters, trimmed; NULL when empty. */
+static char *
+dup_clean_text (JsonObject *object,
+                const char *name)
+{
+  g_autofree char *text = rekey_json_object_dup_text (object, name);
+
+  if (text == NULL)
+    return NULL;
+  for (char *p = text; *p; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  g_strstrip (text);
+  if (*text == '\0')
+    return NULL;
+  return g_steal_pointer (&text);
+}
+
+static gint64
+get_time (JsonObject *object,
+          const char *name)
+{
+  gint64 value;
+
+  if (!rekey_json_object_get_int (object, name, &value) || value <= 0)
+    return 0;
+  return value;
+}
+
+RekeyAffiliate *
+rekey_affiliate_new_from_json (JsonNode *node,
+                               gint64 key_loginid,
+                               GError **error)
+{
+  g_autoptr (RekeyAffiliate) self = NULL;
+  JsonObject *object;
+  gint64 loginid = 0, number;
+  const char *username;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error_literal (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED,
+                           _("An affiliate record is not an object"));
+      return NULL;
+    }
+  object = json_node_get_object (node);
+
+  if (!rekey_json_object_get_int (object, "loginid", &loginid))
+    loginid = key_loginid;
+  if (loginid <= 0 || (key_loginid > 0 && loginid != key_loginid))
+    {
+      g_set_error_literal (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED,
+                           _("An affiliate record has no valid loginid"));
+      return NULL;
+    }
+  username = rekey_json_object_get_string (object, "username");
+  if (username == NULL || *username == '\0')
+    {
+      g_set_error_literal (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED,
+                           _("An affiliate record has no username"));
+      return NULL;
+    }
+
+  self = g_object_new (REKEY_TYPE_AFFILIATE, NULL);
+  self->loginid = loginid;
+  self->username = g_strdup (username);
+  self->first_name = dup_clean_text (object, "firstname");
+  self->last_name = dup_clean_text (object, "lastname");
+  self->email = dup_clean_text (object, "email");
+  self->company = dup_clean_text (object, "company");
+  if (rekey_json_object_get_int (object, "type", &number) && number >= 0 && number <= G_MAXINT)
+    self->account_type = (int) number;
+  if (rekey_json_object_get_int (object, "status", &number) && number >= 0 && number <= G_MAXINT)
+    self->status = (int) number;
+  self->join_date = get_time (object, "join_date");
+  self->last_login = get_time (object, "last_login");
+  self->is_admin = rekey_account_type_is_admin (self->account_type);
+
+  return g_steal_pointer (&self);
+}
+
+gint64
+rekey_affiliate_get_loginid (RekeyAffiliate *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE (self), 0);
+  return self->loginid;
+}
+
+const char *
+rekey_affiliate_get_username (RekeyAffiliate *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE (self), NULL);
+  return self->username;
+}
+
+#define STRING_GETTER(field)                                                      \
+  const char *rekey_affiliate_get_##field (RekeyAffiliate *self)                  \
+  {                                                                               \
+    g_return_val_if_fail (REKEY_IS_AFFILIATE (self), NULL);                       \
+    return self->field != NULL ? self->field : "";                                \
+  }
+
+STRING_GETTER (first_name)
+STRING_GETTER (last_name)
+STRING_GETTER (email)
+STRING_GETTER (company)
+
+int
+rekey_affiliate_get_account_type (RekeyAffiliate *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE (self), REKEY_AFFILIATE_TYPE_UNKNOWN);
+  return self->account_type;
+}
+
+const char *
+rekey_affiliate_get_type_name (RekeyAffiliate *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE (self), NULL);
+  return self->type_name != NULL ? self->type_name
+                                 : rekey_account_type_get_name (self->account_type);
+}
+
+int
+rekey_affiliate_get_status (RekeyAffiliate *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE (self), REKEY_AFFILIATE_STATUS_UNKNOWN);
+  return self->status;
+}
+
+const char *
+rekey_affiliate_get_status_name (RekeyAffiliate *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE (self), NULL);
+  return rekey_affiliate_status_get_name (self->status);
+}
+
+gint64
+rekey_affiliate_get_join_date (RekeyAffiliate *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE (self), 0);
+  return self->join_date;
+}
+
+gint64
+rekey_affiliate_get_last_login (RekeyAffiliate *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE (self), 0);
+  return self->last_login;
+}
+
+gboolean
+rekey_affiliate_get_is_admin (RekeyAffiliate *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE (self), FALSE);
+  return self->is_admin;
+}
+
+const char *
+rekey_affiliate_get_display_name (RekeyAffiliate *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE (self), NULL);
+
+  if (self->display_name == NULL)
+    {
+      if (self->first_name != NULL || self->last_name != NULL)
+        self->display_name = g_strstrip (g_strdup_printf ("%s %s",
+                                                          self->first_name ? self->first_name : "",
+                                                          self->last_name ? self->last_name : ""));
+      else
+        self->display_name = g_strdup (self->company != NULL ? self->company : "");
+    }
+  return self->display_name;
+}
+
+void
+rekey_affiliate_set_account_type_info (RekeyAffiliate *self,
+                                       const char *type_name,
+                                       gboolean is_admin)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE (self));
+
+  self->type_name = type_name != NULL ? g_intern_string (type_name) : NULL;
+  if (self->is_admin != !!is_admin)
+    {
+      self->is_admin = !!is_admin;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ADMIN]);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPE_NAME]);
+}
+
+static gboolean
+add_record (GPtrArray *out,
+            JsonNode *node,
+            gint64 key_loginid,
+            guint *n_skipped)
+{
+  RekeyAffiliate *affiliate = rekey_affiliate_new_from_json (node, key_loginid, NULL);
+
+  if (affiliate == NULL)
+    {
+      (*n_skipped)++;
+      return FALSE;
+    }
+  g_ptr_array_add (out, affiliate);
+  return TRUE;
+}
+
+GPtrArray *
+rekey_affiliate_parse_page (JsonNode *root,
+                            gint64 *total_count,
+                            guint *n_skipped,
+                            GError **error)
+{
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_object_unref);
+  guint skipped = 0;
+  gint64 total = -1;
+
+  if (root == NULL || JSON_NODE_HOLDS_NULL (root))
+    ;
+  else if (JSON_NODE_HOLDS_ARRAY (root))
+    {
+      JsonArray *array = json_node_get_array (root);
+      guint n = json_array_get_length (array);
+
+      for (guint i = 0; i < n; i++)
+        add_record (out, json_array_get_element (array, i), 0, &skipped);
+    }
+  else if (JSON_NODE_HOLDS_OBJECT (root))
+    {
+      JsonObject *object = json_node_get_object (root);
+      JsonNode *wrapped = json_object_get_member (object, "affiliates");
+
+      if (wrapped != NULL)
+        {
+          g_autoptr (GPtrArray) inner = NULL;
+          gint64 count;
+
+          if (JSON_NODE_HOLDS_VALUE (wrapped))
+            {
+              g_set_error_literal (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED,
+                                   _("The list of affiliates has an unexpected shape"));
+              return NULL;
+            }
+          inner = rekey_affiliate_parse_page (wrapped, NULL, &skipped, error);
+          if (inner == NULL)
+            return NULL;
+          g_ptr_array_extend_and_steal (out, g_steal_pointer (&inner));
+          if (rekey_json_object_get_int (object, "total_count", &count) && count >= 0)
+            total = count;
+        }
+      else
+        {
+          JsonObjectIter iter;
+          const char *member;
+          JsonNode *node;
+
+          /* NATS4: {"3": {...}, "7": {...}} */
+          json_object_iter_init (&iter, object);
+          while (json_object_iter_next (&iter, &member, &node))
+            {
+              gint64 key;
+
+              if (!g_ascii_string_to_signed (member, 10, 1, G_MAXINT64, &key, NULL))
+                {
+                  skipped++;
+                  continue;
+                }
+              add_record (out, node, key, &skipped);
+            }
+        }
+    }
+  else
+    {
+      g_set_error_literal (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED,
+                           _("The list of affiliates has an unexpected shape"));
+      return NULL;
+    }
+
+  if (total_count != NULL)
+    *total_count = total;
+  if (n_skipped != NULL)
+    *n_skipped += skipped;
+  return g_steal_pointer (&out);
+}

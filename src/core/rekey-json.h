@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* JSON from the network is untrusted: these never emit a critical, whatever
+ * the shape of the input. NATS encodes numbers as strings, sometimes as
+ * numbers, and absent values as "" or null: the getters accept all of it. */
+
+/* Parses @bytes (which must be valid UTF-8); NULL with @error otherwise. */
+JsonNode *rekey_json_parse_bytes (GBytes *bytes,
+                                  GError **error);
+
+/* The member's string, or NULL when it is absent, null or not a string. */
+const char *rekey_json_object_get_string (JsonObject *object,
+                                          const char *name);
+
+/* The member's text: a string, or a number written out; NULL when absent,
+ * null, "" or of another type. */
+char *rekey_json_object_dup_text (JsonObject *object,
+                                  const char *name);
+
+/* An integer from a JSON integer, an integral double or a decimal string.
+ * FALSE when absent, null, "", out of range or not a number. */
+gboolean rekey_json_object_get_int (JsonObject *object,
+                                    const char *name,
+                                    gint64 *out);
+
+/* A truth value from true/false, 1/0, "1"/"0", "true"/"false". */
+gboolean rekey_json_object_get_bool (JsonObject *object,
+                                     const char *name,
+                                     gboolean *out);
+
+/* The same, for a node of an array or of a keyed object. */
+gboolean rekey_json_node_get_int (JsonNode *node,
+                                  gint64 *out);
+
+G_END_DECLS
