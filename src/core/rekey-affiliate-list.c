@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "RekeyClient"
+
+#include "config.h"
+
+#include "rekey-affiliate-list.h"
+
+struct _RekeyAffiliateList
+{
+  GObject parent_instance;
+
+  RekeyClient *client;
+  GPtrArray *items;       /* RekeyAffiliate* */
+  GHashTable *positions;  /* loginid -> position + 1, for find() and dedup */
+  GCancellable *cancellable;
+  char *username;
+  gboolean admins_only;
+  gboolean loading;
+  gboolean filter_locally; /* the server refused a list of types */
+  guint next_start;
+  gint64 total;
+  GError *error;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RekeyAffiliateList, rekey_affiliate_list, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+enum
+{
+  PROP_0,
+  PROP_LOADING,
+  PROP_TOTAL,
+  PROP_N_ITEMS,
+  PROP_ERROR,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const int admin_types[] = { 150, 200, 225 };
+
+static GType
+get_item_type (GListModel *model)
+{
+  return REKEY_TYPE_AFFILIATE;
+}
+
+static guint
+get_n_items (GListModel *model)
+{
+  return REKEY_AFFILIATE_LIST (model)->items->len;
+}
+
+static gpointer
+get_item (GListModel *model,
+          guint position)
+{
+  RekeyAffiliateList *self = REKEY_AFFILIATE_LIST (model);
+
+  if (position >= self->items->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = get_item_type;
+  iface->get_n_items = get_n_items;
+  iface->get_item = get_item;
+}
+
+static void
+set_loading (RekeyAffiliateList *self,
+             gboolean loading)
+{
+  if (self->loading == loading)
+    return;
+  self->loading = loading;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
+static void
+set_total (RekeyAffiliateList *self,
+           gint64 total)
+{
+  if (self->total == total)
+    return;
+  self->total = total;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOTAL]);
+}
+
+static void
+set_error (RekeyAffiliateList *self,
+           GError *error)
+{
+  g_clear_error (&self->error);
+  self->error = error;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+}
+
+static void load_page (RekeyAffiliateList *self);
+
+static void
+page_cb (GObject *source,
+         GAsyncResult *result,
+         gpointer user_data)
+{
+  RekeyAffiliateList *self;
+  g_autoptr (RekeyAffiliatePage) page = NULL;
+  g_autoptr (GError) error = NULL;
+  guint requested, position, added = 0;
+
+  page = rekey_client_search_finish (REKEY_CLIENT (source), result, &error);
+  /* A cancelled query belongs to a list that moved on, or is gone. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = REKEY_AFFILIATE_LIST (user_data);
+
+  if (page == NULL)
+    {
+      /* A server that takes one account type at most: ask for everything
+       * and keep the admins here. */
+      if (self->admins_only && !self->filter_locally
+          && g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED)
+          && rekey_client_error_get_http_status (error) == 400 && self->next_start == 0)
+        {
+          self->filter_locally = TRUE;
+          load_page (self);
+          return;
+        }
+      set_error (self, g_steal_pointer (&error));
+      set_loading (self, FALSE);
+      return;
+    }
+
+  requested = self->next_start == 0 ? REKEY_AFFILIATE_LIST_FIRST_PAGE : REKEY_AFFILIATE_LIST_PAGE;
+  self->next_start += page->affiliates->len + page->n_skipped;
+
+  position = self->items->len;
+  for (guint i = 0; i < page->affiliates->len; i++)
+    {
+      RekeyAffiliate *affiliate = g_ptr_array_index (page->affiliates, i);
+      gint64 loginid = rekey_affiliate_get_loginid (affiliate);
+
+      if (self->filter_locally && !rekey_affiliate_get_is_admin (affiliate))
+        continue;
+      /* A server whose data changed between pages may repeat a record. */
+      if (g_hash_table_contains (self->positions, &loginid))
+        continue;
+      g_ptr_array_add (self->items, g_object_ref (affiliate));
+      g_hash_table_insert (self->positions,
+                           g_memdup2 (&loginid, sizeof loginid),
+                           GUINT_TO_POINTER (self->items->len));
+      added++;
+    }
+
+  if (!self->filter_locally && page->total_count >= 0)
+    set_total (self, page->total_count);
+
+  if (added > 0)
+    {
+      g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+    }
+
+  if (page->affiliates->len + page->n_skipped < requested
+      || (page->total_count >= 0 && (gint64) self->next_start >= page->total_count
+          && !self->filter_locally))
+    {
+      if (self->total < 0 || self->filter_locally)
+        set_total (self, self->items->len);
+      set_loading (self, FALSE);
+      return;
+    }
+  load_page (self);
+}
+
+static void
+load_page (RekeyAffiliateList *self)
+{
+  RekeySearchQuery query = { 0 };
+
+  query.username = self->username;
+  if (self->admins_only && !self->filter_locally)
+    {
+      query.types = admin_types;
+      query.n_types = G_N_ELEMENTS (admin_types);
+    }
+  query.start = self->next_start;
+  query.count = self->next_start == 0 ? REKEY_AFFILIATE_LIST_FIRST_PAGE : REKEY_AFFILIATE_LIST_PAGE;
+  rekey_client_search_async (self->client, &query, self->cancellable, page_cb, self);
+}
+
+static void
+start (RekeyAffiliateList *self)
+{
+  guint removed = self->items->len;
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  g_ptr_array_set_size (self->items, 0);
+  g_hash_table_remove_all (self->positions);
+  self->next_start = 0;
+  self->filter_locally = FALSE;
+  if (self->error != NULL)
+    set_error (self, NULL);
+  set_total (self, -1);
+  if (removed > 0)
+    {
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+    }
+  set_loading (self, TRUE);
+  load_page (self);
+}
+
+static void
+rekey_affiliate_list_dispose (GObject *object)
+{
+  RekeyAffiliateList *self = REKEY_AFFILIATE_LIST (object);
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->client);
+
+  G_OBJECT_CLASS (rekey_affiliate_list_parent_class)->dispose (object);
+}
+
+static void
+rekey_affiliate_list_finalize (GObject *object)
+{
+  RekeyAffiliateList *self = REKEY_AFFILIATE_LIST (object);
+
+  g_ptr_array_unref (self->items);
+  g_hash_table_unref (self->positions);
+  g_free (self->username);
+  g_clear_error (&self->error);
+
+  G_OBJECT_CLASS (rekey_affiliate_list_parent_class)->finalize (object);
+}
+
+static void
+rekey_affiliate_list_get_property (GObject *object,
+                                   guint prop_id,
+                                   GValue *value,
+                                   GParamSpec *pspec)
+{
+  RekeyAffiliateList *self = REKEY_AFFILIATE_LIST (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->loading);
+      break;
+    case PROP_TOTAL:
+      g_value_set_int64 (value, self->total);
+      break;
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, self->items->len);
+      break;
+    case PROP_ERROR:
+      g_value_set_boxed (value, self->error);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+rekey_affiliate_list_class_init (RekeyAffiliateListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = rekey_affiliate_list_dispose;
+  object_class->finalize = rekey_affiliate_list_finalize;
+  object_class->get_property = rekey_affiliate_list_get_property;
+
+  properties[PROP_LOADING] = g_param_spec_boolean ("loading", NULL, NULL, FALSE, flags);
+  properties[PROP_TOTAL] = g_param_spec_int64 ("total", NULL, NULL, -1, G_MAXINT64, -1, flags);
+  properties[PROP_N_ITEMS] = g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_ERROR] = g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+rekey_affiliate_list_init (RekeyAffiliateList *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->positions = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->total = -1;
+  self->admins_only = TRUE;
+}
+
+RekeyAffiliateList *
+rekey_affiliate_list_new (RekeyClient *client)
+{
+  RekeyAffiliateList *self;
+
+  g_return_val_if_fail (REKEY_IS_CLIENT (client), NULL);
+
+  self = g_object_new (REKEY_TYPE_AFFILIATE_LIST, NULL);
+  self->client = g_object_ref (client);
+  return self;
+}
+
+RekeyClient *
+rekey_affiliate_list_get_client (RekeyAffiliateList *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST (self), NULL);
+  return self->client;
+}
+
+void
+rekey_affiliate_list_set_query (RekeyAffiliateList *self,
+                                const char *username,
+                                gboolean admins_only)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST (self));
+
+  g_free (self->username);
+  self->username = username != NULL && *username != '\0' ? g_strdup (username) : NULL;
+  self->admins_only = !!admins_only;
+  start (self);
+}
+
+const char *
+rekey_affiliate_list_get_username (RekeyAffiliateList *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST (self), NULL);
+  return self->username;
+}
+
+gboolean
+rekey_affiliate_list_get_admins_only (RekeyAffiliateList *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST (self), FALSE);
+  return self->admins_only;
+}
+
+void
+rekey_affiliate_list_reload (RekeyAffiliateList *self)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST (self));
+  start (self);
+}
+
+gboolean
+rekey_affiliate_list_get_loading (RekeyAffiliateList *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST (self), FALSE);
+  return self->loading;
+}
+
+gint64
+rekey_affiliate_list_get_total (RekeyAffiliateList *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST (self), -1);
+  return self->total;
+}
+
+const GError *
+rekey_affiliate_list_get_error (RekeyAffiliateList *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST (self), NULL);
+  return self->error;
+}
+
+int
+rekey_affiliate_list_find (RekeyAffiliateList *self,
+                           gint64 loginid)
+{
+  gpointer value;
+
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST (self), -1);
+
+  value = g_hash_table_lookup (self->positions, &loginid);
+  return value != NULL ? (int) GPOINTER_TO_UINT (value) - 1 : -1;
+}

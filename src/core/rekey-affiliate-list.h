@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "rekey-client.h"
+
+G_BEGIN_DECLS
+
+#define REKEY_AFFILIATE_LIST_FIRST_PAGE 100
+#define REKEY_AFFILIATE_LIST_PAGE       1000
+
+#define REKEY_TYPE_AFFILIATE_LIST (rekey_affiliate_list_get_type ())
+G_DECLARE_FINAL_TYPE (RekeyAffiliateList, rekey_affiliate_list, REKEY, AFFILIATE_LIST, GObject)
+
+/* A GListModel of RekeyAffiliate: the first page arrives at once, the rest
+ * loads in the background, one items-changed per page. */
+RekeyAffiliateList *rekey_affiliate_list_new (RekeyClient *client);
+
+RekeyClient *rekey_affiliate_list_get_client (RekeyAffiliateList *self);
+
+/* A new query: cancels the one loading, empties the list and starts over.
+ * @username is a server-side substring search (NULL or "" = all). */
+void rekey_affiliate_list_set_query (RekeyAffiliateList *self,
+                                     const char *username,
+                                     gboolean admins_only);
+const char *rekey_affiliate_list_get_username (RekeyAffiliateList *self);
+gboolean rekey_affiliate_list_get_admins_only (RekeyAffiliateList *self);
+/* Loads the current query again. */
+void rekey_affiliate_list_reload (RekeyAffiliateList *self);
+
+gboolean rekey_affiliate_list_get_loading (RekeyAffiliateList *self);
+/* Affiliates over all pages, -1 while unknown. */
+gint64 rekey_affiliate_list_get_total (RekeyAffiliateList *self);
+/* Why loading stopped, or NULL. */
+const GError *rekey_affiliate_list_get_error (RekeyAffiliateList *self);
+
+/* The position of @loginid, or -1. */
+int rekey_affiliate_list_find (RekeyAffiliateList *self,
+                               gint64 loginid);
+
+G_END_DECLS
