@@ -120,6 +120,11 @@ main (int argc,
   rekey_sandbox_server_set_rest_enabled (server, !rest_disabled);
   rekey_sandbox_server_set_latency (server, (guint) latency);
 
+  /* Before the first line is printed: whoever reads it may stop us at once. */
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGINT, quit_cb, loop);
+  g_unix_signal_add (SIGTERM, quit_cb, loop);
+
   if (!rekey_sandbox_server_listen (server, (guint) port, &error))
     {
       g_printerr ("rekey-sandbox: cannot listen on 127.0.0.1:%d: %s\n", port, error->message);
@@ -163,9 +168,6 @@ main (int argc,
               "%s/api/service/ping\n",
               url);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGINT, quit_cb, loop);
-  g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_main_loop_run (loop);
 
   rekey_sandbox_server_shutdown (server);

@@ -1161,7 +1161,7 @@ rekey_sandbox_server_listen (RekeySandboxServer *self,
 {
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, (guint16) port);
-  GSList *uris;
+  GSList *listeners;
 
   g_return_val_if_fail (REKEY_IS_SANDBOX_SERVER (self), FALSE);
   g_return_val_if_fail (port <= G_MAXUINT16, FALSE);
@@ -1169,10 +1169,16 @@ rekey_sandbox_server_listen (RekeySandboxServer *self,
   if (!soup_server_listen (self->server, address, 0, error))
     return FALSE;
 
-  uris = soup_server_get_uris (self->server);
-  if (uris != NULL)
-    self->port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  /* Not soup_server_get_uris(): libsoup 3.2 leaks an address in it. */
+  listeners = soup_server_get_listeners (self->server);
+  for (GSList *l = listeners; l != NULL; l = l->next)
+    {
+      g_autoptr (GSocketAddress) local = g_socket_get_local_address (l->data, NULL);
+
+      if (G_IS_INET_SOCKET_ADDRESS (local))
+        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    }
+  g_slist_free (listeners);
   return TRUE;
 }
 
