@@ -379,15 +379,20 @@ rekey_affiliate_set_account_type_info (RekeyAffiliate *self,
                                        const char *type_name,
                                        gboolean is_admin)
 {
+  const char *interned = type_name != NULL ? g_intern_string (type_name) : NULL;
+
   g_return_if_fail (REKEY_IS_AFFILIATE (self));
 
-  self->type_name = type_name != NULL ? g_intern_string (type_name) : NULL;
   if (self->is_admin != !!is_admin)
     {
       self->is_admin = !!is_admin;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ADMIN]);
     }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPE_NAME]);
+  if (self->type_name != interned)
+    {
+      self->type_name = interned;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPE_NAME]);
+    }
 }
 
 static gboolean

@@ -73,13 +73,16 @@ new_error (RekeyClientError code,
   return error;
 }
 
-static gboolean
-looks_like_key_at (const char *p)
+/* The length of the run of hex digits at @p when it is long enough to be
+ * (or to hide) an API key, else 0. */
+static gsize
+key_run_at (const char *p)
 {
-  for (guint i = 0; i < 32; i++)
-    if (!g_ascii_isxdigit (p[i]))
-      return FALSE;
-  return !g_ascii_isxdigit (p[32]);
+  gsize n = 0;
+
+  while (g_ascii_isxdigit (p[n]))
+    n++;
+  return n >= 32 ? n : 0;
 }
 
 char *
@@ -101,6 +104,7 @@ rekey_client_sanitize_excerpt (GBytes *body)
   for (const char *p = valid; *p != '\0' && chars < EXCERPT_MAX; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
+      gsize run;
 
       if (in_script)
         {
@@ -126,14 +130,19 @@ rekey_client_sanitize_excerpt (GBytes *body)
           space = out->len > 0;
           continue;
         }
-      if (looks_like_key_at (p))
+      if ((run = key_run_at (p)) > 0)
         {
+          if (chars + (space ? 1 : 0) + strlen ("[hidden]") > EXCERPT_MAX)
+            break;
           if (space)
-            g_string_append_c (out, ' ');
+            {
+              g_string_append_c (out, ' ');
+              chars++;
+            }
           g_string_append (out, "[hidden]");
           space = FALSE;
-          p += 31;
-          chars += 8;
+          p += run - 1;
+          chars += strlen ("[hidden]");
           continue;
         }
       if (space)

@@ -8,6 +8,41 @@
 
 #include "rekey-json.h"
 
+/* json-glib 1.6 silently wraps integer literals that do not fit 64 bits
+ * (-18446744073709551613 reads as 3, a loginid). TRUE when @data has an
+ * integer literal of more than 18 digits outside a string. */
+static gboolean
+has_huge_integer (const char *data,
+                  gsize size)
+{
+  gboolean in_string = FALSE;
+  gsize digits = 0;
+
+  for (gsize i = 0; i < size; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+      if (c == '"')
+        in_string = TRUE;
+      if (g_ascii_isdigit (c))
+        {
+          if (++digits > 18)
+            return TRUE;
+        }
+      else
+        digits = 0;
+    }
+  return FALSE;
+}
+
 JsonNode *
 rekey_json_parse_bytes (GBytes *bytes,
                         GError **error)
@@ -27,6 +62,12 @@ rekey_json_parse_bytes (GBytes *bytes,
     {
       g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
                            _("The answer is not valid UTF-8"));
+      return NULL;
+    }
+  if (has_huge_integer (data, size))
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           _("The answer holds a number too large to be read safely"));
       return NULL;
     }
   if (!json_parser_load_from_data (parser, data, (gssize) size, error))
