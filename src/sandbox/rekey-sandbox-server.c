@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct _RekeySandboxServer
 {
@@ -1161,12 +1162,20 @@ rekey_sandbox_server_listen (RekeySandboxServer *self,
 {
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, (guint16) port);
+  g_autoptr (GSocket) socket = NULL;
   GSList *listeners;
 
   g_return_val_if_fail (REKEY_IS_SANDBOX_SERVER (self), FALSE);
   g_return_val_if_fail (port <= G_MAXUINT16, FALSE);
 
-  if (!soup_server_listen (self->server, address, 0, error))
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return FALSE;
+  /* GSocket's default backlog of 10 makes the kernel reset a burst of
+   * connections (50 clients at once did lose some). */
+  g_socket_set_listen_backlog (socket, SOMAXCONN);
+  if (!g_socket_bind (socket, address, TRUE, error) || !g_socket_listen (socket, error)
+      || !soup_server_listen_socket (self->server, socket, 0, error))
     return FALSE;
 
   /* Not soup_server_get_uris(): libsoup 3.2 leaks an address in it. */
