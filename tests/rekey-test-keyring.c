@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <libsecret/secret.h>
+#include <string.h>
+
+#include "rekey-test-keyring.h"
+
+#define LOGIN_COLLECTION "/org/freedesktop/secrets/collection/login"
+
+gboolean
+rekey_test_require_keyring (void)
+{
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  if (bus != NULL)
+    reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                         "org.freedesktop.DBus", "NameHasOwner",
+                                         g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                         G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 5000,
+                                         NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+  if (has_owner && g_getenv ("REKEY_TEST_KEYRING_PASSWORD") != NULL)
+    return TRUE;
+
+  if (g_strcmp0 (g_getenv ("REKEY_REQUIRE_KEYRING"), "1") == 0)
+    g_error ("no private test keyring: run the tests with build-aux/run-tests");
+  g_test_skip ("no private test keyring (run the tests with build-aux/run-tests)");
+  return FALSE;
+}
+
+void
+rekey_test_keyring_lock (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SecretService) service = secret_service_get_sync (SECRET_SERVICE_NONE, NULL, &error);
+  g_autoptr (SecretCollection) collection = NULL;
+  GList objects = { 0 };
+
+  g_assert_no_error (error);
+  collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
+                                                 SECRET_COLLECTION_NONE, NULL, &error);
+  g_assert_no_error (error);
+  objects.data = collection;
+  secret_service_lock_sync (service, &objects, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (secret_collection_get_locked (collection));
+}
+
+void
+rekey_test_keyring_unlock (void)
+{
+  const char *password = g_getenv ("REKEY_TEST_KEYRING_PASSWORD");
+  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr (GVariant) session = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *session_path;
+  GVariant *secret;
+
+  g_assert_nonnull (password);
+  g_assert_nonnull (bus);
+
+  /* gnome-keyring's own interface for what its unlock prompt does; a
+   * "plain" session, as this private test bus has no one to listen. */
+  session = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets",
+                                         "/org/freedesktop/secrets",
+                                         "org.freedesktop.Secret.Service", "OpenSession",
+                                         g_variant_new ("(sv)", "plain", g_variant_new_string ("")),
+                                         G_VARIANT_TYPE ("(vo)"), G_DBUS_CALL_FLAGS_NONE, 5000,
+                                         NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get_child (session, 1, "&o", &session_path);
+
+  secret = g_variant_new ("(o@ay@ays)", session_path,
+                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
+                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, password,
+                                                     strlen (password), 1),
+                          "text/plain");
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets", "/org/freedesktop/secrets",
+                                       "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
+                                       "UnlockWithMasterPassword",
+                                       g_variant_new ("(o@(oayays))", LOGIN_COLLECTION, secret),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
+  g_assert_no_error (error);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* TRUE when the private test keyring is there. Without it the test is
+ * skipped, unless REKEY_REQUIRE_KEYRING=1 (build-aux/run-tests) makes that a
+ * failure. */
+gboolean rekey_test_require_keyring (void);
+
+/* Locks the default collection, as a screen lock would. */
+void rekey_test_keyring_lock (void);
+/* Unlocks it with the test keyring's password, as the user would at the
+ * unlock prompt (REKEY_TEST_KEYRING_PASSWORD). */
+void rekey_test_keyring_unlock (void);
+
+G_END_DECLS
