@@ -72,8 +72,9 @@ void rekey_affiliate_set_account_type_info (RekeyAffiliate *self,
 /* Affiliate records of any NATS shape: an array (NATS5), an object keyed by
  * loginid (NATS4), or search-limited's {"affiliates": …, "total_count": …}.
  * null, [] and {} are empty results. Records without a valid loginid and
- * username are skipped (@n_skipped). @total_count is -1 when the answer does
- * not say. Another root type is an error. */
+ * username are skipped and added to *@n_skipped (which the caller sets
+ * first). @total_count is set, to -1 when the answer does not say. Another
+ * root type is an error. */
 GPtrArray *rekey_affiliate_parse_page (JsonNode *root,
                                        gint64 *total_count,
                                        guint *n_skipped,

@@ -15,7 +15,8 @@ struct _RekeyClient
   GObject parent_instance;
 
   SoupSession *session;
-  SoupLogger *logger;
+  SoupLogger *logger;  /* added once, never removed: libsoup 3.2 leaks a removed one */
+  gboolean debug;
   char *server;    /* normalised base URL, no trailing slash */
   char *username;
   SecretValue *api_key;
@@ -290,7 +291,7 @@ rekey_client_new_for_account (RekeyClient *self,
   other->no_current = self->no_current;
   other->no_account_types = self->no_account_types;
   soup_session_set_timeout (other->session, soup_session_get_timeout (self->session));
-  if (self->logger != NULL)
+  if (self->debug)
     rekey_client_set_debug (other, TRUE);
   return other;
 }
@@ -350,6 +351,10 @@ log_printer (SoupLogger *logger,
              const char *data,
              gpointer user_data)
 {
+  RekeyClient *self = user_data;
+
+  if (!self->debug)
+    return;
   /* Keys travel in headers only; these are the headers they travel in. */
   if (g_ascii_strncasecmp (data, "api-key:", 8) == 0 || g_ascii_strncasecmp (data, "api_key:", 8) == 0)
     g_log ("RekeyHttp", G_LOG_LEVEL_DEBUG, "%c %.7s [redacted]", direction, data);
@@ -363,17 +368,13 @@ rekey_client_set_debug (RekeyClient *self,
 {
   g_return_if_fail (REKEY_IS_CLIENT (self));
 
+  self->debug = !!enabled;
   if (enabled && self->logger == NULL)
     {
       /* Headers only: bodies may carry keys (a reset's answer). */
       self->logger = soup_logger_new (SOUP_LOGGER_LOG_HEADERS);
-      soup_logger_set_printer (self->logger, log_printer, NULL, NULL);
+      soup_logger_set_printer (self->logger, log_printer, self, NULL);
       soup_session_add_feature (self->session, SOUP_SESSION_FEATURE (self->logger));
-    }
-  else if (!enabled && self->logger != NULL)
-    {
-      soup_session_remove_feature (self->session, SOUP_SESSION_FEATURE (self->logger));
-      g_clear_object (&self->logger);
     }
 }
 
@@ -469,6 +470,7 @@ read_cb (GObject *source,
   Exchange *exchange = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) chunk = NULL;
+  GCancellable *cancellable;
 
   chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
   if (chunk == NULL)
@@ -491,9 +493,11 @@ read_cb (GObject *source,
     }
   g_byte_array_append (exchange->buffer, g_bytes_get_data (chunk, NULL),
                        (guint) g_bytes_get_size (chunk));
-  g_input_stream_read_bytes_async (exchange->stream, 64 * 1024, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_cb,
-                                   g_steal_pointer (&task));
+  /* Not in the argument list: the order in which arguments are evaluated
+   * is unspecified, and the steal must come after. */
+  cancellable = g_task_get_cancellable (task);
+  g_input_stream_read_bytes_async (exchange->stream, 64 * 1024, G_PRIORITY_DEFAULT, cancellable,
+                                   read_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -504,6 +508,7 @@ send_cb (GObject *source,
   g_autoptr (GTask) task = user_data;
   Exchange *exchange = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
+  GCancellable *cancellable;
   goffset length;
 
   exchange->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
@@ -525,9 +530,11 @@ send_cb (GObject *source,
     }
 
   exchange->buffer = g_byte_array_sized_new (length > 0 ? (guint) length : 4096);
-  g_input_stream_read_bytes_async (exchange->stream, 64 * 1024, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), read_cb,
-                                   g_steal_pointer (&task));
+  /* Not in the argument list: the order in which arguments are evaluated
+   * is unspecified, and the steal must come after. */
+  cancellable = g_task_get_cancellable (task);
+  g_input_stream_read_bytes_async (exchange->stream, 64 * 1024, G_PRIORITY_DEFAULT, cancellable,
+                                   read_cb, g_steal_pointer (&task));
 }
 
 /* One HTTP exchange: the whole answer, capped, or a REKEY_CLIENT_ERROR for

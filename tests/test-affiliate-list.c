@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* RekeyAffiliateList against the sandbox: what the affiliate list of the
+ * main window shows while it loads, when the search changes and when the
+ * server refuses. Server and list share this thread's main context. */
+#include "config.h"
+
+#include <string.h>
+
+#include "rekey-affiliate-list.h"
+#include "rekey-sandbox-server.h"
+
+#define TEST_SEED      5000
+#define SCALE_SEED     100000
+#define ASAN_SEED      10000
+#define DEADLINE       120 /* seconds for a whole list to load */
+
+static const int admin_types[] = { 150, 200, 225 };
+
+typedef struct
+{
+  guint position;
+  guint removed;
+  guint added;
+  gint64 time;
+} Change;
+
+typedef struct
+{
+  RekeySandboxServer *server;
+  RekeySandboxStore *store; /* owned by the server */
+  RekeyClient *client;
+  RekeyAffiliateList *list;
+  guint seed;
+  GArray *changes; /* Change */
+  guint n_error_notifies;
+  guint n_loading_notifies;
+  /* When set, every affiliate added must have this in its username. */
+  const char *must_contain;
+} Fixture;
+
+static void
+items_changed_cb (GListModel *model,
+                  guint position,
+                  guint removed,
+                  guint added,
+                  Fixture *f)
+{
+  Change change = { position, removed, added, g_get_monotonic_time () };
+
+  g_array_append_val (f->changes, change);
+  if (f->must_contain == NULL)
+    return;
+  for (guint i = position; i < position + added; i++)
+    {
+      g_autoptr (RekeyAffiliate) a = g_list_model_get_item (model, i);
+      g_autofree char *lower = g_ascii_strdown (rekey_affiliate_get_username (a), -1);
+
+      if (strstr (lower, f->must_contain) == NULL)
+        g_error ("“%s” of another query appeared in the list",
+                 rekey_affiliate_get_username (a));
+    }
+}
+
+static void
+notify_cb (GObject *object,
+           GParamSpec *pspec,
+           Fixture *f)
+{
+  if (g_str_equal (pspec->name, "error"))
+    f->n_error_notifies++;
+  else if (g_str_equal (pspec->name, "loading"))
+    f->n_loading_notifies++;
+}
+
+static void
+fixture_set_up (Fixture *f,
+                gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *key = NULL;
+
+  f->seed = GPOINTER_TO_UINT (data);
+  f->server = rekey_sandbox_server_new_for_path (":memory:", f->seed, &error);
+  g_assert_no_error (error);
+  g_assert_true (rekey_sandbox_server_listen (f->server, 0, &error));
+  g_assert_no_error (error);
+  f->store = rekey_sandbox_server_get_store (f->server);
+  g_assert_cmpint (rekey_sandbox_store_count (f->store), ==, f->seed);
+  url = rekey_sandbox_server_dup_url (f->server);
+  key = rekey_sandbox_store_dup_api_key (f->store, 1, &error);
+  g_assert_no_error (error);
+  f->client = rekey_client_new (url, "admin", key, REKEY_CLIENT_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  f->list = rekey_affiliate_list_new (f->client);
+  f->changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  g_signal_connect (f->list, "items-changed", G_CALLBACK (items_changed_cb), f);
+  g_signal_connect (f->list, "notify", G_CALLBACK (notify_cb), f);
+}
+
+static void
+assert_finalized_soon (gpointer object)
+{
+  gpointer weak = object;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  g_object_add_weak_pointer (G_OBJECT (object), &weak);
+  g_object_unref (object);
+  while (weak != NULL && g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  if (weak != NULL)
+    g_error ("a %s is still referenced 5 s after its last use", G_OBJECT_TYPE_NAME (weak));
+}
+
+static void
+fixture_tear_down (Fixture *f,
+                   gconstpointer data)
+{
+  if (f->list != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (f->list, f);
+      assert_finalized_soon (g_steal_pointer (&f->list));
+    }
+  assert_finalized_soon (g_steal_pointer (&f->client));
+  rekey_sandbox_server_shutdown (f->server);
+  assert_finalized_soon (g_steal_pointer (&f->server));
+  g_array_unref (f->changes);
+}
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  gboolean *expired = user_data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates until the list has stopped loading. */
+static void
+wait_loaded (Fixture *f)
+{
+  gboolean expired = FALSE;
+  guint deadline = g_timeout_add_seconds (DEADLINE, deadline_cb, &expired);
+
+  while (rekey_affiliate_list_get_loading (f->list) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (deadline);
+}
+
+/* Iterates until the list has at least @n items. */
+static void
+wait_items (Fixture *f,
+            guint n)
+{
+  gboolean expired = FALSE;
+  guint deadline = g_timeout_add_seconds (DEADLINE, deadline_cb, &expired);
+
+  while (g_list_model_get_n_items (G_LIST_MODEL (f->list)) < n && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (deadline);
+}
+
+static gint64
+store_count (Fixture *f,
+             const char *username,
+             gboolean admins_only)
+{
+  RekeySandboxQuery query = { .username = username, .count = 1 };
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) rekey_sandbox_affiliate_free);
+  gint64 total = -1;
+
+  if (admins_only)
+    {
+      query.types = admin_types;
+      query.n_types = G_N_ELEMENTS (admin_types);
+    }
+  g_assert_true (rekey_sandbox_store_search (f->store, &query, found, &total, NULL));
+  return total;
+}
+
+/* Every affiliate once, each matching @username (a lowercase substring) and,
+ * with @admins_only, an admin. */
+static void
+assert_items (Fixture *f,
+              const char *username,
+              gboolean admins_only)
+{
+  GListModel *model = G_LIST_MODEL (f->list);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  guint n = g_list_model_get_n_items (model);
+
+  g_assert_cmpuint (n, ==, store_count (f, username, admins_only));
+  g_assert_cmpint (rekey_affiliate_list_get_total (f->list), ==, n);
+  g_assert_null (rekey_affiliate_list_get_error (f->list));
+  g_assert_true (g_list_model_get_item_type (model) == REKEY_TYPE_AFFILIATE);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (RekeyAffiliate) a = g_list_model_get_item (model, i);
+      gint64 loginid = rekey_affiliate_get_loginid (a);
+
+      g_assert_false (g_hash_table_contains (seen, &loginid));
+      g_hash_table_add (seen, g_memdup2 (&loginid, sizeof loginid));
+      if (admins_only)
+        g_assert_true (rekey_affiliate_get_is_admin (a));
+      if (username != NULL)
+        {
+          g_autofree char *lower = g_ascii_strdown (rekey_affiliate_get_username (a), -1);
+          g_assert_nonnull (strstr (lower, username));
+        }
+    }
+  g_assert_null (g_list_model_get_item (model, n));
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static guint
+expected_pages (guint n)
+{
+  if (n <= REKEY_AFFILIATE_LIST_FIRST_PAGE)
+    return 1;
+  return 1 + (n - REKEY_AFFILIATE_LIST_FIRST_PAGE + REKEY_AFFILIATE_LIST_PAGE - 1)
+                 / REKEY_AFFILIATE_LIST_PAGE;
+}
+
+static void
+test_scale (Fixture *f,
+            gconstpointer data)
+{
+  gint64 t0, t_end, first, full;
+  guint position = 0;
+
+  t0 = g_get_monotonic_time ();
+  rekey_affiliate_list_set_query (f->list, NULL, FALSE);
+  g_assert_true (rekey_affiliate_list_get_loading (f->list));
+  g_assert_false (rekey_affiliate_list_get_admins_only (f->list));
+  wait_loaded (f);
+  t_end = g_get_monotonic_time ();
+
+  assert_items (f, NULL, FALSE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, f->seed);
+  g_assert_cmpint (rekey_affiliate_list_get_total (f->list), ==, f->seed);
+
+  /* One items-changed per page, appending, the first page small. */
+  g_assert_cmpuint (f->changes->len, ==, expected_pages (f->seed));
+  for (guint i = 0; i < f->changes->len; i++)
+    {
+      Change *c = &g_array_index (f->changes, Change, i);
+
+      g_assert_cmpuint (c->position, ==, position);
+      g_assert_cmpuint (c->removed, ==, 0);
+      g_assert_cmpuint (c->added, ==, i == 0 ? REKEY_AFFILIATE_LIST_FIRST_PAGE
+                                             : MIN (REKEY_AFFILIATE_LIST_PAGE,
+                                                    f->seed - position));
+      position += c->added;
+    }
+
+  /* The first rows show long before the last. */
+  first = g_array_index (f->changes, Change, 0).time - t0;
+  full = t_end - t0;
+  g_test_message ("%u affiliates: first page after %.1f ms, all after %.1f ms", f->seed,
+                  first / 1000.0, full / 1000.0);
+  g_assert_cmpint (first, <, full / 5);
+  /* loading went TRUE and back to FALSE, once each. */
+  g_assert_cmpuint (f->n_loading_notifies, ==, 2);
+}
+
+static void
+test_admins_only (Fixture *f,
+                  gconstpointer data)
+{
+  GListModel *model = G_LIST_MODEL (f->list);
+  gint64 n_admins = store_count (f, NULL, TRUE);
+
+  /* Admins only is the default. */
+  g_assert_true (rekey_affiliate_list_get_admins_only (f->list));
+  rekey_affiliate_list_set_query (f->list, NULL, TRUE);
+  wait_loaded (f);
+  assert_items (f, NULL, TRUE);
+  g_assert_cmpint (g_list_model_get_n_items (model), ==, n_admins);
+  g_assert_cmpint (n_admins, >, 1);
+  g_assert_cmpint (n_admins, <, f->seed);
+  g_assert_cmpint (rekey_affiliate_list_find (f->list, 1), >=, 0);
+}
+
+static void
+test_username (Fixture *f,
+               gconstpointer data)
+{
+  gint64 n_smith = store_count (f, "smith", FALSE);
+
+  g_assert_cmpint (n_smith, >, 0);
+  g_assert_cmpint (n_smith, <, f->seed);
+
+  rekey_affiliate_list_set_query (f->list, "smith", FALSE);
+  g_assert_cmpstr (rekey_affiliate_list_get_username (f->list), ==, "smith");
+  wait_loaded (f);
+  assert_items (f, "smith", FALSE);
+
+  /* Narrower still: admins among them. */
+  rekey_affiliate_list_set_query (f->list, "smith", TRUE);
+  wait_loaded (f);
+  assert_items (f, "smith", TRUE);
+
+  /* "" is everything again. */
+  rekey_affiliate_list_set_query (f->list, "", FALSE);
+  g_assert_null (rekey_affiliate_list_get_username (f->list));
+  wait_loaded (f);
+  assert_items (f, NULL, FALSE);
+
+  /* Nothing found: an empty list, no error, not loading. */
+  rekey_affiliate_list_set_query (f->list, "no-such-name-anywhere", FALSE);
+  wait_loaded (f);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 0);
+  g_assert_cmpint (rekey_affiliate_list_get_total (f->list), ==, 0);
+  g_assert_null (rekey_affiliate_list_get_error (f->list));
+}
+
+static void
+test_new_query_while_loading (Fixture *f,
+                              gconstpointer data)
+{
+  guint n_before;
+  guint changes_before;
+
+  /* Slow enough that the first query is still loading when it changes. */
+  rekey_sandbox_server_set_latency (f->server, 30);
+  rekey_affiliate_list_set_query (f->list, NULL, FALSE);
+  wait_items (f, REKEY_AFFILIATE_LIST_FIRST_PAGE);
+  g_assert_true (rekey_affiliate_list_get_loading (f->list));
+  n_before = g_list_model_get_n_items (G_LIST_MODEL (f->list));
+  g_assert_cmpuint (n_before, <, f->seed);
+
+  /* From here on, an affiliate without "smith" in the list is a bug. */
+  changes_before = f->changes->len;
+  f->must_contain = "smith";
+  rekey_affiliate_list_set_query (f->list, "smith", FALSE);
+  /* The old rows went at once, in one signal. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 0);
+  g_assert_cmpuint (f->changes->len, ==, changes_before + 1);
+  g_assert_cmpuint (g_array_index (f->changes, Change, changes_before).removed, ==, n_before);
+  g_assert_cmpint (rekey_affiliate_list_get_total (f->list), ==, -1);
+  g_assert_true (rekey_affiliate_list_get_loading (f->list));
+
+  wait_loaded (f);
+  assert_items (f, "smith", FALSE);
+
+  /* Pages of the old query that were on their way do not turn up later. */
+  {
+    guint n = g_list_model_get_n_items (G_LIST_MODEL (f->list));
+    gint64 until = g_get_monotonic_time () + 300 * 1000;
+
+    while (g_get_monotonic_time () < until)
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (5000);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, n);
+    g_assert_false (rekey_affiliate_list_get_loading (f->list));
+  }
+  f->must_contain = NULL;
+}
+
+static void
+test_error (Fixture *f,
+            gconstpointer data)
+{
+  const GError *error;
+
+  rekey_sandbox_server_set_rest_enabled (f->server, FALSE);
+  rekey_affiliate_list_set_query (f->list, NULL, FALSE);
+  wait_loaded (f);
+  error = rekey_affiliate_list_get_error (f->list);
+  g_assert_error ((GError *) error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_REST_DISABLED);
+  g_assert_cmpuint (f->n_error_notifies, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 0);
+  g_assert_false (rekey_affiliate_list_get_loading (f->list));
+
+  /* The "error" property says the same. */
+  {
+    g_autoptr (GError) from_property = NULL;
+
+    g_object_get (f->list, "error", &from_property, NULL);
+    g_assert_error (from_property, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_REST_DISABLED);
+  }
+
+  /* Fixed on the server, reloaded: the error is gone. */
+  rekey_sandbox_server_set_rest_enabled (f->server, TRUE);
+  rekey_affiliate_list_reload (f->list);
+  g_assert_null (rekey_affiliate_list_get_error (f->list));
+  g_assert_cmpuint (f->n_error_notifies, ==, 2);
+  wait_loaded (f);
+  assert_items (f, NULL, FALSE);
+
+  /* A failure half-way: loading stops with the error. */
+  rekey_sandbox_server_set_latency (f->server, 20);
+  rekey_affiliate_list_set_query (f->list, NULL, TRUE);
+  wait_items (f, 1);
+  rekey_sandbox_server_set_fault (f->server, REKEY_SANDBOX_FAULT_HTML, 0);
+  rekey_affiliate_list_set_query (f->list, NULL, FALSE);
+  wait_loaded (f);
+  g_assert_error ((GError *) rekey_affiliate_list_get_error (f->list), REKEY_CLIENT_ERROR,
+                  REKEY_CLIENT_ERROR_SERVER);
+  rekey_sandbox_server_set_fault (f->server, REKEY_SANDBOX_FAULT_NONE, 0);
+}
+
+static void
+test_find (Fixture *f,
+           gconstpointer data)
+{
+  GListModel *model = G_LIST_MODEL (f->list);
+  guint n;
+  guint positions[4];
+
+  rekey_affiliate_list_set_query (f->list, NULL, FALSE);
+  /* Before anything arrived, nothing is found. */
+  g_assert_cmpint (rekey_affiliate_list_find (f->list, 1), ==, -1);
+  wait_loaded (f);
+  n = g_list_model_get_n_items (model);
+  g_assert_cmpuint (n, ==, f->seed);
+
+  positions[0] = 0;
+  positions[1] = 99;
+  positions[2] = 100; /* the first of the second page */
+  positions[3] = n - 1;
+  for (guint i = 0; i < G_N_ELEMENTS (positions); i++)
+    {
+      g_autoptr (RekeyAffiliate) a = g_list_model_get_item (model, positions[i]);
+
+      g_assert_cmpint (rekey_affiliate_list_find (f->list, rekey_affiliate_get_loginid (a)), ==,
+                       positions[i]);
+    }
+  g_assert_cmpint (rekey_affiliate_list_find (f->list, f->seed + 100), ==, -1);
+  g_assert_cmpint (rekey_affiliate_list_find (f->list, 0), ==, -1);
+  g_assert_cmpint (rekey_affiliate_list_find (f->list, -3), ==, -1);
+
+  /* After a new query, an affiliate that no longer shows is not found. */
+  rekey_affiliate_list_set_query (f->list, NULL, TRUE);
+  wait_loaded (f);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (RekeyAffiliate) a = g_list_model_get_item (model, i);
+
+      g_assert_cmpint (rekey_affiliate_list_find (f->list, rekey_affiliate_get_loginid (a)), ==,
+                       i);
+    }
+  {
+    int affiliate_type = REKEY_SANDBOX_TYPE_AFFILIATE;
+    RekeySandboxQuery query = { .types = &affiliate_type, .n_types = 1, .count = 1 };
+    g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (
+        (GDestroyNotify) rekey_sandbox_affiliate_free);
+    const RekeySandboxAffiliate *plain;
+
+    g_assert_true (rekey_sandbox_store_search (f->store, &query, found, NULL, NULL));
+    plain = g_ptr_array_index (found, 0);
+    g_assert_cmpint (rekey_affiliate_list_find (f->list, plain->loginid), ==, -1);
+  }
+}
+
+/* Closing the window while the list loads: nothing runs on a freed list. */
+static void
+test_dispose_while_loading (Fixture *f,
+                            gconstpointer data)
+{
+  rekey_sandbox_server_set_latency (f->server, 20);
+  rekey_affiliate_list_set_query (f->list, NULL, FALSE);
+  wait_items (f, 1);
+  g_assert_true (rekey_affiliate_list_get_loading (f->list));
+  g_signal_handlers_disconnect_by_data (f->list, f);
+  assert_finalized_soon (g_steal_pointer (&f->list));
+  /* Let the cancelled request come back. */
+  {
+    gint64 until = g_get_monotonic_time () + 200 * 1000;
+
+    while (g_get_monotonic_time () < until)
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (5000);
+  }
+}
+
+/* ------------------------------------------------------------------ main */
+
+#define ADD(path, func, seed) \
+  g_test_add ("/affiliate-list/" path, Fixture, GUINT_TO_POINTER (seed), fixture_set_up, func, \
+              fixture_tear_down)
+
+int
+main (int argc,
+      char **argv)
+{
+  /* Under AddressSanitizer, everything is slower: a smaller scale test. */
+  guint scale_seed = g_strcmp0 (g_getenv ("REKEY_TEST_SETUP"), "asan") == 0 ? ASAN_SEED
+                                                                             : SCALE_SEED;
+
+  g_test_init (&argc, &argv, NULL);
+
+  ADD ("scale", test_scale, scale_seed);
+  ADD ("admins-only", test_admins_only, TEST_SEED);
+  ADD ("username", test_username, TEST_SEED);
+  ADD ("new-query-while-loading", test_new_query_while_loading, TEST_SEED);
+  ADD ("error", test_error, TEST_SEED);
+  ADD ("find", test_find, TEST_SEED);
+  ADD ("dispose-while-loading", test_dispose_while_loading, TEST_SEED);
+
+  return g_test_run ();
+}
