@@ -89,3 +89,24 @@ rekey_test_keyring_unlock (void)
                                        NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &error);
   g_assert_no_error (error);
 }
+
+void
+rekey_test_record_key (const char *key)
+{
+  const char *scratch = g_getenv ("REKEY_TESTS_SCRATCH");
+  g_autofree char *path = NULL;
+  g_autofree char *digest = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileOutputStream) out = NULL;
+
+  if (scratch == NULL || key == NULL)
+    return;
+  path = g_build_filename (scratch, "key-digests", NULL);
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
+  line = g_strconcat (digest, "\n", NULL);
+  file = g_file_new_for_path (path);
+  out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
+  if (out != NULL)
+    g_output_stream_write_all (G_OUTPUT_STREAM (out), line, strlen (line), NULL, NULL, NULL);
+}

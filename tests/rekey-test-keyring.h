@@ -17,3 +17,11 @@ void rekey_test_keyring_lock (void);
 void rekey_test_keyring_unlock (void);
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* Notes a key the tests produced, as a SHA-256 digest (never the key), for
+ * test-no-secrets, which looks for it in every file the tests left. */
+void rekey_test_record_key (const char *key);
+
+G_END_DECLS

@@ -14,6 +14,7 @@
 
 #include "rekey-client.h"
 #include "rekey-sandbox-server.h"
+#include "rekey-test-keyring.h"
 
 #define TEST_SEED 2000
 #define DEADLINE  45 /* seconds; above the client's own 30 s timeout */
@@ -166,9 +167,14 @@ do_reset (RekeyClient *client,
   Pending p = { 0 };
   g_autoptr (GAsyncResult) result = NULL;
 
+  SecretValue *key;
+
   rekey_client_reset_api_key_async (client, loginid, idempotency_key, NULL, pending_cb, &p);
   result = pending_wait (&p);
-  return rekey_client_reset_api_key_finish (client, result, error);
+  key = rekey_client_reset_api_key_finish (client, result, error);
+  if (key != NULL)
+    rekey_test_record_key (secret_value_get_text (key));
+  return key;
 }
 
 /* ------------------------------------------------------------------ sandbox fixture */

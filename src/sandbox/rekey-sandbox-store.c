@@ -556,7 +556,7 @@ rekey_sandbox_store_open (const char *path,
   g_autoptr (RekeySandboxStore) self = g_object_new (REKEY_TYPE_SANDBOX_STORE, NULL);
   gboolean memory;
   gboolean exists = FALSE;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
 
   g_return_val_if_fail (path != NULL, NULL);
 

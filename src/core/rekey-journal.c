@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "RekeyJournal"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rekey-journal.h"
+#include "rekey-json.h"
+
+struct _RekeyJournal
+{
+  GObject parent_instance;
+
+  char *path;
+  GMutex lock;
+};
+
+G_DEFINE_FINAL_TYPE (RekeyJournal, rekey_journal, G_TYPE_OBJECT)
+
+G_DEFINE_BOXED_TYPE (RekeyJournalEntry, rekey_journal_entry, rekey_journal_entry_copy,
+                     rekey_journal_entry_free)
+
+static const char *const state_names[] = {
+  "started", "committed", "finished", "failed", "dismissed",
+};
+
+RekeyJournalEntry *
+rekey_journal_entry_copy (const RekeyJournalEntry *entry)
+{
+  RekeyJournalEntry *copy = g_new0 (RekeyJournalEntry, 1);
+
+  copy->id = g_strdup (entry->id);
+  copy->idempotency_key = g_strdup (entry->idempotency_key);
+  copy->server = g_strdup (entry->server);
+  copy->caller = g_strdup (entry->caller);
+  copy->target_loginid = entry->target_loginid;
+  copy->target_username = g_strdup (entry->target_username);
+  copy->started = entry->started;
+  copy->state = entry->state;
+  return copy;
+}
+
+void
+rekey_journal_entry_free (RekeyJournalEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->id);
+  g_free (entry->idempotency_key);
+  g_free (entry->server);
+  g_free (entry->caller);
+  g_free (entry->target_username);
+  g_free (entry);
+}
+
+static void
+rekey_journal_finalize (GObject *object)
+{
+  RekeyJournal *self = REKEY_JOURNAL (object);
+
+  g_free (self->path);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (rekey_journal_parent_class)->finalize (object);
+}
+
+static void
+rekey_journal_class_init (RekeyJournalClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = rekey_journal_finalize;
+}
+
+static void
+rekey_journal_init (RekeyJournal *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+char *
+rekey_journal_get_default_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "rekey", "journal.jsonl", NULL);
+}
+
+RekeyJournal *
+rekey_journal_new (const char *path)
+{
+  RekeyJournal *self = g_object_new (REKEY_TYPE_JOURNAL, NULL);
+
+  self->path = path != NULL ? g_strdup (path) : rekey_journal_get_default_path ();
+  return self;
+}
+
+const char *
+rekey_journal_get_path (RekeyJournal *self)
+{
+  g_return_val_if_fail (REKEY_IS_JOURNAL (self), NULL);
+  return self->path;
+}
+
+static gboolean
+set_io_error (GError **error,
+              int saved_errno,
+              const char *path)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               _("The reset journal %s could not be written: %s"), path, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* One line, appended and on disk before this returns. */
+static gboolean
+append_line (RekeyJournal *self,
+             JsonBuilder *builder,
+             GError **error)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *dir = g_path_get_dirname (self->path);
+  g_autofree char *text = NULL;
+  g_autofree char *line = NULL;
+  gsize len, written = 0;
+  int fd;
+
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  line = g_strconcat (text, "\n", NULL);
+  len = strlen (line);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    return set_io_error (error, errno, self->path);
+
+  g_mutex_lock (&self->lock);
+  fd = g_open (self->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+      g_mutex_unlock (&self->lock);
+      return set_io_error (error, saved_errno, self->path);
+    }
+  while (written < len)
+    {
+      ssize_t n = write (fd, line + written, len - written);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+          close (fd);
+          g_mutex_unlock (&self->lock);
+          return set_io_error (error, saved_errno, self->path);
+        }
+      written += (gsize) n;
+    }
+  if (fsync (fd) != 0)
+    {
+      int saved_errno = errno;
+      close (fd);
+      g_mutex_unlock (&self->lock);
+      return set_io_error (error, saved_errno, self->path);
+    }
+  close (fd);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static void
+add_string (JsonBuilder *b,
+            const char *name,
+            const char *value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value != NULL ? value : "");
+}
+
+RekeyJournalEntry *
+rekey_journal_begin (RekeyJournal *self,
+                     const char *server,
+                     const char *caller,
+                     gint64 target_loginid,
+                     const char *target_username,
+                     GError **error)
+{
+  g_autoptr (RekeyJournalEntry) entry = g_new0 (RekeyJournalEntry, 1);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  g_return_val_if_fail (REKEY_IS_JOURNAL (self), NULL);
+  g_return_val_if_fail (server != NULL && caller != NULL && target_loginid > 0, NULL);
+
+  entry->id = g_uuid_string_random ();
+  entry->idempotency_key = g_uuid_string_random ();
+  entry->server = g_strdup (server);
+  entry->caller = g_strdup (caller);
+  entry->target_loginid = target_loginid;
+  entry->target_username = g_strdup (target_username != NULL ? target_username : "");
+  entry->started = g_get_real_time () / G_USEC_PER_SEC;
+  entry->state = REKEY_JOURNAL_STATE_STARTED;
+
+  json_builder_begin_object (b);
+  add_string (b, "id", entry->id);
+  add_string (b, "state", state_names[entry->state]);
+  add_string (b, "idempotency_key", entry->idempotency_key);
+  add_string (b, "server", entry->server);
+  add_string (b, "caller", entry->caller);
+  json_builder_set_member_name (b, "target_loginid");
+  json_builder_add_int_value (b, entry->target_loginid);
+  add_string (b, "target_username", entry->target_username);
+  json_builder_set_member_name (b, "time");
+  json_builder_add_int_value (b, entry->started);
+  json_builder_end_object (b);
+
+  if (!append_line (self, b, error))
+    return NULL;
+  return g_steal_pointer (&entry);
+}
+
+gboolean
+rekey_journal_mark (RekeyJournal *self,
+                    const char *id,
+                    RekeyJournalState state,
+                    GError **error)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  g_return_val_if_fail (REKEY_IS_JOURNAL (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+  g_return_val_if_fail (state <= REKEY_JOURNAL_STATE_DISMISSED, FALSE);
+
+  json_builder_begin_object (b);
+  add_string (b, "id", id);
+  add_string (b, "state", state_names[state]);
+  json_builder_set_member_name (b, "time");
+  json_builder_add_int_value (b, g_get_real_time () / G_USEC_PER_SEC);
+  json_builder_end_object (b);
+  return append_line (self, b, error);
+}
+
+static int
+parse_state (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (state_names); i++)
+    if (g_strcmp0 (state_names[i], name) == 0)
+      return (int) i;
+  return -1;
+}
+
+GPtrArray *
+rekey_journal_list_unfinished (RekeyJournal *self,
+                               GError **error)
+{
+  g_autoptr (GPtrArray) order = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) rekey_journal_entry_free);
+  g_autoptr (GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+  GPtrArray *unfinished;
+  gsize length;
+
+  g_return_val_if_fail (REKEY_IS_JOURNAL (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  g_file_get_contents (self->path, &contents, &length, &local_error);
+  g_mutex_unlock (&self->lock);
+  if (local_error != NULL)
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return g_ptr_array_new_with_free_func ((GDestroyNotify) rekey_journal_entry_free);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new_static (lines[i], strlen (lines[i]));
+      g_autoptr (JsonNode) root = NULL;
+      JsonObject *object;
+      const char *id;
+      RekeyJournalEntry *entry;
+      int state;
+
+      if (*lines[i] == '\0')
+        continue;
+      /* A line cut short by a crash or a full disk is skipped. */
+      root = rekey_json_parse_bytes (bytes, NULL);
+      if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+        continue;
+      object = json_node_get_object (root);
+      id = rekey_json_object_get_string (object, "id");
+      state = parse_state (rekey_json_object_get_string (object, "state"));
+      if (id == NULL || state < 0)
+        continue;
+
+      entry = g_hash_table_lookup (by_id, id);
+      if (state == REKEY_JOURNAL_STATE_STARTED && entry == NULL)
+        {
+          gint64 number;
+
+          entry = g_new0 (RekeyJournalEntry, 1);
+          entry->id = g_strdup (id);
+          entry->idempotency_key = g_strdup (rekey_json_object_get_string (object,
+                                                                           "idempotency_key"));
+          entry->server = g_strdup (rekey_json_object_get_string (object, "server"));
+          entry->caller = g_strdup (rekey_json_object_get_string (object, "caller"));
+          entry->target_username = g_strdup (rekey_json_object_get_string (object,
+                                                                           "target_username"));
+          if (rekey_json_object_get_int (object, "target_loginid", &number))
+            entry->target_loginid = number;
+          if (rekey_json_object_get_int (object, "time", &number))
+            entry->started = number;
+          if (entry->idempotency_key == NULL || entry->server == NULL || entry->caller == NULL
+              || entry->target_loginid <= 0)
+            {
+              rekey_journal_entry_free (entry);
+              continue;
+            }
+          g_ptr_array_add (order, entry);
+          g_hash_table_insert (by_id, entry->id, entry);
+        }
+      else if (entry != NULL)
+        entry->state = (RekeyJournalState) state;
+    }
+
+  unfinished = g_ptr_array_new_with_free_func ((GDestroyNotify) rekey_journal_entry_free);
+  for (guint i = 0; i < order->len; i++)
+    {
+      RekeyJournalEntry *entry = g_ptr_array_index (order, i);
+
+      if (entry->state == REKEY_JOURNAL_STATE_STARTED
+          || entry->state == REKEY_JOURNAL_STATE_COMMITTED)
+        g_ptr_array_add (unfinished, rekey_journal_entry_copy (entry));
+    }
+  return unfinished;
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "rekey-test-sandbox.h"
+
+struct _RekeyTestSandbox
+{
+  GMainContext *context;
+  GMainLoop *loop;
+  RekeySandboxServer *server;
+  char *url;
+  GThread *thread;
+  GMutex lock;
+  GCond ready;
+  gboolean started;
+};
+
+static gpointer
+server_thread (gpointer data)
+{
+  RekeyTestSandbox *self = data;
+  g_autoptr (GError) error = NULL;
+
+  g_main_context_push_thread_default (self->context);
+  if (!rekey_sandbox_server_listen (self->server, 0, &error))
+    g_error ("sandbox: %s", error->message);
+  g_mutex_lock (&self->lock);
+  self->started = TRUE;
+  g_cond_signal (&self->ready);
+  g_mutex_unlock (&self->lock);
+  g_main_loop_run (self->loop);
+  rekey_sandbox_server_shutdown (self->server);
+  g_clear_object (&self->server);
+  g_main_context_pop_thread_default (self->context);
+  return NULL;
+}
+
+RekeyTestSandbox *
+rekey_test_sandbox_start (guint seed)
+{
+  RekeyTestSandbox *self = g_new0 (RekeyTestSandbox, 1);
+  g_autoptr (GError) error = NULL;
+
+  self->server = rekey_sandbox_server_new_for_path (":memory:", seed, &error);
+  g_assert_no_error (error);
+  self->context = g_main_context_new ();
+  self->loop = g_main_loop_new (self->context, FALSE);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->ready);
+  self->thread = g_thread_new ("test-sandbox", server_thread, self);
+  g_mutex_lock (&self->lock);
+  while (!self->started)
+    g_cond_wait (&self->ready, &self->lock);
+  g_mutex_unlock (&self->lock);
+  self->url = rekey_sandbox_server_dup_url (self->server);
+  return self;
+}
+
+RekeySandboxServer *
+rekey_test_sandbox_get_server (RekeyTestSandbox *self)
+{
+  return self->server;
+}
+
+RekeySandboxStore *
+rekey_test_sandbox_get_store (RekeyTestSandbox *self)
+{
+  return rekey_sandbox_server_get_store (self->server);
+}
+
+const char *
+rekey_test_sandbox_get_url (RekeyTestSandbox *self)
+{
+  return self->url;
+}
+
+char *
+rekey_test_sandbox_dup_key (RekeyTestSandbox *self,
+                            gint64 loginid)
+{
+  return rekey_sandbox_store_dup_api_key (rekey_test_sandbox_get_store (self), loginid, NULL);
+}
+
+static gint64
+find (RekeyTestSandbox *self,
+      const int *types,
+      guint n_types,
+      guint n,
+      char **username)
+{
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) rekey_sandbox_affiliate_free);
+  RekeySandboxQuery query = { 0 };
+  guint seen = 0;
+
+  query.types = types;
+  query.n_types = n_types;
+  query.count = 1000;
+  g_assert_true (rekey_sandbox_store_search (rekey_test_sandbox_get_store (self), &query, found,
+                                             NULL, NULL));
+  for (guint i = 0; i < found->len; i++)
+    {
+      RekeySandboxAffiliate *a = g_ptr_array_index (found, i);
+
+      if (a->loginid == 1)
+        continue;
+      if (seen++ == n)
+        {
+          if (username != NULL)
+            *username = g_strdup (a->username);
+          return a->loginid;
+        }
+    }
+  g_error ("the sandbox has too few accounts of that kind");
+}
+
+gint64
+rekey_test_sandbox_find_admin (RekeyTestSandbox *self,
+                               guint n,
+                               char **username)
+{
+  static const int admin_types[] = { 150, 200, 225 };
+
+  return find (self, admin_types, G_N_ELEMENTS (admin_types), n, username);
+}
+
+gint64
+rekey_test_sandbox_find_affiliate (RekeyTestSandbox *self,
+                                   char **username)
+{
+  static const int affiliate_types[] = { 0 };
+
+  return find (self, affiliate_types, 1, 0, username);
+}
+
+void
+rekey_test_sandbox_stop (RekeyTestSandbox *self)
+{
+  if (self == NULL)
+    return;
+  g_main_loop_quit (self->loop);
+  g_thread_join (self->thread);
+  g_main_loop_unref (self->loop);
+  g_main_context_unref (self->context);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->ready);
+  g_free (self->url);
+  g_free (self);
+}

@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The reset transaction (SPEC §2.3) against an in-process sandbox and the
+ * real gnome-keyring of the private test session. */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+
+#include "rekey-keyring.h"
+#include "rekey-rotation.h"
+#include "rekey-test-keyring.h"
+#include "rekey-test-sandbox.h"
+
+typedef struct
+{
+  RekeyTestSandbox *sandbox;
+  RekeyJournal *journal;
+  RekeyClient *client; /* as "admin" */
+  char *dir;
+  char *admin_key;
+} Fixture;
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (*slot == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return *slot;
+}
+
+static void
+store_result_cb (GObject *source,
+                 GAsyncResult *result,
+                 gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+fixture_set_up (Fixture *f,
+                gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *journal_path = NULL;
+
+  f->sandbox = rekey_test_sandbox_start (600);
+  if (g_getenv ("REKEY_TESTS_SCRATCH") != NULL)
+    {
+      g_autofree char *name = g_strdup_printf ("journal-%s.jsonl", g_uuid_string_random ());
+
+      /* Where Rekey keeps it, in the private HOME of build-aux/run-tests:
+       * left there for test-no-secrets to search. */
+      journal_path = g_build_filename (g_get_user_data_dir (), "rekey", name, NULL);
+    }
+  else
+    {
+      f->dir = g_dir_make_tmp ("rekey-rotation-XXXXXX", &error);
+      g_assert_no_error (error);
+      journal_path = g_build_filename (f->dir, "rekey", "journal.jsonl", NULL);
+    }
+  f->journal = rekey_journal_new (journal_path);
+  f->admin_key = rekey_test_sandbox_dup_key (f->sandbox, 1);
+  f->client = rekey_client_new (rekey_test_sandbox_get_url (f->sandbox), "admin", f->admin_key,
+                                REKEY_CLIENT_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture *f,
+                   gconstpointer data)
+{
+  g_autofree char *journal_dir = g_path_get_dirname (rekey_journal_get_path (f->journal));
+
+  if (f->dir != NULL)
+    {
+      g_unlink (rekey_journal_get_path (f->journal));
+      g_rmdir (journal_dir);
+      g_rmdir (f->dir);
+      g_free (f->dir);
+    }
+  g_clear_object (&f->client);
+  g_clear_object (&f->journal);
+  g_clear_pointer (&f->sandbox, rekey_test_sandbox_stop);
+  g_free (f->admin_key);
+}
+
+static RekeyRotationResult *
+run (RekeyRotation *rotation,
+     GError **error)
+{
+  GAsyncResult *result = NULL;
+  RekeyRotationResult *res;
+
+  rekey_rotation_run_async (rotation, NULL, store_result_cb, &result);
+  res = rekey_rotation_run_finish (rotation, wait_for (&result), error);
+  g_object_unref (result);
+  if (res != NULL)
+    rekey_test_record_key (secret_value_get_text (rekey_rotation_result_get_key (res)));
+  return res;
+}
+
+static char *
+keyring_lookup (const char *server,
+                const char *username)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SecretValue) value = NULL;
+
+  rekey_keyring_lookup_async (server, username, REKEY_KEYRING_FLAGS_NONE, NULL, store_result_cb,
+                              &result);
+  value = rekey_keyring_lookup_finish (wait_for (&result), &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  return value != NULL ? g_strdup (secret_value_get_text (value)) : NULL;
+}
+
+static void
+keyring_store (const char *server,
+               const char *username,
+               const char *key)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SecretValue) value = secret_value_new (key, -1, "text/plain");
+
+  rekey_keyring_store_async (server, username, 0, value, REKEY_KEYRING_FLAGS_NONE, NULL,
+                             store_result_cb, &result);
+  g_assert_true (rekey_keyring_store_finish (wait_for (&result), &error));
+  g_object_unref (result);
+  g_assert_no_error (error);
+}
+
+/* Whether @key opens the API for @username. */
+static gboolean
+key_works (Fixture *f,
+           const char *username,
+           const char *key,
+           GError **error)
+{
+  g_autoptr (RekeyClient) client = rekey_client_new_for_account (f->client, username, key);
+  GAsyncResult *result = NULL;
+  gboolean ok;
+
+  rekey_client_ping_async (client, NULL, store_result_cb, &result);
+  ok = rekey_client_ping_finish (client, wait_for (&result), error);
+  g_object_unref (result);
+  return ok;
+}
+
+static guint
+n_unfinished (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) entries = rekey_journal_list_unfinished (f->journal, &error);
+
+  g_assert_no_error (error);
+  return entries->len;
+}
+
+static void
+assert_journal_has_no_key (Fixture *f,
+                           const char *key)
+{
+  g_autofree char *contents = NULL;
+  GStatBuf st;
+
+  g_assert_true (g_file_get_contents (rekey_journal_get_path (f->journal), &contents, NULL, NULL));
+  g_assert_null (strstr (contents, key));
+  g_assert_null (strstr (contents, f->admin_key));
+  g_assert_cmpint (g_stat (rekey_journal_get_path (f->journal), &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+}
+
+static void
+on_step (RekeyRotation *rotation,
+         int step,
+         GArray *steps)
+{
+  g_array_append_val (steps, step);
+}
+
+static void
+test_happy_path (Fixture *f,
+                 gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 0, &username);
+  g_autofree char *old_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_autofree char *server_key = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr (RekeyRotation) rotation = NULL;
+  g_autoptr (RekeyRotationResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) steps = g_array_new (FALSE, FALSE, sizeof (int));
+  const char *key;
+  const int expected[] = { REKEY_ROTATION_STEP_JOURNAL, REKEY_ROTATION_STEP_RESET,
+                           REKEY_ROTATION_STEP_KEYRING, REKEY_ROTATION_STEP_VERIFY,
+                           REKEY_ROTATION_STEP_DONE };
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  rotation = rekey_rotation_new (f->client, f->journal, loginid, username);
+  g_signal_connect (rotation, "step-started", G_CALLBACK (on_step), steps);
+  res = run (rotation, &error);
+  g_assert_no_error (error);
+
+  key = secret_value_get_text (rekey_rotation_result_get_key (res));
+  server_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_assert_cmpstr (key, ==, server_key);
+  g_assert_cmpstr (key, !=, old_key);
+  g_assert_true (rekey_rotation_result_get_saved (res));
+  g_assert_null (rekey_rotation_result_get_save_error (res));
+  g_assert_true (rekey_rotation_result_get_verified (res));
+  g_assert_false (rekey_rotation_result_get_switched (res));
+  g_assert_cmpstr (rekey_rotation_result_get_username (res), ==, username);
+
+  /* The steps, in the order of SPEC §2.3 (no switch: not our own key). */
+  g_assert_cmpuint (steps->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < steps->len; i++)
+    g_assert_cmpint (g_array_index (steps, int, i), ==, expected[i]);
+
+  stored = keyring_lookup (rekey_client_get_server (f->client), username);
+  g_assert_cmpstr (stored, ==, key);
+
+  g_assert_false (key_works (f, username, old_key, &error));
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_INVALID_CREDENTIALS);
+  g_clear_error (&error);
+  g_assert_true (key_works (f, username, key, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (n_unfinished (f), ==, 0);
+  assert_journal_has_no_key (f, key);
+}
+
+static void
+test_own_key (Fixture *f,
+              gconstpointer data)
+{
+  g_autoptr (RekeyRotation) rotation = NULL;
+  g_autoptr (RekeyRotationResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *server_key = NULL;
+  GAsyncResult *result = NULL;
+  g_autoptr (RekeyAffiliate) me = NULL;
+  const char *key;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  rotation = rekey_rotation_new (f->client, f->journal, 1, "admin");
+  res = run (rotation, &error);
+  g_assert_no_error (error);
+  key = secret_value_get_text (rekey_rotation_result_get_key (res));
+  server_key = rekey_test_sandbox_dup_key (f->sandbox, 1);
+  g_assert_cmpstr (key, ==, server_key);
+  g_assert_true (rekey_rotation_result_get_switched (res));
+  g_assert_true (rekey_rotation_result_get_verified (res));
+  g_assert_true (rekey_client_has_api_key (f->client, key));
+
+  /* The client goes on working without any other step. */
+  rekey_client_get_current_async (f->client, NULL, store_result_cb, &result);
+  me = rekey_client_get_current_finish (f->client, wait_for (&result), &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  g_assert_cmpstr (rekey_affiliate_get_username (me), ==, "admin");
+
+  stored = keyring_lookup (rekey_client_get_server (f->client), "admin");
+  g_assert_cmpstr (stored, ==, key);
+  g_assert_false (key_works (f, "admin", f->admin_key, NULL));
+  g_assert_cmpuint (n_unfinished (f), ==, 0);
+}
+
+static void
+test_connection_dropped (Fixture *f,
+                         gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 1, &username);
+  g_autoptr (RekeyRotation) rotation = NULL;
+  g_autoptr (RekeyRotationResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *server_key = NULL;
+  g_autofree char *stored = NULL;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  rekey_sandbox_server_set_fault (server, REKEY_SANDBOX_FAULT_DROP_AFTER_RESET, 1);
+  rotation = rekey_rotation_new (f->client, f->journal, loginid, username);
+  res = run (rotation, &error);
+  g_assert_no_error (error);
+
+  /* The retry with the same idempotency key got the key of the one reset. */
+  server_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_assert_cmpstr (secret_value_get_text (rekey_rotation_result_get_key (res)), ==, server_key);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 1);
+  stored = keyring_lookup (rekey_client_get_server (f->client), username);
+  g_assert_cmpstr (stored, ==, server_key);
+  g_assert_true (rekey_rotation_result_get_verified (res));
+}
+
+static void
+test_keyring_locked (Fixture *f,
+                     gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 2, &username);
+  g_autoptr (RekeyRotation) rotation = NULL;
+  g_autoptr (RekeyRotationResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *server_key = NULL;
+  g_autofree char *stored = NULL;
+  GAsyncResult *result = NULL;
+  const GError *save_error;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  rekey_test_keyring_lock ();
+  rotation = rekey_rotation_new (f->client, f->journal, loginid, username);
+  res = run (rotation, &error);
+  g_assert_no_error (error);
+
+  /* Not saved, but the key is not lost: the result holds it. */
+  server_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_assert_cmpstr (secret_value_get_text (rekey_rotation_result_get_key (res)), ==, server_key);
+  g_assert_false (rekey_rotation_result_get_saved (res));
+  save_error = rekey_rotation_result_get_save_error (res);
+  g_assert_nonnull (save_error);
+  g_assert_true (save_error->domain == REKEY_KEYRING_ERROR);
+  g_assert_true (rekey_rotation_result_get_verified (res));
+  /* Until it is saved, a restart offers to recover it. */
+  g_assert_cmpuint (n_unfinished (f), ==, 1);
+
+  rekey_test_keyring_unlock ();
+  rekey_rotation_result_save_async (res, NULL, store_result_cb, &result);
+  g_assert_true (rekey_rotation_result_save_finish (res, wait_for (&result), &error));
+  g_object_unref (result);
+  g_assert_no_error (error);
+  g_assert_true (rekey_rotation_result_get_saved (res));
+  g_assert_null (rekey_rotation_result_get_save_error (res));
+  stored = keyring_lookup (rekey_client_get_server (f->client), username);
+  g_assert_cmpstr (stored, ==, server_key);
+  g_assert_cmpuint (n_unfinished (f), ==, 0);
+}
+
+static void
+kill_at_keyring_step (RekeyRotation *rotation,
+                      int step,
+                      gpointer user_data)
+{
+  /* The server has committed; the keyring write is next. */
+  if (step == REKEY_ROTATION_STEP_KEYRING)
+    raise (SIGKILL);
+}
+
+static void
+test_killed_then_recovered (Fixture *f,
+                            gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid;
+  g_autoptr (GError) error = NULL;
+
+  if (g_test_subprocess ())
+    {
+      /* A Rekey that has the admin's key in its keyring, resets another
+       * account's key and dies at the worst moment. */
+      const char *url = g_getenv ("REKEY_TEST_URL");
+      g_autofree char *key = NULL;
+      g_autoptr (RekeyJournal) journal = rekey_journal_new (g_getenv ("REKEY_TEST_JOURNAL"));
+      g_autoptr (RekeyClient) client = NULL;
+      g_autoptr (RekeyRotation) rotation = NULL;
+      g_autofree char *server = rekey_client_normalize_url (url, FALSE, NULL);
+
+      key = keyring_lookup (server, "admin");
+      g_assert_nonnull (key);
+      client = rekey_client_new (url, "admin", key, REKEY_CLIENT_FLAGS_NONE, &error);
+      g_assert_no_error (error);
+      rotation = rekey_rotation_new (client, journal,
+                                     g_ascii_strtoll (g_getenv ("REKEY_TEST_LOGINID"), NULL, 10),
+                                     g_getenv ("REKEY_TEST_USERNAME"));
+      g_signal_connect (rotation, "step-started", G_CALLBACK (kill_at_keyring_step), NULL);
+      run (rotation, &error);
+      g_error ("the rotation was not interrupted");
+    }
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  loginid = rekey_test_sandbox_find_admin (f->sandbox, 3, &username);
+  {
+    g_autofree char *loginid_text = g_strdup_printf ("%" G_GINT64_FORMAT, loginid);
+    g_autofree char *old_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+    g_autofree char *server_key = NULL;
+    g_autofree char *stored = NULL;
+    g_autofree char *before = NULL;
+    g_autoptr (GPtrArray) unfinished = NULL;
+    g_autoptr (RekeyRotation) recovery = NULL;
+    g_autoptr (RekeyRotationResult) res = NULL;
+    RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+    RekeyJournalEntry *entry;
+
+    keyring_store (rekey_client_get_server (f->client), "admin", f->admin_key);
+    g_setenv ("REKEY_TEST_URL", rekey_test_sandbox_get_url (f->sandbox), TRUE);
+    g_setenv ("REKEY_TEST_JOURNAL", rekey_journal_get_path (f->journal), TRUE);
+    g_setenv ("REKEY_TEST_LOGINID", loginid_text, TRUE);
+    g_setenv ("REKEY_TEST_USERNAME", username, TRUE);
+
+    g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_failed ();
+
+    /* The server reset the key; the keyring never got it. */
+    server_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+    g_assert_cmpstr (server_key, !=, old_key);
+    g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 1);
+    before = keyring_lookup (rekey_client_get_server (f->client), username);
+    g_assert_cmpstr (before, !=, server_key);
+
+    /* The next start finds the unfinished reset ... */
+    unfinished = rekey_journal_list_unfinished (f->journal, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (unfinished->len, ==, 1);
+    entry = g_ptr_array_index (unfinished, 0);
+    g_assert_cmpint (entry->target_loginid, ==, loginid);
+    g_assert_cmpstr (entry->target_username, ==, username);
+    g_assert_cmpstr (entry->caller, ==, "admin");
+    g_assert_cmpstr (entry->server, ==, rekey_client_get_server (f->client));
+
+    /* ... and recovering it puts the right key in the keyring. */
+    recovery = rekey_rotation_new_recovery (f->client, f->journal, entry);
+    res = run (recovery, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (secret_value_get_text (rekey_rotation_result_get_key (res)), ==, server_key);
+    g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 1);
+    g_assert_true (rekey_rotation_result_get_saved (res));
+    stored = keyring_lookup (rekey_client_get_server (f->client), username);
+    g_assert_cmpstr (stored, ==, server_key);
+    g_assert_cmpuint (n_unfinished (f), ==, 0);
+    rekey_test_record_key (server_key);
+  }
+}
+
+static void
+test_refused (Fixture *f,
+              gconstpointer data)
+{
+  g_autofree char *affiliate = NULL;
+  g_autofree char *admin = NULL;
+  gint64 affiliate_id = rekey_test_sandbox_find_affiliate (f->sandbox, &affiliate);
+  gint64 admin_id = rekey_test_sandbox_find_admin (f->sandbox, 4, &admin);
+  g_autofree char *admin_key_before = rekey_test_sandbox_dup_key (f->sandbox, admin_id);
+  g_autofree char *admin_key_after = NULL;
+  g_autoptr (RekeyRotation) first = NULL;
+  g_autoptr (RekeyRotation) second = NULL;
+  g_autoptr (RekeyRotationResult) res = NULL;
+  g_autoptr (RekeyClient) wrong = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* A non-admin target: refused, nothing reset, the journal clean. */
+  first = rekey_rotation_new (f->client, f->journal, affiliate_id, affiliate);
+  res = run (first, &error);
+  g_assert_null (res);
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_NOT_ADMIN_TARGET);
+  g_clear_error (&error);
+  g_assert_cmpuint (n_unfinished (f), ==, 0);
+
+  /* A caller whose own key is wrong. */
+  wrong = rekey_client_new_for_account (f->client, "admin", "0123456789abcdef0123456789abcdef");
+  second = rekey_rotation_new (wrong, f->journal, admin_id, admin);
+  res = run (second, &error);
+  g_assert_null (res);
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_INVALID_CREDENTIALS);
+  g_assert_cmpuint (n_unfinished (f), ==, 0);
+  admin_key_after = rekey_test_sandbox_dup_key (f->sandbox, admin_id);
+  g_assert_cmpstr (admin_key_after, ==, admin_key_before);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (rekey_test_sandbox_get_server (f->sandbox)),
+                    ==, 0);
+}
+
+static void
+test_journal_unwritable (Fixture *f,
+                         gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 5, &username);
+  g_autofree char *before = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_autofree char *after = NULL;
+  g_autoptr (RekeyJournal) journal = rekey_journal_new ("/proc/rekey-no-such-dir/journal.jsonl");
+  g_autoptr (RekeyRotation) rotation = NULL;
+  g_autoptr (RekeyRotationResult) res = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* No journal, no reset: a key is never reset without a way back. */
+  rotation = rekey_rotation_new (f->client, journal, loginid, username);
+  res = run (rotation, &error);
+  g_assert_null (res);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == G_IO_ERROR);
+  after = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_assert_cmpstr (after, ==, before);
+}
+
+static void
+test_journal_damaged_lines (Fixture *f,
+                            gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RekeyJournalEntry) a = NULL;
+  g_autoptr (RekeyJournalEntry) b = NULL;
+  g_autoptr (GPtrArray) unfinished = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileOutputStream) out = NULL;
+
+  a = rekey_journal_begin (f->journal, "https://a.example.com", "admin", 5, "jsmith", &error);
+  g_assert_no_error (error);
+  b = rekey_journal_begin (f->journal, "https://a.example.com", "admin", 6, "mjones", &error);
+  g_assert_no_error (error);
+  g_assert_true (rekey_journal_mark (f->journal, a->id, REKEY_JOURNAL_STATE_COMMITTED, &error));
+  g_assert_true (rekey_journal_mark (f->journal, b->id, REKEY_JOURNAL_STATE_DISMISSED, &error));
+
+  /* A line cut short, as a crash or a full disk leaves it. */
+  file = g_file_new_for_path (rekey_journal_get_path (f->journal));
+  out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (G_OUTPUT_STREAM (out), "{\"id\":\"x\",\"sta", 14, NULL, NULL,
+                             &error);
+  g_assert_no_error (error);
+  g_output_stream_close (G_OUTPUT_STREAM (out), NULL, NULL);
+
+  unfinished = rekey_journal_list_unfinished (f->journal, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (unfinished->len, ==, 1);
+  g_assert_cmpstr (((RekeyJournalEntry *) g_ptr_array_index (unfinished, 0))->id, ==, a->id);
+  g_assert_cmpint (((RekeyJournalEntry *) g_ptr_array_index (unfinished, 0))->state, ==,
+                   REKEY_JOURNAL_STATE_COMMITTED);
+  g_assert_cmpstr (((RekeyJournalEntry *) g_ptr_array_index (unfinished, 0))->idempotency_key, ==,
+                   a->idempotency_key);
+}
+
+int
+main (int argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/rotation/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("happy-path", test_happy_path);
+  ADD ("own-key", test_own_key);
+  ADD ("connection-dropped", test_connection_dropped);
+  ADD ("keyring-locked", test_keyring_locked);
+  ADD ("killed-then-recovered", test_killed_then_recovered);
+  ADD ("refused", test_refused);
+  ADD ("journal-unwritable", test_journal_unwritable);
+  ADD ("journal-damaged-lines", test_journal_damaged_lines);
+#undef ADD
+
+  return g_test_run ();
+}
