@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "rekey-client.h"
+
+G_BEGIN_DECLS
+
+#define REKEY_SETTINGS_SCHEMA "io.github.rekeyapp.Rekey"
+
+/* A NATS server as the user named it. Its API key is the keyring item of its
+ * server and username, and nowhere else. */
+#define REKEY_TYPE_PROFILE (rekey_profile_get_type ())
+G_DECLARE_FINAL_TYPE (RekeyProfile, rekey_profile, REKEY, PROFILE, GObject)
+
+const char *rekey_profile_get_id (RekeyProfile *self);
+const char *rekey_profile_get_name (RekeyProfile *self);
+const char *rekey_profile_get_server (RekeyProfile *self);
+const char *rekey_profile_get_username (RekeyProfile *self);
+gboolean rekey_profile_get_allow_insecure (RekeyProfile *self);
+gboolean rekey_profile_get_legacy_headers (RekeyProfile *self);
+
+/* A client for the profile's account with @api_key (from the keyring). */
+RekeyClient *rekey_profile_create_client (RekeyProfile *self,
+                                          const char *api_key,
+                                          GError **error);
+
+/* The profiles, kept in GSettings; a GListModel of RekeyProfile in the order
+ * they were added. */
+#define REKEY_TYPE_PROFILE_STORE (rekey_profile_store_get_type ())
+G_DECLARE_FINAL_TYPE (RekeyProfileStore, rekey_profile_store, REKEY, PROFILE_STORE, GObject)
+
+RekeyProfileStore *rekey_profile_store_new (GSettings *settings);
+
+/* Checks and normalises @server (see rekey_client_normalize_url()); refuses
+ * an empty or taken name and a second profile of the same account. */
+RekeyProfile *rekey_profile_store_add (RekeyProfileStore *self,
+                                       const char *name,
+                                       const char *server,
+                                       const char *username,
+                                       gboolean allow_insecure,
+                                       gboolean legacy_headers,
+                                       GError **error);
+gboolean rekey_profile_store_rename (RekeyProfileStore *self,
+                                     RekeyProfile *profile,
+                                     const char *name,
+                                     GError **error);
+/* Removes @profile; with @forget_key its keyring item goes too. */
+void rekey_profile_store_remove_async (RekeyProfileStore *self,
+                                       RekeyProfile *profile,
+                                       gboolean forget_key,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean rekey_profile_store_remove_finish (RekeyProfileStore *self,
+                                            GAsyncResult *result,
+                                            GError **error);
+
+RekeyProfile *rekey_profile_store_find (RekeyProfileStore *self,
+                                        const char *id);
+RekeyProfile *rekey_profile_store_find_by_name (RekeyProfileStore *self,
+                                                const char *name);
+RekeyProfile *rekey_profile_store_find_by_account (RekeyProfileStore *self,
+                                                   const char *server,
+                                                   const char *username);
+
+/* The last used profile, or NULL. */
+RekeyProfile *rekey_profile_store_get_last (RekeyProfileStore *self);
+void rekey_profile_store_set_last (RekeyProfileStore *self,
+                                   RekeyProfile *profile);
+
+G_END_DECLS
