@@ -53,7 +53,8 @@ fixture_set_up (Fixture *f,
   f->sandbox = rekey_test_sandbox_start (600);
   if (g_getenv ("REKEY_TESTS_SCRATCH") != NULL)
     {
-      g_autofree char *name = g_strdup_printf ("journal-%s.jsonl", g_uuid_string_random ());
+      g_autofree char *uuid = g_uuid_string_random ();
+      g_autofree char *name = g_strdup_printf ("journal-%s.jsonl", uuid);
 
       /* Where Rekey keeps it, in the private HOME of build-aux/run-tests:
        * left there for test-no-secrets to search. */

@@ -513,7 +513,7 @@ rekey_profile_store_remove_async (RekeyProfileStore *self,
                                _("This server profile no longer exists."));
       return;
     }
-  if (g_strcmp0 (g_settings_get_string (self->settings, "last-profile"), profile->id) == 0)
+  if (rekey_profile_store_get_last (self) == profile)
     g_settings_set_string (self->settings, "last-profile", "");
   g_ptr_array_remove_index (self->profiles, position);
   save (self);
