@@ -6,33 +6,116 @@
 #include <glib/gi18n.h>
 
 #include "rekey-application.h"
+#include "rekey-clipboard.h"
+#include "rekey-keyring.h"
+#include "rekey-preferences-window.h"
+#include "rekey-sandbox-server.h"
+#include "rekey-window.h"
+
+/* The in-app sandbox listens here when it can, so that its profile and
+ * keyring item keep the same server address from one start to the next. */
+#define SANDBOX_PORT 47223
+#define SANDBOX_PROFILE_NAME "Sandbox"
 
 struct _RekeyApplication
 {
   AdwApplication parent_instance;
+
+  GSettings *settings;
+  RekeyProfileStore *profiles;
+  RekeyJournal *journal;
+  RekeySandboxServer *sandbox;
 };
 
 G_DEFINE_FINAL_TYPE (RekeyApplication, rekey_application, ADW_TYPE_APPLICATION)
 
+static RekeyWindow *
+get_window (RekeyApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (REKEY_IS_WINDOW (window))
+    return REKEY_WINDOW (window);
+  return rekey_window_new (self);
+}
+
 static void
 rekey_application_activate (GApplication *app)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  RekeyApplication *self = REKEY_APPLICATION (app);
+  GtkWindow *existing = gtk_application_get_active_window (GTK_APPLICATION (app));
+  RekeyWindow *window;
+  RekeyProfile *profile;
 
-  if (window == NULL)
+  /* A second launch raises the window that is there. */
+  if (existing != NULL)
     {
-      GtkWidget *page = adw_status_page_new ();
-
-      window = GTK_WINDOW (adw_application_window_new (GTK_APPLICATION (app)));
-      gtk_window_set_title (window, _("Rekey"));
-      gtk_window_set_default_size (window, 720, 520);
-      adw_status_page_set_icon_name (ADW_STATUS_PAGE (page), "dialog-password-symbolic");
-      adw_status_page_set_title (ADW_STATUS_PAGE (page), _("Rekey"));
-      adw_status_page_set_description (ADW_STATUS_PAGE (page),
-                                       _("Reset NATS API keys and keep them in your keyring."));
-      adw_application_window_set_content (ADW_APPLICATION_WINDOW (window), page);
+      gtk_window_present (existing);
+      return;
     }
-  gtk_window_present (window);
+
+  window = get_window (self);
+  profile = rekey_profile_store_get_last (self->profiles);
+  if (profile == NULL && g_list_model_get_n_items (G_LIST_MODEL (self->profiles)) > 0)
+    {
+      g_autoptr (RekeyProfile) first = g_list_model_get_item (G_LIST_MODEL (self->profiles), 0);
+      profile = first;
+    }
+  if (profile != NULL)
+    rekey_window_open_profile (window, profile);
+  else
+    rekey_window_show_welcome (window);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static int
+rekey_application_command_line (GApplication *app,
+                                GApplicationCommandLine *command_line)
+{
+  RekeyApplication *self = REKEY_APPLICATION (app);
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
+  const char *profile_name = NULL;
+  RekeyWindow *window;
+
+  if (g_variant_dict_contains (options, "sandbox"))
+    {
+      window = get_window (self);
+      rekey_window_open_sandbox (window);
+      gtk_window_present (GTK_WINDOW (window));
+      return 0;
+    }
+  if (g_variant_dict_lookup (options, "profile", "&s", &profile_name))
+    {
+      RekeyProfile *profile = rekey_profile_store_find_by_name (self->profiles, profile_name);
+
+      if (profile == NULL)
+        {
+          g_application_command_line_printerr (command_line,
+                                               _("rekey: there is no server profile named "
+                                                 "“%s”\n"),
+                                               profile_name);
+          return 1;
+        }
+      window = get_window (self);
+      rekey_window_open_profile (window, profile);
+      gtk_window_present (GTK_WINDOW (window));
+      return 0;
+    }
+
+  g_application_activate (app);
+  return 0;
+}
+
+static int
+rekey_application_handle_local_options (GApplication *app,
+                                        GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("rekey %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  return -1;
 }
 
 static void
@@ -40,21 +123,127 @@ quit_activated (GSimpleAction *action,
                 GVariant *parameter,
                 gpointer user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  GList *windows = gtk_application_get_windows (app);
+
+  /* Windows get to ask about a key that is neither saved nor copied. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (REKEY_IS_WINDOW (l->data) && !rekey_window_can_close (l->data))
+      {
+        gtk_window_present (l->data);
+        return;
+      }
+  g_application_quit (G_APPLICATION (app));
+}
+
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant *parameter,
+                       gpointer user_data)
+{
+  RekeyApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  RekeyPreferencesWindow *prefs = rekey_preferences_window_new (self->settings);
+
+  gtk_window_set_transient_for (GTK_WINDOW (prefs), parent);
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static void
+about_activated (GSimpleAction *action,
+                 GVariant *parameter,
+                 gpointer user_data)
+{
+  GtkApplication *app = GTK_APPLICATION (user_data);
+  static const char *developers[] = { "The Rekey developers", NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (app),
+                        "application-name", _("Rekey"),
+                        "application-icon", APPLICATION_ID,
+                        "developer-name", _("The Rekey developers"),
+                        "version", PACKAGE_VERSION,
+                        "comments", _("Reset the API keys of NATS admin accounts and keep them "
+                                      "in your keyring."),
+                        "website", "https://github.com/rekeyapp/rekey",
+                        "issue-url", "https://github.com/rekeyapp/rekey/issues",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "developers", developers,
+                        /* Translators: put your names here, one per line. */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+sandbox_activated (GSimpleAction *action,
+                   GVariant *parameter,
+                   gpointer user_data)
+{
+  RekeyWindow *window = get_window (REKEY_APPLICATION (user_data));
+
+  rekey_window_open_sandbox (window);
+  gtk_window_present (GTK_WINDOW (window));
 }
 
 static void
 rekey_application_startup (GApplication *app)
 {
+  RekeyApplication *self = REKEY_APPLICATION (app);
   static const GActionEntry actions[] = {
     { "quit", quit_activated },
+    { "preferences", preferences_activated },
+    { "about", about_activated },
+    { "sandbox", sandbox_activated },
   };
   static const char *const quit_accels[] = { "<Control>q", NULL };
+  static const char *const prefs_accels[] = { "<Control>comma", NULL };
+  static const char *const close_accels[] = { "<Control>w", NULL };
+  static const char *const search_accels[] = { "<Control>f", NULL };
+  static const char *const refresh_accels[] = { "<Control>r", "F5", NULL };
+  static const char *const help_accels[] = { "<Control>question", NULL };
 
   G_APPLICATION_CLASS (rekey_application_parent_class)->startup (app);
 
+  self->settings = g_settings_new (REKEY_SETTINGS_SCHEMA);
+  self->profiles = rekey_profile_store_new (self->settings);
+  self->journal = rekey_journal_new (NULL);
+
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", prefs_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.search", search_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.refresh", refresh_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay",
+                                         help_accels);
+}
+
+static void
+rekey_application_shutdown (GApplication *app)
+{
+  RekeyApplication *self = REKEY_APPLICATION (app);
+
+  /* A key left on the clipboard goes with Rekey. */
+  rekey_clipboard_clear_now ();
+  if (self->sandbox != NULL)
+    rekey_sandbox_server_shutdown (self->sandbox);
+
+  G_APPLICATION_CLASS (rekey_application_parent_class)->shutdown (app);
+}
+
+static void
+rekey_application_dispose (GObject *object)
+{
+  RekeyApplication *self = REKEY_APPLICATION (object);
+
+  g_clear_object (&self->sandbox);
+  g_clear_object (&self->profiles);
+  g_clear_object (&self->journal);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (rekey_application_parent_class)->dispose (object);
 }
 
 static void
@@ -62,13 +251,30 @@ rekey_application_class_init (RekeyApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  G_OBJECT_CLASS (klass)->dispose = rekey_application_dispose;
   app_class->activate = rekey_application_activate;
   app_class->startup = rekey_application_startup;
+  app_class->shutdown = rekey_application_shutdown;
+  app_class->command_line = rekey_application_command_line;
+  app_class->handle_local_options = rekey_application_handle_local_options;
 }
 
 static void
 rekey_application_init (RekeyApplication *self)
 {
+  static const GOptionEntry options[] = {
+    { "sandbox", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Start the built-in sandbox server and open it"), NULL },
+    { "profile", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Open the server profile named NAME"),
+      N_("NAME") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+  g_application_set_option_context_summary (
+      G_APPLICATION (self), _("Reset the API keys of NATS admin accounts and keep them in your "
+                              "keyring."));
 }
 
 RekeyApplication *
@@ -76,6 +282,141 @@ rekey_application_new (void)
 {
   return g_object_new (REKEY_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
+                       "resource-base-path", "/io/github/rekeyapp/Rekey",
                        NULL);
+}
+
+GSettings *
+rekey_application_get_settings (RekeyApplication *self)
+{
+  g_return_val_if_fail (REKEY_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+RekeyProfileStore *
+rekey_application_get_profiles (RekeyApplication *self)
+{
+  g_return_val_if_fail (REKEY_IS_APPLICATION (self), NULL);
+  return self->profiles;
+}
+
+RekeyJournal *
+rekey_application_get_journal (RekeyApplication *self)
+{
+  g_return_val_if_fail (REKEY_IS_APPLICATION (self), NULL);
+  return self->journal;
+}
+
+/* ------------------------------------------------------------------ sandbox */
+
+static void
+sandbox_key_stored_cb (GObject *source,
+                       GAsyncResult *result,
+                       gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  RekeyApplication *self = g_task_get_source_object (task);
+  g_autofree char *url = rekey_sandbox_server_dup_url (self->sandbox);
+  g_autofree char *server = rekey_client_normalize_url (url, FALSE, NULL);
+  GError *error = NULL;
+  RekeyProfile *profile;
+
+  if (!rekey_keyring_store_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  profile = rekey_profile_store_find_by_account (self->profiles, server, "admin");
+  if (profile == NULL)
+    {
+      RekeyProfile *stale = rekey_profile_store_find_by_name (self->profiles,
+                                                              SANDBOX_PROFILE_NAME);
+      g_autofree char *name = NULL;
+
+      /* The sandbox moved to another port: a profile of its own. */
+      name = stale == NULL ? g_strdup (SANDBOX_PROFILE_NAME)
+                           : g_strdup_printf ("%s (%u)", SANDBOX_PROFILE_NAME,
+                                              rekey_sandbox_server_get_port (self->sandbox));
+      profile = rekey_profile_store_add (self->profiles, name, server, "admin", FALSE, FALSE,
+                                         &error);
+      if (profile == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  g_task_return_pointer (task, g_object_ref (profile), g_object_unref);
+}
+
+void
+rekey_application_start_sandbox_async (RekeyApplication *self,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SecretValue) value = NULL;
+  g_autoptr (RekeySandboxAffiliate) admin = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *key = NULL;
+  RekeySandboxStore *store;
+
+  g_return_if_fail (REKEY_IS_APPLICATION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rekey_application_start_sandbox_async);
+
+  if (self->sandbox == NULL)
+    {
+      g_autofree char *path = g_build_filename (g_get_user_data_dir (), "rekey", "sandbox.db",
+                                                NULL);
+      g_autoptr (RekeySandboxServer) sandbox = NULL;
+
+      sandbox = rekey_sandbox_server_new_for_path (path, REKEY_SANDBOX_DEFAULT_SEED, &error);
+      if (sandbox == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      if (!rekey_sandbox_server_listen (sandbox, SANDBOX_PORT, NULL)
+          && !rekey_sandbox_server_listen (sandbox, 0, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      self->sandbox = g_steal_pointer (&sandbox);
+    }
+
+  /* The sandbox's admin key goes to the keyring like any other: from then
+   * on the profile works as a real server's does. */
+  store = rekey_sandbox_server_get_store (self->sandbox);
+  admin = rekey_sandbox_store_lookup_username (store, "admin", &error);
+  if (admin != NULL)
+    key = rekey_sandbox_store_dup_api_key (store, admin->loginid, &error);
+  if (key == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                               _("The sandbox has no admin account: %s"),
+                               error != NULL ? error->message : "");
+      return;
+    }
+  url = rekey_sandbox_server_dup_url (self->sandbox);
+  server = rekey_client_normalize_url (url, FALSE, NULL);
+  value = secret_value_new (key, -1, "text/plain");
+  explicit_bzero (key, strlen (key));
+  rekey_keyring_store_async (server, "admin", admin->loginid, value, REKEY_KEYRING_FLAGS_NONE,
+                             cancellable, sandbox_key_stored_cb, g_steal_pointer (&task));
+}
+
+RekeyProfile *
+rekey_application_start_sandbox_finish (RekeyApplication *self,
+                                        GAsyncResult *result,
+                                        GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -3,11 +3,28 @@
 
 #include <adwaita.h>
 
+#include "rekey-journal.h"
+#include "rekey-profile.h"
+
 G_BEGIN_DECLS
 
 #define REKEY_TYPE_APPLICATION (rekey_application_get_type ())
 G_DECLARE_FINAL_TYPE (RekeyApplication, rekey_application, REKEY, APPLICATION, AdwApplication)
 
 RekeyApplication *rekey_application_new (void);
+
+GSettings *rekey_application_get_settings (RekeyApplication *self);
+RekeyProfileStore *rekey_application_get_profiles (RekeyApplication *self);
+RekeyJournal *rekey_application_get_journal (RekeyApplication *self);
+
+/* Starts the built-in sandbox server (once), stores its admin key in the
+ * keyring and returns the "Sandbox" profile, asynchronously. */
+void rekey_application_start_sandbox_async (RekeyApplication *self,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer user_data);
+RekeyProfile *rekey_application_start_sandbox_finish (RekeyApplication *self,
+                                                      GAsyncResult *result,
+                                                      GError **error);
 
 G_END_DECLS

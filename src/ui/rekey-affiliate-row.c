@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "Rekey"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "rekey-affiliate-row.h"
+
+struct _RekeyAffiliateRow
+{
+  GtkWidget parent_instance;
+
+  GtkWidget *box;
+  GtkImage *key_icon;
+  GtkLabel *me_badge;
+  GtkLabel *status_badge;
+  GtkLabel *subtitle_label;
+  GtkLabel *title_label;
+  GtkLabel *type_badge;
+
+  RekeyAffiliate *affiliate;
+};
+
+G_DEFINE_FINAL_TYPE (RekeyAffiliateRow, rekey_affiliate_row, GTK_TYPE_WIDGET)
+
+static void
+rekey_affiliate_row_dispose (GObject *object)
+{
+  RekeyAffiliateRow *self = REKEY_AFFILIATE_ROW (object);
+
+  g_clear_object (&self->affiliate);
+  gtk_widget_dispose_template (GTK_WIDGET (object), REKEY_TYPE_AFFILIATE_ROW);
+
+  G_OBJECT_CLASS (rekey_affiliate_row_parent_class)->dispose (object);
+}
+
+static void
+rekey_affiliate_row_class_init (RekeyAffiliateRowClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = rekey_affiliate_row_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/rekeyapp/Rekey/ui/"
+                                               "rekey-affiliate-row.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, box);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, key_icon);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, me_badge);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, status_badge);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, type_badge);
+}
+
+static void
+rekey_affiliate_row_init (RekeyAffiliateRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+RekeyAffiliateRow *
+rekey_affiliate_row_new (void)
+{
+  return g_object_new (REKEY_TYPE_AFFILIATE_ROW, NULL);
+}
+
+RekeyAffiliate *
+rekey_affiliate_row_get_affiliate (RekeyAffiliateRow *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_ROW (self), NULL);
+  return self->affiliate;
+}
+
+void
+rekey_affiliate_row_set_affiliate (RekeyAffiliateRow *self,
+                                   RekeyAffiliate *affiliate,
+                                   gboolean is_me,
+                                   gboolean has_key)
+{
+  g_autofree char *accessible = NULL;
+  const char *display;
+  int status;
+
+  g_return_if_fail (REKEY_IS_AFFILIATE_ROW (self));
+
+  g_set_object (&self->affiliate, affiliate);
+  if (affiliate == NULL)
+    return;
+
+  display = rekey_affiliate_get_display_name (affiliate);
+  status = rekey_affiliate_get_status (affiliate);
+  gtk_label_set_label (self->title_label, rekey_affiliate_get_username (affiliate));
+  gtk_label_set_label (self->subtitle_label, display);
+  gtk_widget_set_visible (GTK_WIDGET (self->subtitle_label), *display != '\0');
+  gtk_label_set_label (self->type_badge, rekey_affiliate_get_type_name (affiliate));
+  gtk_widget_set_visible (GTK_WIDGET (self->type_badge),
+                          rekey_affiliate_get_account_type (affiliate) >= 0);
+  if (rekey_affiliate_get_is_admin (affiliate))
+    gtk_widget_add_css_class (GTK_WIDGET (self->type_badge), "accent");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->type_badge), "accent");
+  gtk_label_set_label (self->status_badge, rekey_affiliate_get_status_name (affiliate));
+  gtk_widget_set_visible (GTK_WIDGET (self->status_badge),
+                          status != REKEY_AFFILIATE_STATUS_ACTIVE
+                              && status != REKEY_AFFILIATE_STATUS_UNKNOWN);
+  gtk_widget_set_visible (GTK_WIDGET (self->me_badge), is_me);
+  gtk_widget_set_visible (GTK_WIDGET (self->key_icon), has_key);
+
+  /* One sentence for a screen reader instead of five fragments. */
+  accessible = g_strdup_printf ("%s%s%s, %s%s%s%s", rekey_affiliate_get_username (affiliate),
+                                *display ? ", " : "", display,
+                                rekey_affiliate_get_type_name (affiliate),
+                                gtk_widget_get_visible (GTK_WIDGET (self->status_badge)) ? ", " : "",
+                                gtk_widget_get_visible (GTK_WIDGET (self->status_badge))
+                                    ? rekey_affiliate_get_status_name (affiliate)
+                                    : "",
+                                has_key ? _(", key in this computer’s keyring") : "");
+  if (is_me)
+    {
+      char *with_me = g_strconcat (accessible, _(", you"), NULL);
+      g_free (accessible);
+      accessible = with_me;
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
+                                  -1);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "rekey-affiliate.h"
+
+G_BEGIN_DECLS
+
+#define REKEY_TYPE_AFFILIATE_ROW (rekey_affiliate_row_get_type ())
+G_DECLARE_FINAL_TYPE (RekeyAffiliateRow, rekey_affiliate_row, REKEY, AFFILIATE_ROW, GtkWidget)
+
+RekeyAffiliateRow *rekey_affiliate_row_new (void);
+/* @is_me: the connected account; @has_key: this computer's keyring holds
+ * its key. */
+void rekey_affiliate_row_set_affiliate (RekeyAffiliateRow *self,
+                                        RekeyAffiliate *affiliate,
+                                        gboolean is_me,
+                                        gboolean has_key);
+RekeyAffiliate *rekey_affiliate_row_get_affiliate (RekeyAffiliateRow *self);
+
+G_END_DECLS

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "Rekey"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "rekey-clipboard.h"
+#include "rekey-new-key-dialog.h"
+
+struct _RekeyNewKeyDialog
+{
+  AdwWindow parent_instance;
+
+  GtkButton *copy_button;
+  GtkLabel *key_label;
+  GtkButton *retry_button;
+  GtkImage *saved_icon;
+  AdwActionRow *saved_row;
+  AdwToastOverlay *toast_overlay;
+  AdwWindowTitle *window_title;
+  GtkImage *verified_icon;
+  AdwActionRow *verified_row;
+
+  RekeyRotationResult *result;
+  guint clipboard_seconds;
+  gboolean copied;
+  gboolean confirmed_close;
+};
+
+G_DEFINE_FINAL_TYPE (RekeyNewKeyDialog, rekey_new_key_dialog, ADW_TYPE_WINDOW)
+
+static void
+set_status (AdwActionRow *row,
+            GtkImage *icon,
+            gboolean ok,
+            const char *ok_text,
+            const GError *error)
+{
+  gtk_image_set_from_icon_name (icon, ok ? "emblem-ok-symbolic" : "dialog-warning-symbolic");
+  if (ok)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (icon), "warning");
+      gtk_widget_add_css_class (GTK_WIDGET (icon), "success");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (icon), "success");
+      gtk_widget_add_css_class (GTK_WIDGET (icon), "warning");
+    }
+  adw_action_row_set_subtitle (row, ok ? ok_text : (error != NULL ? error->message : ""));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  ok ? _("Done") : _("Failed"), -1);
+}
+
+static void
+update (RekeyNewKeyDialog *self)
+{
+  gboolean saved = rekey_rotation_result_get_saved (self->result);
+
+  set_status (self->saved_row, self->saved_icon, saved,
+              _("Scripts that read the key from the keyring get the new one"),
+              rekey_rotation_result_get_save_error (self->result));
+  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), !saved);
+  set_status (self->verified_row, self->verified_icon,
+              rekey_rotation_result_get_verified (self->result),
+              _("The server accepts the new key"),
+              rekey_rotation_result_get_verify_error (self->result));
+}
+
+static void
+copy_cb (RekeyNewKeyDialog *self)
+{
+  g_autofree char *message = NULL;
+
+  rekey_clipboard_copy_secret (gtk_widget_get_display (GTK_WIDGET (self)),
+                               secret_value_get_text (rekey_rotation_result_get_key (self->result)),
+                               self->clipboard_seconds);
+  self->copied = TRUE;
+  message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "API key copied; the clipboard is cleared in %u second",
+                                          "API key copied; the clipboard is cleared in %u seconds",
+                                          self->clipboard_seconds),
+                             self->clipboard_seconds);
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+static void
+save_cb (GObject *source,
+         GAsyncResult *result,
+         gpointer user_data)
+{
+  g_autoptr (RekeyNewKeyDialog) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->retry_button), TRUE);
+  if (!rekey_rotation_result_save_finish (REKEY_ROTATION_RESULT (source), result, &error))
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+  update (self);
+}
+
+static void
+retry_cb (RekeyNewKeyDialog *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->retry_button), FALSE);
+  rekey_rotation_result_save_async (self->result, NULL, save_cb, g_object_ref (self));
+}
+
+gboolean
+rekey_new_key_dialog_get_key_safe (RekeyNewKeyDialog *self)
+{
+  g_return_val_if_fail (REKEY_IS_NEW_KEY_DIALOG (self), TRUE);
+  return self->copied || rekey_rotation_result_get_saved (self->result);
+}
+
+static void
+confirm_response_cb (AdwMessageDialog *dialog,
+                     const char *response,
+                     RekeyNewKeyDialog *self)
+{
+  if (g_strcmp0 (response, "close") != 0)
+    return;
+  self->confirmed_close = TRUE;
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static gboolean
+rekey_new_key_dialog_close_request (GtkWindow *window)
+{
+  RekeyNewKeyDialog *self = REKEY_NEW_KEY_DIALOG (window);
+  GtkWidget *confirm;
+
+  if (self->confirmed_close || rekey_new_key_dialog_get_key_safe (self))
+    return GTK_WINDOW_CLASS (rekey_new_key_dialog_parent_class)->close_request (window);
+
+  /* The one time the key is shown, and it is nowhere else. */
+  confirm = adw_message_dialog_new (GTK_WINDOW (self), _("Close Without Saving the Key?"),
+                                    _("The new API key is not in the keyring and was not copied. "
+                                      "It will not be shown again, and anything that needs it "
+                                      "will be locked out until the key is reset once more."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (confirm), "cancel", _("_Keep Open"),
+                                    "close", _("_Close"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (confirm), "close",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (confirm), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (confirm), "cancel");
+  g_signal_connect (confirm, "response", G_CALLBACK (confirm_response_cb), self);
+  gtk_window_present (GTK_WINDOW (confirm));
+  return TRUE;
+}
+
+static void
+rekey_new_key_dialog_dispose (GObject *object)
+{
+  RekeyNewKeyDialog *self = REKEY_NEW_KEY_DIALOG (object);
+
+  if (self->result != NULL)
+    g_signal_handlers_disconnect_by_data (self->result, self);
+  g_clear_object (&self->result);
+  gtk_widget_dispose_template (GTK_WIDGET (object), REKEY_TYPE_NEW_KEY_DIALOG);
+
+  G_OBJECT_CLASS (rekey_new_key_dialog_parent_class)->dispose (object);
+}
+
+static void
+copy_action (GtkWidget *widget,
+             const char *action_name,
+             GVariant *parameter)
+{
+  copy_cb (REKEY_NEW_KEY_DIALOG (widget));
+}
+
+static void
+rekey_new_key_dialog_class_init (RekeyNewKeyDialogClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = rekey_new_key_dialog_dispose;
+  GTK_WINDOW_CLASS (klass)->close_request = rekey_new_key_dialog_close_request;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/rekeyapp/Rekey/ui/"
+                                               "rekey-new-key-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, copy_button);
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, key_label);
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, saved_icon);
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, saved_row);
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, window_title);
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, verified_icon);
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, verified_row);
+  gtk_widget_class_bind_template_callback (widget_class, copy_cb);
+  gtk_widget_class_bind_template_callback (widget_class, retry_cb);
+  gtk_widget_class_install_action (widget_class, "dialog.copy", NULL, copy_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "dialog.copy",
+                                       NULL);
+}
+
+static void
+rekey_new_key_dialog_init (RekeyNewKeyDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+RekeyNewKeyDialog *
+rekey_new_key_dialog_new (GtkWindow *parent,
+                          RekeyRotationResult *result,
+                          guint clipboard_seconds)
+{
+  RekeyNewKeyDialog *self;
+  g_autofree char *subtitle = NULL;
+  g_autoptr (GUri) uri = NULL;
+
+  g_return_val_if_fail (REKEY_IS_ROTATION_RESULT (result), NULL);
+
+  self = g_object_new (REKEY_TYPE_NEW_KEY_DIALOG, "transient-for", parent, NULL);
+  self->result = g_object_ref (result);
+  self->clipboard_seconds = clipboard_seconds;
+  uri = g_uri_parse (rekey_rotation_result_get_server (result), G_URI_FLAGS_NONE, NULL);
+  subtitle = g_strdup_printf (_("%s on %s"), rekey_rotation_result_get_username (result),
+                              uri != NULL ? g_uri_get_host (uri)
+                                          : rekey_rotation_result_get_server (result));
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+  gtk_label_set_label (self->key_label, secret_value_get_text (rekey_rotation_result_get_key (result)));
+  g_signal_connect_swapped (result, "notify::saved", G_CALLBACK (update), self);
+  update (self);
+  return self;
+}
