@@ -193,6 +193,9 @@ rekey_new_key_dialog_class_init (RekeyNewKeyDialogClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, copy_cb);
   gtk_widget_class_bind_template_callback (widget_class, retry_cb);
   gtk_widget_class_install_action (widget_class, "dialog.copy", NULL, copy_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close",
+                                       NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK, "dialog.copy",
                                        NULL);
 }
@@ -225,5 +228,7 @@ rekey_new_key_dialog_new (GtkWindow *parent,
   gtk_label_set_label (self->key_label, secret_value_get_text (rekey_rotation_result_get_key (result)));
   g_signal_connect_swapped (result, "notify::saved", G_CALLBACK (update), self);
   update (self);
+  /* Not the key label: focus would select the key for no reason. */
+  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->copy_button));
   return self;
 }

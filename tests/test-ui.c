@@ -1,0 +1,808 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The real widgets of Rekey under Xvfb, against an in-process sandbox and
+ * the private test keyring. */
+#include "config.h"
+
+#include <adwaita.h>
+#include <string.h>
+
+#include "rekey-api-page.h"
+#include "rekey-application.h"
+#include "rekey-clipboard.h"
+#include "rekey-connect-dialog.h"
+#include "rekey-keyring.h"
+#include "rekey-sandbox-server.h"
+#include "rekey-test-keyring.h"
+#include "rekey-window-private.h"
+
+static RekeyApplication *app;
+
+typedef struct
+{
+  RekeySandboxServer *server;
+  RekeyProfile *profile;
+  RekeyWindow *window;
+  char *url;
+  char *admin_key;
+} Fixture;
+
+/* ------------------------------------------------------------------ helpers */
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+spin_until (Condition condition,
+            gpointer data,
+            const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+spin_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+typedef gboolean (*WidgetMatch) (GtkWidget *widget, gconstpointer data);
+
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType type,
+             WidgetMatch match,
+             gconstpointer data)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) && (match == NULL || match (child, data)))
+        return child;
+      found = find_widget (child, type, match, data);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+row_titled (GtkWidget *widget,
+            gconstpointer title)
+{
+  return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
+static gboolean
+button_labelled (GtkWidget *widget,
+                 gconstpointer label)
+{
+  return g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+static gboolean
+button_tooltip (GtkWidget *widget,
+                gconstpointer tooltip)
+{
+  return g_strcmp0 (gtk_widget_get_tooltip_text (widget), tooltip) == 0;
+}
+
+static gboolean
+visible_label_containing (GtkWidget *widget,
+                          gconstpointer text)
+{
+  return gtk_widget_get_visible (widget)
+         && strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL;
+}
+
+static gboolean
+is_monospace (GtkWidget *widget,
+              gconstpointer data)
+{
+  return gtk_widget_has_css_class (widget, "monospace");
+}
+
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (w))
+        return w;
+    }
+  return NULL;
+}
+
+static void
+click (GtkWidget *button)
+{
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+/* Every button a person needs here can be found by a screen reader: it has
+ * a text label or an accessible name. */
+static void
+assert_buttons_named (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && gtk_widget_get_mapped (child))
+        {
+          const char *label = gtk_button_get_label (GTK_BUTTON (child));
+          const char *tooltip = gtk_widget_get_tooltip_text (child);
+
+          if ((label == NULL || *label == '\0') && tooltip == NULL
+              && !gtk_test_accessible_has_property (GTK_ACCESSIBLE (child),
+                                                    GTK_ACCESSIBLE_PROPERTY_LABEL))
+            g_error ("a %s has no label, tooltip or accessible name", G_OBJECT_TYPE_NAME (child));
+        }
+      assert_buttons_named (child);
+    }
+}
+
+/* ------------------------------------------------------------------ fixture */
+
+static void
+store_done_cb (GObject *source,
+               GAsyncResult *result,
+               gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+result_ready (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static void
+store_key (const char *server,
+           const char *username,
+           const char *key)
+{
+  g_autoptr (SecretValue) value = secret_value_new (key, -1, "text/plain");
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  rekey_keyring_store_async (server, username, 0, value, REKEY_KEYRING_FLAGS_NONE, NULL,
+                             store_done_cb, &result);
+  spin_until (result_ready, &result, "the keyring");
+  g_assert_true (rekey_keyring_store_finish (result, &error));
+  g_assert_no_error (error);
+  g_object_unref (result);
+}
+
+static char *
+lookup_key (const char *server,
+            const char *username)
+{
+  g_autoptr (SecretValue) value = NULL;
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  rekey_keyring_lookup_async (server, username, REKEY_KEYRING_FLAGS_NONE, NULL, store_done_cb,
+                              &result);
+  spin_until (result_ready, &result, "the keyring");
+  value = rekey_keyring_lookup_finish (result, &error);
+  g_assert_no_error (error);
+  g_object_unref (result);
+  return value != NULL ? g_strdup (secret_value_get_text (value)) : NULL;
+}
+
+static gboolean
+list_loaded (gpointer data)
+{
+  RekeyWindow *window = data;
+  RekeyAffiliateList *list = rekey_window_get_list (window);
+
+  return g_str_equal (rekey_window_get_page (window), "main") && list != NULL
+         && !rekey_affiliate_list_get_loading (list)
+         && g_list_model_get_n_items (G_LIST_MODEL (list)) > 0;
+}
+
+static void
+fixture_set_up (Fixture *f,
+                gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *server = NULL;
+  static guint n;
+  g_autofree char *name = g_strdup_printf ("Test %u", ++n);
+
+  f->server = rekey_sandbox_server_new_for_path (":memory:", 800, &error);
+  g_assert_no_error (error);
+  g_assert_true (rekey_sandbox_server_listen (f->server, 0, &error));
+  f->url = rekey_sandbox_server_dup_url (f->server);
+  f->admin_key = rekey_sandbox_store_dup_api_key (rekey_sandbox_server_get_store (f->server), 1,
+                                                  NULL);
+  server = rekey_client_normalize_url (f->url, FALSE, NULL);
+  store_key (server, "admin", f->admin_key);
+  f->profile = g_object_ref (rekey_profile_store_add (rekey_application_get_profiles (app), name,
+                                                      f->url, "admin", FALSE, FALSE, &error));
+  g_assert_no_error (error);
+
+  f->window = rekey_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (f->window));
+  rekey_window_open_profile (f->window, f->profile);
+  spin_until (list_loaded, f->window, "the affiliate list");
+}
+
+static void
+fixture_tear_down (Fixture *f,
+                   gconstpointer data)
+{
+  GtkWidget *w;
+
+  while ((w = find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL)
+    gtk_window_destroy (GTK_WINDOW (w));
+  if (rekey_window_get_new_key_dialog (f->window) != NULL)
+    gtk_window_destroy (rekey_window_get_new_key_dialog (f->window));
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  spin_for (50);
+  rekey_sandbox_server_shutdown (f->server);
+  g_clear_object (&f->server);
+  g_clear_object (&f->profile);
+  g_free (f->url);
+  g_free (f->admin_key);
+}
+
+static gint64
+find_admin (Fixture *f,
+            char **username)
+{
+  static const int types[] = { 150, 200, 225 };
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) rekey_sandbox_affiliate_free);
+  RekeySandboxQuery query = { .types = types, .n_types = 3, .count = 10 };
+  RekeySandboxAffiliate *a;
+
+  g_assert_true (rekey_sandbox_store_search (rekey_sandbox_server_get_store (f->server), &query,
+                                             found, NULL, NULL));
+  a = g_ptr_array_index (found, 1); /* not "admin" itself */
+  *username = g_strdup (a->username);
+  return a->loginid;
+}
+
+static gboolean
+details_for (gpointer data)
+{
+  Fixture *f = ((gpointer *) data)[0];
+  const char *username = ((gpointer *) data)[1];
+
+  return g_strcmp0 (rekey_window_get_detail (f->window, "Username"), username) == 0
+         && g_strcmp0 (rekey_window_get_detail (f->window, "Email"), "—") != 0;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void
+test_list_and_details (Fixture *f,
+                       gconstpointer data)
+{
+  RekeyAffiliateList *list = rekey_window_get_list (f->window);
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+  gpointer args[2] = { f, username };
+  RekeyApiPage *page = rekey_window_get_api_page (f->window);
+  AdwActionRow *key_row;
+
+  /* Admins Only is on by default. */
+  g_assert_true (gtk_toggle_button_get_active (rekey_window_get_admins_button (f->window)));
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+    {
+      g_autoptr (RekeyAffiliate) a = g_list_model_get_item (G_LIST_MODEL (list), i);
+      g_assert_true (rekey_affiliate_get_is_admin (a));
+    }
+
+  g_assert_true (rekey_window_select_loginid (f->window, loginid));
+  spin_until (details_for, args, "the details of an admin");
+  g_assert_nonnull (strchr (rekey_window_get_detail (f->window, "Email"), '@'));
+  g_assert_cmpstr (rekey_window_get_detail (f->window, "Status"), ==, "Active");
+
+  /* Another admin's key is hidden, as NATS hides it. */
+  key_row = ADW_ACTION_ROW (find_widget (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, row_titled,
+                                         "API Key"));
+  g_assert_nonnull (key_row);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (key_row), "only visible to"));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (key_row), username));
+  g_assert_false (gtk_widget_get_visible (find_widget (GTK_WIDGET (page), GTK_TYPE_LABEL,
+                                                       is_monospace, NULL)));
+}
+
+static gboolean
+key_fetched (gpointer data)
+{
+  GtkWidget *reveal = data;
+
+  return gtk_widget_is_sensitive (reveal);
+}
+
+static void
+test_reveal_own_key (Fixture *f,
+                     gconstpointer data)
+{
+  RekeyApiPage *page = rekey_window_get_api_page (f->window);
+  GtkWidget *reveal, *label;
+  gpointer args[2] = { f, "admin" };
+
+  g_assert_true (rekey_window_select_loginid (f->window, 1));
+  spin_until (details_for, args, "the details of admin");
+  reveal = find_widget (GTK_WIDGET (page), GTK_TYPE_TOGGLE_BUTTON, NULL, NULL);
+  label = find_widget (GTK_WIDGET (page), GTK_TYPE_LABEL, is_monospace, NULL);
+  spin_until (key_fetched, reveal, "the own key");
+
+  /* Masked until revealed. */
+  g_assert_null (strstr (gtk_label_get_label (GTK_LABEL (label)), f->admin_key));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (reveal), TRUE);
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, f->admin_key);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (reveal), FALSE);
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), !=, f->admin_key);
+
+  assert_buttons_named (GTK_WIDGET (page));
+}
+
+static gboolean
+have_message_dialog (gpointer data)
+{
+  return find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL;
+}
+
+static gboolean
+have_new_key_dialog (gpointer data)
+{
+  return rekey_window_get_new_key_dialog (data) != NULL;
+}
+
+static char *
+reset_through_ui (Fixture *f,
+                  gint64 loginid,
+                  const char *username)
+{
+  RekeyApiPage *page = rekey_window_get_api_page (f->window);
+  gpointer args[2] = { f, (gpointer) username };
+  AdwMessageDialog *confirm;
+  GtkWindow *dialog;
+  GtkWidget *label;
+
+  g_assert_true (rekey_window_select_loginid (f->window, loginid));
+  spin_until (details_for, args, "the details");
+  click (find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON, button_labelled, "Reset API Key…"));
+
+  /* The confirmation names the account and the server. */
+  spin_until (have_message_dialog, NULL, "the confirmation");
+  confirm = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (confirm), username));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (confirm), "127.0.0.1"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (confirm), "old key will fail"));
+  g_assert_true (adw_message_dialog_has_response (confirm, "cancel"));
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (confirm, "reset"), ==,
+                   ADW_RESPONSE_DESTRUCTIVE);
+  if (g_str_equal (username, "admin"))
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (confirm), "switches to the new key"));
+  assert_buttons_named (GTK_WIDGET (confirm));
+  adw_message_dialog_response (confirm, "reset");
+  gtk_window_destroy (GTK_WINDOW (confirm));
+
+  spin_until (have_new_key_dialog, f->window, "the New API Key dialog");
+  dialog = rekey_window_get_new_key_dialog (f->window);
+  gtk_widget_realize (GTK_WIDGET (dialog));
+  spin_for (100);
+  assert_buttons_named (GTK_WIDGET (dialog));
+  label = find_widget (GTK_WIDGET (dialog), GTK_TYPE_LABEL, is_monospace, NULL);
+  g_assert_nonnull (label);
+  rekey_test_record_key (gtk_label_get_label (GTK_LABEL (label)));
+  return g_strdup (gtk_label_get_label (GTK_LABEL (label)));
+}
+
+static gboolean
+ping_done (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static gboolean
+key_accepted (Fixture *f,
+              const char *username,
+              const char *key,
+              GError **error)
+{
+  g_autoptr (RekeyClient) client = rekey_client_new (f->url, username, key, REKEY_CLIENT_FLAGS_NONE,
+                                                     NULL);
+  GAsyncResult *result = NULL;
+  gboolean ok;
+
+  rekey_client_ping_async (client, NULL, store_done_cb, &result);
+  spin_until (ping_done, &result, "a ping");
+  ok = rekey_client_ping_finish (client, result, error);
+  g_object_unref (result);
+  return ok;
+}
+
+static void
+test_reset_other_admin (Fixture *f,
+                        gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  g_autofree char *old_key = rekey_sandbox_store_dup_api_key (store, loginid, NULL);
+  g_autofree char *shown = reset_through_ui (f, loginid, username);
+  g_autofree char *on_server = rekey_sandbox_store_dup_api_key (store, loginid, NULL);
+  g_autofree char *in_keyring = lookup_key (rekey_profile_get_server (f->profile), username);
+  g_autoptr (GError) error = NULL;
+  GtkWindow *dialog = rekey_window_get_new_key_dialog (f->window);
+
+  g_assert_cmpstr (shown, ==, on_server);
+  g_assert_cmpstr (shown, ==, in_keyring);
+  g_assert_false (key_accepted (f, username, old_key, &error));
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_INVALID_CREDENTIALS);
+  g_assert_true (key_accepted (f, username, shown, NULL));
+
+  /* Saved: closing asks nothing. */
+  gtk_window_close (dialog);
+  spin_for (50);
+  g_assert_null (rekey_window_get_new_key_dialog (f->window));
+}
+
+static void
+test_reset_own_key (Fixture *f,
+                    gconstpointer data)
+{
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  g_autofree char *shown = reset_through_ui (f, 1, "admin");
+  g_autofree char *on_server = rekey_sandbox_store_dup_api_key (store, 1, NULL);
+  RekeyClient *client = rekey_window_get_client (f->window);
+
+  g_assert_cmpstr (shown, ==, on_server);
+  g_assert_true (rekey_client_has_api_key (client, shown));
+  gtk_window_destroy (rekey_window_get_new_key_dialog (f->window));
+
+  /* The app keeps working: reload the list with the new key. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refresh", NULL);
+  spin_for (50);
+  spin_until (list_loaded, f->window, "the list after the reset");
+  g_assert_null (rekey_affiliate_list_get_error (rekey_window_get_list (f->window)));
+}
+
+static gboolean
+list_settled (gpointer data)
+{
+  RekeyAffiliateList *list = rekey_window_get_list (data);
+
+  return !rekey_affiliate_list_get_loading (list);
+}
+
+static void
+test_search_and_filter (Fixture *f,
+                        gconstpointer data)
+{
+  RekeyAffiliateList *list = rekey_window_get_list (f->window);
+  guint admins = g_list_model_get_n_items (G_LIST_MODEL (list));
+  guint all, found;
+
+  gtk_toggle_button_set_active (rekey_window_get_admins_button (f->window), FALSE);
+  spin_for (20);
+  spin_until (list_settled, f->window, "the whole list");
+  all = g_list_model_get_n_items (G_LIST_MODEL (list));
+  g_assert_cmpuint (all, ==, 800);
+  g_assert_cmpuint (admins, <, all);
+
+  gtk_editable_set_text (GTK_EDITABLE (rekey_window_get_search_entry (f->window)), "son");
+  spin_for (1000); /* the search waits for typing to pause */
+  spin_until (list_settled, f->window, "the search");
+  found = g_list_model_get_n_items (G_LIST_MODEL (list));
+  g_assert_cmpuint (found, >, 0);
+  g_assert_cmpuint (found, <, all);
+  for (guint i = 0; i < found; i++)
+    {
+      g_autoptr (RekeyAffiliate) a = g_list_model_get_item (G_LIST_MODEL (list), i);
+      g_assert_nonnull (strstr (rekey_affiliate_get_username (a), "son"));
+    }
+}
+
+static void
+test_first_rows_before_end (Fixture *f,
+                            gconstpointer data)
+{
+  RekeyAffiliateList *list = rekey_window_get_list (f->window);
+  gboolean rows_while_loading = FALSE;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  /* Slow pages: the first rows must show while the rest still loads. */
+  rekey_sandbox_server_set_latency (f->server, 150);
+  gtk_toggle_button_set_active (rekey_window_get_admins_button (f->window), FALSE);
+  spin_for (20);
+  while (rekey_affiliate_list_get_loading (list))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      if (g_list_model_get_n_items (G_LIST_MODEL (list)) > 0)
+        {
+          GtkWidget *row = find_widget (GTK_WIDGET (rekey_window_get_list_view (f->window)),
+                                        GTK_TYPE_LABEL, NULL, NULL);
+          rows_while_loading = row != NULL && gtk_widget_get_mapped (row);
+          break;
+        }
+      g_main_context_iteration (NULL, FALSE);
+    }
+  g_assert_true (rows_while_loading);
+  spin_until (list_settled, f->window, "the whole list");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 800);
+}
+
+typedef struct
+{
+  char *text;
+  gboolean done;
+} ClipboardRead;
+
+static void
+read_text_cb (GObject *source,
+              GAsyncResult *result,
+              gpointer user_data)
+{
+  ClipboardRead *r = user_data;
+
+  r->text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, NULL);
+  r->done = TRUE;
+}
+
+static gboolean
+read_done (gpointer data)
+{
+  return ((ClipboardRead *) data)->done;
+}
+
+static char *
+clipboard_text (GtkWidget *widget)
+{
+  ClipboardRead r = { 0 };
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, read_text_cb, &r);
+  spin_until (read_done, &r, "the clipboard");
+  return r.text;
+}
+
+static gboolean
+clipboard_cleared (gpointer data)
+{
+  return !rekey_clipboard_holds_secret ();
+}
+
+static void
+test_copy_and_clear (Fixture *f,
+                     gconstpointer data)
+{
+  RekeyApiPage *page = rekey_window_get_api_page (f->window);
+  GSettings *settings = rekey_application_get_settings (app);
+  gpointer args[2] = { f, "admin" };
+  g_autoptr (GdkContentFormats) formats = rekey_clipboard_get_secret_formats ();
+  g_autofree char *copied = NULL;
+  g_autofree char *after = NULL;
+  GtkWidget *copy, *reveal;
+
+  g_settings_set_uint (settings, "clipboard-clear-seconds", 1);
+  g_assert_true (rekey_window_select_loginid (f->window, 1));
+  spin_until (details_for, args, "the details of admin");
+  reveal = find_widget (GTK_WIDGET (page), GTK_TYPE_TOGGLE_BUTTON, NULL, NULL);
+  spin_until (key_fetched, reveal, "the own key");
+
+  /* Offered with the hint clipboard managers honour. */
+  g_assert_true (gdk_content_formats_contain_mime_type (formats, "x-kde-passwordManagerHint"));
+  g_assert_true (gdk_content_formats_contain_mime_type (formats, "text/plain;charset=utf-8"));
+
+  copy = find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON, button_tooltip, "Copy API Key");
+  click (copy);
+  copied = clipboard_text (GTK_WIDGET (f->window));
+  g_assert_cmpstr (copied, ==, f->admin_key);
+  g_assert_true (rekey_clipboard_holds_secret ());
+
+  spin_until (clipboard_cleared, NULL, "the clipboard to be cleared");
+  after = clipboard_text (GTK_WIDGET (f->window));
+  g_assert_true (after == NULL || *after == '\0');
+  g_settings_reset (settings, "clipboard-clear-seconds");
+}
+
+static gboolean
+folded (gpointer data)
+{
+  return adw_leaflet_get_folded (rekey_window_get_leaflet (data));
+}
+
+static void
+test_narrow (Fixture *f,
+             gconstpointer data)
+{
+  g_assert_false (adw_leaflet_get_folded (rekey_window_get_leaflet (f->window)));
+  /* A narrow window (a window of its own: without a window manager here, a
+   * mapped window keeps its size). */
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  f->window = rekey_window_new (app);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 400, 700);
+  gtk_window_present (GTK_WINDOW (f->window));
+  rekey_window_open_profile (f->window, f->profile);
+  spin_until (list_loaded, f->window, "the affiliate list");
+  spin_until (folded, f->window, "one pane");
+  g_assert_true (rekey_window_select_loginid (f->window, 1));
+  spin_for (300);
+  /* Selecting shows the details pane alone, with a way back. */
+  g_assert_true (gtk_widget_is_ancestor (GTK_WIDGET (rekey_window_get_api_page (f->window)),
+                                         adw_leaflet_get_visible_child (
+                                             rekey_window_get_leaflet (f->window))));
+  adw_leaflet_navigate (rekey_window_get_leaflet (f->window), ADW_NAVIGATION_DIRECTION_BACK);
+  spin_for (300);
+  g_assert_true (gtk_widget_is_ancestor (GTK_WIDGET (rekey_window_get_list_view (f->window)),
+                                         adw_leaflet_get_visible_child (
+                                             rekey_window_get_leaflet (f->window))));
+}
+
+static gboolean
+on_page (gpointer data)
+{
+  return g_str_equal (rekey_window_get_page (((gpointer *) data)[0]), ((gpointer *) data)[1]);
+}
+
+static void
+test_wrong_key (Fixture *f,
+                gconstpointer data)
+{
+  gpointer args[2] = { f->window, "error" };
+
+  store_key (rekey_profile_get_server (f->profile), "admin", "0123456789abcdef0123456789abcdef");
+  rekey_window_open_profile (f->window, f->profile);
+  spin_until (on_page, args, "the error page");
+  g_assert_nonnull (strstr (rekey_window_get_error_text (f->window), "username or API key"));
+}
+
+static gboolean
+dialog_status (gpointer data)
+{
+  GtkWidget *dialog = ((gpointer *) data)[0];
+  const char *needle = ((gpointer *) data)[1];
+
+  return find_widget (dialog, GTK_TYPE_LABEL, visible_label_containing, needle) != NULL;
+}
+
+static void
+set_row (GtkWidget *dialog,
+         const char *title,
+         const char *text)
+{
+  GtkWidget *row = find_widget (dialog, ADW_TYPE_PREFERENCES_ROW, row_titled, title);
+
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+static void
+saved_cb (RekeyConnectDialog *dialog,
+          RekeyProfile *profile,
+          RekeyProfile **out)
+{
+  *out = g_object_ref (profile);
+}
+
+static gboolean
+profile_saved (gpointer data)
+{
+  return *(RekeyProfile **) data != NULL;
+}
+
+static void
+test_connect_dialog (Fixture *f,
+                     gconstpointer data)
+{
+  RekeyConnectDialog *dialog;
+  g_autoptr (RekeyProfile) saved = NULL;
+  gpointer wrong[2], right[2];
+  g_autofree char *stored = NULL;
+
+  /* One profile per account: make room for the one this dialog makes. */
+  {
+    GAsyncResult *result = NULL;
+
+    rekey_profile_store_remove_async (rekey_application_get_profiles (app), f->profile, FALSE,
+                                      NULL, store_done_cb, &result);
+    spin_until (result_ready, &result, "the removal");
+    g_assert_true (rekey_profile_store_remove_finish (rekey_application_get_profiles (app), result,
+                                                      NULL));
+    g_object_unref (result);
+  }
+  dialog = rekey_connect_dialog_new (GTK_WINDOW (f->window), rekey_application_get_profiles (app));
+  gtk_window_present (GTK_WINDOW (dialog));
+  g_signal_connect (dialog, "saved", G_CALLBACK (saved_cb), &saved);
+  set_row (GTK_WIDGET (dialog), "Name (optional)", "Connect Test");
+  set_row (GTK_WIDGET (dialog), "Server Address", f->url);
+  set_row (GTK_WIDGET (dialog), "Admin Username", "admin");
+
+  /* A wrong key: the client's own message shows in the dialog. */
+  set_row (GTK_WIDGET (dialog), "API Key", "ffffffffffffffffffffffffffffffff");
+  click (find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, button_labelled, "_Test Connection"));
+  wrong[0] = dialog;
+  wrong[1] = "did not accept the username or API key";
+  spin_until (dialog_status, wrong, "the error in the dialog");
+  assert_buttons_named (GTK_WIDGET (dialog));
+
+  /* The right key: tested, saved, the key in the keyring. */
+  set_row (GTK_WIDGET (dialog), "API Key", f->admin_key);
+  click (find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, button_labelled, "_Test Connection"));
+  right[0] = dialog;
+  right[1] = "Connected as admin";
+  spin_until (dialog_status, right, "the connection to succeed");
+  click (find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, button_labelled, "_Save"));
+  spin_until (profile_saved, &saved, "the profile to be saved");
+  g_assert_cmpstr (rekey_profile_get_name (saved), ==, "Connect Test");
+  stored = lookup_key (rekey_profile_get_server (saved), "admin");
+  g_assert_cmpstr (stored, ==, f->admin_key);
+}
+
+int
+main (int argc,
+      char *argv[])
+{
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  /* The test AT context records accessible names for the checks above. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check ())
+    {
+      if (g_strcmp0 (g_getenv ("REKEY_REQUIRE_DISPLAY"), "1") == 0)
+        g_error ("no display: run the tests with build-aux/run-tests");
+      g_print ("1..0 # SKIP no display\n");
+      return 0;
+    }
+  if (g_getenv ("REKEY_TESTS_SCRATCH") == NULL)
+    {
+      g_print ("1..0 # SKIP not in build-aux/run-tests' private session\n");
+      return 0;
+    }
+  adw_init ();
+
+  app = rekey_application_new ();
+  g_application_set_flags (G_APPLICATION (app),
+                           G_APPLICATION_NON_UNIQUE | G_APPLICATION_HANDLES_COMMAND_LINE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+
+#define ADD(path, func) \
+  g_test_add ("/ui/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("list-and-details", test_list_and_details);
+  ADD ("reveal-own-key", test_reveal_own_key);
+  ADD ("search-and-filter", test_search_and_filter);
+  ADD ("first-rows-before-end", test_first_rows_before_end);
+  ADD ("reset-other-admin", test_reset_other_admin);
+  ADD ("reset-own-key", test_reset_own_key);
+  ADD ("copy-and-clear", test_copy_and_clear);
+  ADD ("narrow", test_narrow);
+  ADD ("wrong-key", test_wrong_key);
+  ADD ("connect-dialog", test_connect_dialog);
+#undef ADD
+
+  status = g_test_run ();
+  g_clear_object (&app);
+  return status;
+}
