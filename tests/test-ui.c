@@ -758,6 +758,47 @@ test_connect_dialog (Fixture *f,
   g_assert_cmpstr (stored, ==, f->admin_key);
 }
 
+static void
+test_unfinished_reset (Fixture *f,
+                       gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  RekeyJournal *journal = rekey_application_get_journal (app);
+  g_autoptr (RekeyJournalEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *on_server = NULL;
+  g_autofree char *in_keyring = NULL;
+  AdwMessageDialog *offer;
+  GtkWindow *dialog;
+  GtkWidget *label;
+
+  /* A reset that a crash interrupted: in the journal, never finished. */
+  entry = rekey_journal_begin (journal, rekey_profile_get_server (f->profile), "admin", loginid,
+                               username, &error);
+  g_assert_no_error (error);
+
+  rekey_window_open_profile (f->window, f->profile);
+  spin_until (have_message_dialog, NULL, "the unfinished reset");
+  offer = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (offer), ==, "Unfinished Key Reset");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (offer), username));
+  g_assert_true (adw_message_dialog_has_response (offer, "dismiss"));
+  adw_message_dialog_response (offer, "recover");
+  gtk_window_destroy (GTK_WINDOW (offer));
+
+  spin_until (have_new_key_dialog, f->window, "the recovered key");
+  dialog = rekey_window_get_new_key_dialog (f->window);
+  label = find_widget (GTK_WIDGET (dialog), GTK_TYPE_LABEL, is_monospace, NULL);
+  rekey_test_record_key (gtk_label_get_label (GTK_LABEL (label)));
+  on_server = rekey_sandbox_store_dup_api_key (store, loginid, NULL);
+  in_keyring = lookup_key (rekey_profile_get_server (f->profile), username);
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, on_server);
+  g_assert_cmpstr (in_keyring, ==, on_server);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 1);
+}
+
 int
 main (int argc,
       char *argv[])
@@ -800,6 +841,7 @@ main (int argc,
   ADD ("narrow", test_narrow);
   ADD ("wrong-key", test_wrong_key);
   ADD ("connect-dialog", test_connect_dialog);
+  ADD ("unfinished-reset", test_unfinished_reset);
 #undef ADD
 
   status = g_test_run ();
