@@ -253,15 +253,19 @@ update_list_state (RekeyWindow *self)
   if (loading && n > 0)
     {
       g_autofree char *text = NULL;
+      /* Digits grouped the way the user's locale groups them. */
+      g_autofree char *n_text = g_strdup_printf ("%'u", n);
+      g_autofree char *total_text = g_strdup_printf ("%'" G_GINT64_FORMAT, total);
 
       if (total > 0)
         {
-          text = g_strdup_printf (_("Loaded %u of %" G_GINT64_FORMAT " affiliates"), n, total);
+          /* Translators: "Loaded 12,000 of 100,000 affiliates" */
+          text = g_strdup_printf (_("Loaded %s of %s affiliates"), n_text, total_text);
           gtk_progress_bar_set_fraction (self->progress_bar, MIN (1.0, (double) n / total));
         }
       else
         {
-          text = g_strdup_printf (_("Loaded %u affiliates"), n);
+          text = g_strdup_printf (_("Loaded %s affiliates"), n_text);
           gtk_progress_bar_pulse (self->progress_bar);
         }
       gtk_label_set_label (self->progress_label, text);
