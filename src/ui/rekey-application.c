@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #include "rekey-application.h"
@@ -187,6 +188,14 @@ sandbox_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+static gboolean
+quit_signal_cb (gpointer user_data)
+{
+  /* As Ctrl+Q: the clipboard is cleared and the sandbox closed on the way. */
+  g_application_quit (G_APPLICATION (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 rekey_application_startup (GApplication *app)
 {
@@ -211,6 +220,8 @@ rekey_application_startup (GApplication *app)
   self->journal = rekey_journal_new (NULL);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
+  g_unix_signal_add (SIGTERM, quit_signal_cb, app);
+  g_unix_signal_add (SIGINT, quit_signal_cb, app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", prefs_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
