@@ -41,11 +41,12 @@ if [[ -n ${DISPLAY:-} && -n ${DBUS_SESSION_BUS_ADDRESS:-} ]]; then
   rc=$?
   # timeout's SIGTERM makes Rekey quit cleanly; 124 says it was still running.
   check "the installed rekey --sandbox runs until it is told to quit" test "$rc" -eq 124
-  # Attributes only: the secret line is dropped before anything is kept.
-  secret-tool search --all xdg:schema io.github.rekeyapp.Rekey.ApiKey username admin 2>/dev/null |
+  # Attributes only (secret-tool prints them on stderr): the secret line is
+  # dropped before anything is kept.
+  secret-tool search --all xdg:schema io.github.rekeyapp.Rekey.ApiKey username admin 2>&1 |
     grep -v '^secret' >"$dest/items" || true
   check "it seeded its sandbox and keeps the admin key in the keyring" bash -c \
-    "test -e '$home/rekey/sandbox.db' && grep -q 'attribute.server = http://127.0.0.1' '$dest/items'"
+    "test -e '$home/rekey/sandbox.db' && grep -q 'attribute.server = http://127.0.0.1' '$dest/items' || { cat '$dest/items' '$dest/app.log'; false; }"
 else
   echo "ok 11 # SKIP no display or session bus"
   echo "ok 12 # SKIP no display or session bus"
