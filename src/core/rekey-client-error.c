@@ -354,9 +354,8 @@ rekey_client_error_map (const GError *transport_error,
     }
 
   if (code == REKEY_CLIENT_ERROR_UNEXPECTED)
-    return rekey_client_error_new_unexpected (status, body, soup_status_get_phrase (status)
-                                                                ? soup_status_get_phrase (status)
-                                                                : _("unknown status"));
+    /* Not libsoup's status phrase: it is never translated. */
+    return rekey_client_error_new_unexpected (status, body, _("an unexpected status"));
 
   if (code == REKEY_CLIENT_ERROR_RATE_LIMITED && retry_after > 0)
     {

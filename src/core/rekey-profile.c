@@ -425,8 +425,11 @@ rekey_profile_store_add (RekeyProfileStore *self,
     }
   if ((profile = rekey_profile_store_find_by_account (self, url, user)) != NULL)
     {
+      /* Translators: the username, the server address, the name of the
+       * server in Rekey that already uses that account. */
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                   _("%s on %s is already the server “%s”."), user, url, profile->name);
+                   _("Rekey already connects as %s to %s: that is the server “%s”."), user, url,
+                   profile->name);
       return NULL;
     }
 
@@ -510,7 +513,7 @@ rekey_profile_store_remove_async (RekeyProfileStore *self,
   if (!g_ptr_array_find (self->profiles, profile, &position))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                               _("This server profile no longer exists."));
+                               _("This server is no longer in Rekey."));
       return;
     }
   if (rekey_profile_store_get_last (self) == profile)

@@ -133,8 +133,9 @@ update (RekeyApiPage *self)
   username = rekey_affiliate_get_username (self->affiliate);
   if (!rekey_affiliate_get_is_admin (self->affiliate))
     {
+      /* Translators: the username, then its account type ("Affiliate"). */
       g_autofree char *description = g_strdup_printf (
-          _("API access needs an admin-level account; %s is a %s account."), username,
+          _("API access needs an admin-level account. The account type of %s is %s."), username,
           rekey_affiliate_get_type_name (self->affiliate));
       adw_status_page_set_description (self->not_admin_page, description);
       gtk_stack_set_visible_child_name (self->api_stack, "not-admin");

@@ -92,8 +92,7 @@ rekey_application_command_line (GApplication *app,
       if (profile == NULL)
         {
           g_application_command_line_printerr (command_line,
-                                               _("rekey: there is no server profile named "
-                                                 "“%s”\n"),
+                                               _("rekey: there is no server named “%s”\n"),
                                                profile_name);
           return 1;
         }
@@ -276,7 +275,7 @@ rekey_application_init (RekeyApplication *self)
   static const GOptionEntry options[] = {
     { "sandbox", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Start the built-in sandbox server and open it"), NULL },
-    { "profile", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Open the server profile named NAME"),
+    { "profile", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Open the server named NAME"),
       N_("NAME") },
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
     { NULL }

@@ -259,13 +259,19 @@ update_list_state (RekeyWindow *self)
 
       if (total > 0)
         {
-          /* Translators: "Loaded 12,000 of 100,000 affiliates" */
-          text = g_strdup_printf (_("Loaded %s of %s affiliates"), n_text, total_text);
+          /* Translators: "Loaded 12,000 of 100,000 affiliates"; the plural
+           * follows the second number. */
+          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Loaded %s of %s affiliate",
+                                               "Loaded %s of %s affiliates",
+                                               (gulong) MIN (total, G_MAXLONG)),
+                                  n_text, total_text);
           gtk_progress_bar_set_fraction (self->progress_bar, MIN (1.0, (double) n / total));
         }
       else
         {
-          text = g_strdup_printf (_("Loaded %s affiliates"), n_text);
+          text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Loaded %s affiliate",
+                                               "Loaded %s affiliates", n),
+                                  n_text);
           gtk_progress_bar_pulse (self->progress_bar);
         }
       gtk_label_set_label (self->progress_label, text);
@@ -317,6 +323,7 @@ admins_toggled_cb (RekeyWindow *self)
 
 static const char *const detail_titles[] = {
   N_("Login ID"), N_("Username"), N_("Name"), N_("Email"), N_("Company"),
+  /* Translators: the date the account signed up. */
   N_("Account Type"), N_("Status"), N_("Joined"), N_("Last Login"),
 };
 
@@ -697,9 +704,10 @@ offer_next_unfinished (RekeyWindow *self)
   self->offering = TRUE;
   when = g_date_time_new_from_unix_local (entry->started);
   time_text = when != NULL ? g_date_time_format (when, "%x %X") : g_strdup ("");
+  /* Translators: the account, the server's host name, the date and time. */
   body = g_strdup_printf (_("Rekey stopped while resetting the API key of %s on %s (%s). The "
-                            "server may hold a new key that is in no keyring. Recover it to get "
-                            "that key from the server and save it, or dismiss the reset."),
+                            "server may hold a new key that is in no keyring. Recover the reset "
+                            "to get that key from the server and save it, or dismiss it."),
                           entry->target_username, host_of (entry->server), time_text);
   dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Unfinished Key Reset"), body);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "dismiss", _("_Dismiss"),
