@@ -323,7 +323,10 @@ typedef enum
   FAKE_SLOW_BODY,      /* 200 chunked: the first bytes, then stalling */
   FAKE_DROP_POST,      /* pings fine, closes the connection on every POST */
   FAKE_TLS,            /* HTTPS with a self-signed certificate */
+  FAKE_REDIRECT,       /* 302 to redirect_target for everything */
 } FakeMode;
+
+static const char *redirect_target;
 
 typedef struct
 {
@@ -557,6 +560,12 @@ fake_handler (SoupServer *server,
       break;
     case FAKE_TLS:
       respond (msg, SOUP_STATUS_OK, "text/plain", "1");
+      break;
+    case FAKE_REDIRECT:
+      {
+        g_autofree char *to = g_strconcat (redirect_target, path, NULL);
+        soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, to);
+      }
       break;
     default:
       g_assert_not_reached ();
@@ -1869,12 +1878,35 @@ test_debug_log (Fixture *f,
 #define ADD(path, func) \
   g_test_add ("/client/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
+/* A redirect is never followed: the key headers would go along to wherever
+ * it points, another host or plain HTTP included. */
+static void
+test_redirect_not_followed (void)
+{
+  g_autoptr (FakeServer) elsewhere = fake_server_new (FAKE_SERVER_ERROR);
+  g_autoptr (FakeServer) redirecting = NULL;
+  g_autoptr (RekeyClient) client = NULL;
+  g_autoptr (GError) error = NULL;
+
+  redirect_target = elsewhere->url;
+  redirecting = fake_server_new (FAKE_REDIRECT);
+  client = fake_client (redirecting, REKEY_CLIENT_FLAGS_NONE);
+
+  g_assert_false (do_ping (client, &error));
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED);
+  g_assert_cmpuint (rekey_client_error_get_http_status (error), ==, SOUP_STATUS_FOUND);
+  g_assert_nonnull (strstr (error->message, "redirects to http://127.0.0.1"));
+  g_assert_cmpuint (fake_count (redirecting, NULL), ==, 1);
+  g_assert_cmpuint (fake_count (elsewhere, NULL), ==, 0);
+}
+
 int
 main (int argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/client/redirect-not-followed", test_redirect_not_followed);
   g_test_add_func ("/client/url/normalize", test_normalize_url);
   g_test_add_func ("/client/url/new", test_new_refuses);
 

@@ -353,6 +353,28 @@ rekey_client_error_map (const GError *transport_error,
         retry_after = (guint) seconds;
     }
 
+  if (SOUP_STATUS_IS_REDIRECTION (status))
+    {
+      const char *location = response_headers != NULL
+                                 ? soup_message_headers_get_one (response_headers, "Location")
+                                 : NULL;
+      g_autoptr (GUri) target = location != NULL ? g_uri_parse (location, G_URI_FLAGS_NONE, NULL)
+                                                 : NULL;
+      g_autofree char *text = NULL;
+
+      /* Never followed: the key would go along. Only scheme and host are
+       * shown; the rest of a server-chosen address is no business here. */
+      if (target != NULL && g_uri_get_host (target) != NULL)
+        text = g_strdup_printf (_("The server redirects to %s://%s. Rekey does not follow "
+                                  "redirects with an API key; if that is the right server, enter "
+                                  "its address instead."),
+                                g_uri_get_scheme (target), g_uri_get_host (target));
+      else
+        text = g_strdup (_("The server redirects elsewhere. Rekey does not follow redirects with "
+                           "an API key; check the server address."));
+      return new_error (REKEY_CLIENT_ERROR_UNEXPECTED, status, 0, text);
+    }
+
   if (code == REKEY_CLIENT_ERROR_UNEXPECTED)
     /* Not libsoup's status phrase: it is never translated. */
     return rekey_client_error_new_unexpected (status, body, _("an unexpected status"));

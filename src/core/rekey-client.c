@@ -444,6 +444,9 @@ build_message (RekeyClient *self,
       g_autoptr (GBytes) body = g_bytes_new (form, strlen (form));
       soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", body);
     }
+  /* libsoup would resend the key headers to wherever a redirect points,
+   * another host or plain HTTP included: a redirect is an answer to report. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
   return msg;
 }
 
