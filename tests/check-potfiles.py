@@ -4,6 +4,7 @@
 or when POTFILES.in names a file that is not there (TAP output)."""
 import pathlib
 import re
+import subprocess
 import sys
 
 root = pathlib.Path(sys.argv[1])
@@ -25,7 +26,18 @@ missing = sorted(needed - set(listed))
 gone = sorted(p for p in listed if not (root / p).is_file())
 unsorted = listed != sorted(listed)
 
-print("1..3")
+linguas = [l.strip() for l in (root / "po" / "LINGUAS").read_text().split() if l.strip()]
+incomplete = []
+for lang in linguas:
+    # every message of the template translated, none fuzzy
+    r = subprocess.run(["msgcmp", str(root / "po" / f"{lang}.po"),
+                        str(root / "po" / "rekey.pot")], capture_output=True, text=True)
+    s = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null",
+                        str(root / "po" / f"{lang}.po")], capture_output=True, text=True)
+    if r.returncode != 0 or s.returncode != 0 or "fuzzy" in s.stderr or "untranslated" in s.stderr:
+        incomplete.append((lang, (r.stderr + s.stderr).strip()))
+
+print("1..4")
 print(("not ok" if missing else "ok") + " 1 every file with translatable strings is listed")
 for p in missing:
     print(f"# missing from po/POTFILES.in: {p}")
@@ -33,4 +45,8 @@ print(("not ok" if gone else "ok") + " 2 every listed file exists")
 for p in gone:
     print(f"# listed but not there: {p}")
 print(("not ok" if unsorted else "ok") + " 3 po/POTFILES.in is sorted")
-sys.exit(1 if missing or gone or unsorted else 0)
+print(("not ok" if incomplete else "ok") + " 4 every translation is complete")
+for lang, why in incomplete:
+    for line in why.splitlines()[:10]:
+        print(f"# {lang}: {line}")
+sys.exit(1 if missing or gone or unsorted or incomplete else 0)
