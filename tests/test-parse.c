@@ -1572,6 +1572,28 @@ assert_unexpected (const GError *error,
   return g_utf8_strlen (excerpt, -1) > EXCERPT_MAX;
 }
 
+/* A redirect is reported, with where it points (scheme and host only). */
+static void
+test_error_map_redirect (void)
+{
+  g_autoptr (SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+  g_autoptr (GBytes) body = html_body (301, "Moved");
+  g_autoptr (GError) with_location = NULL;
+  g_autoptr (GError) without = NULL;
+
+  soup_message_headers_replace (headers, "Location", "http://evil.example.net/steal?x=1");
+  with_location = rekey_client_error_map (NULL, 301, headers, body);
+  g_assert_error (with_location, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED);
+  g_assert_cmpuint (rekey_client_error_get_http_status (with_location), ==, 301);
+  g_assert_nonnull (strstr (with_location->message, "http://evil.example.net"));
+  g_assert_null (strstr (with_location->message, "steal"));
+  assert_message_ok (with_location);
+
+  without = rekey_client_error_map (NULL, 302, NULL, body);
+  g_assert_error (without, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED);
+  g_assert_nonnull (strstr (without->message, "redirects"));
+}
+
 static void
 test_error_map_unexpected (void)
 {
@@ -1588,7 +1610,7 @@ test_error_map_unexpected (void)
 
   /* Other statuses the API does not use. */
   {
-    static const guint statuses[] = { 400, 405, 409, 301, 302, 200, 999 };
+    static const guint statuses[] = { 400, 405, 409, 200, 999 };
 
     for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
       {
@@ -1755,6 +1777,7 @@ main (int argc,
   g_test_add_func ("/parse/error-map/retry-after", test_error_map_retry_after);
   g_test_add_func ("/parse/error-map/foreign-server", test_error_map_foreign_server);
   g_test_add_func ("/parse/error-map/unexpected", test_error_map_unexpected);
+  g_test_add_func ("/parse/error-map/redirect", test_error_map_redirect);
   g_test_add_func ("/parse/error-map/transport", test_error_map_transport);
 
   return g_test_run ();
