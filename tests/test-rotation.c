@@ -13,6 +13,8 @@
 #include "rekey-test-keyring.h"
 #include "rekey-test-sandbox.h"
 
+#include <libsoup/soup.h>
+
 typedef struct
 {
   RekeyTestSandbox *sandbox;
@@ -550,6 +552,105 @@ test_journal_damaged_lines (Fixture *f,
                    a->idempotency_key);
 }
 
+/* A server that resets on the first POST but the answer is lost, then
+ * refuses the retry (a 401: for an own-account reset, the old key is dead
+ * now on a server without replays). */
+static void
+drop_then_refuse (SoupServer *server,
+                  SoupServerMessage *msg,
+                  const char *path,
+                  GHashTable *query,
+                  gpointer user_data)
+{
+  guint *posts = user_data;
+  static const char refusal[] =
+    "{\"success\":false,\"error\":\"invalid_credentials\",\"message\":\"no\"}";
+
+  if (++*posts == 1)
+    {
+      g_autoptr (GIOStream) stream = soup_server_message_steal_connection (msg);
+      g_io_stream_close (stream, NULL, NULL);
+      return;
+    }
+  soup_server_message_set_status (msg, 401, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, refusal,
+                                    sizeof refusal - 1);
+}
+
+static void
+test_retry_refused (Fixture *f,
+                    gconstpointer data)
+{
+  g_autoptr (SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RekeyClient) client = NULL;
+  g_autoptr (RekeyRotation) rotation = NULL;
+  g_autoptr (RekeyRotationResult) res = NULL;
+  g_autoptr (GPtrArray) unfinished = NULL;
+  g_autofree char *url = NULL;
+  GSList *uris;
+  guint posts = 0;
+
+  soup_server_add_handler (server, "/api", drop_then_refuse, &posts, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  uris = soup_server_get_uris (server);
+  url = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  client = rekey_client_new (url, "admin", "0123456789abcdef0123456789abcdef",
+                             REKEY_CLIENT_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  rotation = rekey_rotation_new (client, f->journal, 1, "admin");
+  res = run (rotation, &error);
+  g_assert_null (res);
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_INVALID_CREDENTIALS);
+  g_assert_cmpuint (posts, ==, 2);
+
+  /* The first POST may have reset the key: the entry stays for a recovery,
+   * and the error says so. */
+  g_assert_true (rekey_rotation_error_is_outcome_unknown (error));
+  unfinished = rekey_journal_list_unfinished (f->journal, NULL);
+  g_assert_cmpuint (unfinished->len, ==, 1);
+  soup_server_disconnect (server);
+}
+
+static void
+cancel_at_journal (RekeyRotation *rotation,
+                   int step,
+                   GCancellable *cancellable)
+{
+  if (step == REKEY_ROTATION_STEP_JOURNAL)
+    g_cancellable_cancel (cancellable);
+}
+
+static void
+test_cancelled_before_reset (Fixture *f,
+                             gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 6, &username);
+  g_autofree char *before = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_autofree char *after = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (RekeyRotation) rotation = rekey_rotation_new (f->client, f->journal, loginid,
+                                                           username);
+  GAsyncResult *result = NULL;
+  g_autoptr (GError) error = NULL;
+  RekeyRotationResult *res;
+
+  /* Called off while the journal entry is written: no reset, and no entry
+   * left for a recovery to carry out later. */
+  g_signal_connect (rotation, "step-started", G_CALLBACK (cancel_at_journal), cancellable);
+  rekey_rotation_run_async (rotation, cancellable, store_result_cb, &result);
+  res = rekey_rotation_run_finish (rotation, wait_for (&result), &error);
+  g_object_unref (result);
+  g_assert_null (res);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  after = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_assert_cmpstr (after, ==, before);
+  g_assert_cmpuint (n_unfinished (f), ==, 0);
+}
+
 int
 main (int argc,
       char *argv[])
@@ -566,6 +667,8 @@ main (int argc,
   ADD ("refused", test_refused);
   ADD ("journal-unwritable", test_journal_unwritable);
   ADD ("journal-damaged-lines", test_journal_damaged_lines);
+  ADD ("retry-refused", test_retry_refused);
+  ADD ("cancelled-before-reset", test_cancelled_before_reset);
 #undef ADD
 
   return g_test_run ();

@@ -14,6 +14,7 @@ typedef struct
 {
   guint retry_after;
   guint http_status;
+  gboolean outcome_unknown;
 } RekeyClientErrorPrivate;
 
 static void
@@ -46,6 +47,29 @@ rekey_client_error_get_retry_after (const GError *error)
     return 0;
   priv = rekey_client_error_get_private (error);
   return priv != NULL ? priv->retry_after : 0;
+}
+
+gboolean
+rekey_client_error_get_outcome_unknown (const GError *error)
+{
+  RekeyClientErrorPrivate *priv;
+
+  if (error == NULL || error->domain != REKEY_CLIENT_ERROR)
+    return FALSE;
+  priv = rekey_client_error_get_private (error);
+  return priv != NULL && priv->outcome_unknown;
+}
+
+void
+rekey_client_error_set_outcome_unknown (GError *error)
+{
+  RekeyClientErrorPrivate *priv;
+
+  if (error == NULL || error->domain != REKEY_CLIENT_ERROR)
+    return;
+  priv = rekey_client_error_get_private (error);
+  if (priv != NULL)
+    priv->outcome_unknown = TRUE;
 }
 
 guint

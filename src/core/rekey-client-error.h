@@ -46,6 +46,11 @@ GError *rekey_client_error_new_unexpected (guint status,
 
 /* Seconds to wait before trying again (RATE_LIMITED), 0 when unknown. */
 guint rekey_client_error_get_retry_after (const GError *error);
+/* TRUE when an earlier attempt of the request may have reached the server
+ * and taken effect (a reset whose retry failed). */
+gboolean rekey_client_error_get_outcome_unknown (const GError *error);
+void rekey_client_error_set_outcome_unknown (GError *error);
+
 /* The HTTP status of the answer behind @error, 0 when there was none. */
 guint rekey_client_error_get_http_status (const GError *error);
 

@@ -1341,12 +1341,17 @@ reset_cb (GObject *source,
           call_send (g_steal_pointer (&task), reset_cb);
           return;
         }
+      /* Whatever the retry met, the first attempt may have reset the key. */
+      if (call->attempt > 0 || is_connection_failure (error))
+        rekey_client_error_set_outcome_unknown (error);
       g_task_return_error (task, error);
       return;
     }
   root = response_json (response, &error);
   if (root == NULL)
     {
+      if (call->attempt > 0 || response->status >= 500)
+        rekey_client_error_set_outcome_unknown (error);
       g_task_return_error (task, error);
       return;
     }
@@ -1357,8 +1362,12 @@ reset_cb (GObject *source,
       || !rekey_json_object_get_int (object, "loginid", &loginid) || loginid != call->loginid
       || !rekey_api_key_is_valid (key))
     {
-      g_task_return_error (task, rekey_client_error_new_unexpected (
-                                     response->status, NULL, _("no valid new API key")));
+      GError *unexpected = rekey_client_error_new_unexpected (response->status, NULL,
+                                                              _("no valid new API key"));
+
+      /* A 200 the client cannot read: the server may well have reset. */
+      rekey_client_error_set_outcome_unknown (unexpected);
+      g_task_return_error (task, unexpected);
       return;
     }
   g_task_return_pointer (task, secret_from_string (key), (GDestroyNotify) secret_value_unref);

@@ -435,6 +435,18 @@ rekey_rotation_new_recovery (RekeyClient *client,
   return self;
 }
 
+gboolean
+rekey_rotation_error_is_outcome_unknown (const GError *error)
+{
+  if (error == NULL || error->domain != REKEY_CLIENT_ERROR)
+    return TRUE;
+  if (rekey_client_error_get_outcome_unknown (error))
+    return TRUE;
+  return error->code == REKEY_CLIENT_ERROR_NETWORK || error->code == REKEY_CLIENT_ERROR_TIMEOUT
+         || error->code == REKEY_CLIENT_ERROR_UNEXPECTED
+         || error->code == REKEY_CLIENT_ERROR_SERVER;
+}
+
 RekeyRotationStep
 rekey_rotation_get_step (RekeyRotation *self)
 {
@@ -458,6 +470,8 @@ is_own_account (RekeyRotation *self)
 }
 
 static void reset_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+static void committed_marked_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+static void failed_marked_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 static void switch_and_verify (GTask *task);
 static void keyring_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 static void verify_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
@@ -510,6 +524,18 @@ begin_done_cb (GObject *source,
       g_object_unref (task);
       return;
     }
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      /* Cancelled before anything was sent: the entry is closed, so that no
+       * recovery ever performs a reset the user called off. */
+      self->running = FALSE;
+      g_task_set_task_data (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                       "Operation was cancelled"),
+                            (GDestroyNotify) g_error_free);
+      journal_mark_async (self->journal, self->entry->id, REKEY_JOURNAL_STATE_FAILED,
+                          failed_marked_cb, task);
+      return;
+    }
   send_reset (task);
 }
 
@@ -543,11 +569,7 @@ reset_done_cb (GObject *source,
        * with. Without an answer it is unknown, and the entry stays for a
        * recovery. */
       self->running = FALSE;
-      if (error->domain == REKEY_CLIENT_ERROR
-          && error->code != REKEY_CLIENT_ERROR_NETWORK
-          && error->code != REKEY_CLIENT_ERROR_TIMEOUT
-          && error->code != REKEY_CLIENT_ERROR_UNEXPECTED
-          && error->code != REKEY_CLIENT_ERROR_SERVER)
+      if (!rekey_rotation_error_is_outcome_unknown (error))
         {
           g_task_set_task_data (task, g_steal_pointer (&error), (GDestroyNotify) g_error_free);
           journal_mark_async (self->journal, self->entry->id, REKEY_JOURNAL_STATE_FAILED,
@@ -559,7 +581,9 @@ reset_done_cb (GObject *source,
       return;
     }
 
-  journal_mark_async (self->journal, self->entry->id, REKEY_JOURNAL_STATE_COMMITTED, NULL, NULL);
+  /* From here on the result holds the only copy of the key: a late cancel
+   * must not throw it away. */
+  g_task_set_check_cancellable (task, FALSE);
 
   res = g_object_new (REKEY_TYPE_ROTATION_RESULT, NULL);
   res->key = key;
@@ -570,6 +594,22 @@ reset_done_cb (GObject *source,
   res->entry_id = g_strdup (self->entry->id);
   g_task_set_task_data (task, res, g_object_unref);
 
+  /* COMMITTED before the keyring step, so that a later FINISHED is always
+   * the last word on the entry. */
+  journal_mark_async (self->journal, self->entry->id, REKEY_JOURNAL_STATE_COMMITTED,
+                      committed_marked_cb, task);
+}
+
+static void
+committed_marked_cb (GObject *source,
+                     GAsyncResult *result,
+                     gpointer user_data)
+{
+  GTask *task = user_data;
+  RekeyRotation *self = g_task_get_source_object (task);
+  RekeyRotationResult *res = g_task_get_task_data (task);
+
+  log_mark_result (result);
   set_step (self, REKEY_ROTATION_STEP_KEYRING);
   /* Not cancellable: the reset happened, the key must land somewhere. */
   rekey_keyring_store_async (res->server, res->username, res->loginid, res->key,
@@ -673,6 +713,9 @@ rekey_rotation_run_async (RekeyRotation *self,
   set_step (self, REKEY_ROTATION_STEP_JOURNAL);
   {
     g_autoptr (GTask) begin = g_task_new (self, cancellable, begin_done_cb, task);
+
+    /* An entry written is an entry to close, cancelled or not. */
+    g_task_set_check_cancellable (begin, FALSE);
     g_task_run_in_thread (begin, begin_thread);
   }
 }

@@ -67,6 +67,11 @@ RekeyRotation *rekey_rotation_new_recovery (RekeyClient *client,
 
 RekeyRotationStep rekey_rotation_get_step (RekeyRotation *self);
 
+/* For an error of the reset request: TRUE when the server may have reset
+ * the key all the same (no answer, an answer that could not be read, a
+ * retry that failed), so the journal keeps the entry for a recovery. */
+gboolean rekey_rotation_error_is_outcome_unknown (const GError *error);
+
 /* Fails only when no key was reset, or when it is not known whether one
  * was (then the journal keeps the entry for a recovery). Everything after
  * the reset reports in the result. */
