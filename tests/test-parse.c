@@ -1742,6 +1742,40 @@ test_error_map_transport (void)
   }
 }
 
+/* A hostile server's deep nesting is refused before json-glib, which parses
+ * recursively, can overflow the stack; as the error path does with it. */
+static void
+test_deep_nesting (void)
+{
+  const gsize depth = 100000;
+  g_autofree char *text = g_malloc (2 * depth + 1);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) mapped = NULL;
+  g_autoptr (JsonNode) shallow = NULL;
+  g_autoptr (GBytes) ok_body = g_bytes_new_static ("[[[[{\"a\":[1]}]]]]", 17);
+
+  memset (text, '[', depth);
+  memset (text + depth, ']', depth);
+  text[2 * depth] = '\0';
+  body = g_bytes_new (text, 2 * depth);
+
+  g_assert_null (rekey_json_parse_bytes (body, &error));
+  g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA);
+  mapped = rekey_client_error_map (NULL, 500, NULL, body);
+  g_assert_error (mapped, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_SERVER);
+
+  /* Ordinary nesting is fine; brackets inside strings do not count. */
+  shallow = rekey_json_parse_bytes (ok_body, NULL);
+  g_assert_nonnull (shallow);
+  {
+    g_autofree char *in_string = g_strdup_printf ("{\"x\":\"%s\"}", text);
+    g_autoptr (GBytes) b = g_bytes_new (in_string, strlen (in_string));
+    g_autoptr (JsonNode) n = rekey_json_parse_bytes (b, NULL);
+    g_assert_nonnull (n);
+  }
+}
+
 int
 main (int argc,
       char **argv)
@@ -1778,6 +1812,7 @@ main (int argc,
   g_test_add_func ("/parse/error-map/foreign-server", test_error_map_foreign_server);
   g_test_add_func ("/parse/error-map/unexpected", test_error_map_unexpected);
   g_test_add_func ("/parse/error-map/redirect", test_error_map_redirect);
+  g_test_add_func ("/parse/json/deep-nesting", test_deep_nesting);
   g_test_add_func ("/parse/error-map/transport", test_error_map_transport);
 
   return g_test_run ();

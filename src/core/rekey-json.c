@@ -8,15 +8,21 @@
 
 #include "rekey-json.h"
 
-/* json-glib 1.6 silently wraps integer literals that do not fit 64 bits
- * (-18446744073709551613 reads as 3, a loginid). TRUE when @data has an
- * integer literal of more than 18 digits outside a string. */
-static gboolean
-has_huge_integer (const char *data,
-                  gsize size)
+#define MAX_DEPTH 64
+
+/* What json-glib 1.6 must not be given:
+ * - integer literals that do not fit 64 bits: it wraps them silently
+ *   (-18446744073709551613 reads as 3, a loginid);
+ * - deep nesting: it parses recursively, and 100,000 "[" overflow the
+ *   stack. NATS answers nest three levels.
+ * Returns the reason, or NULL when @data may be parsed. */
+static const char *
+unsafe_for_parser (const char *data,
+                   gsize size)
 {
   gboolean in_string = FALSE;
   gsize digits = 0;
+  guint depth = 0;
 
   for (gsize i = 0; i < size; i++)
     {
@@ -32,15 +38,19 @@ has_huge_integer (const char *data,
         }
       if (c == '"')
         in_string = TRUE;
+      else if ((c == '[' || c == '{') && ++depth > MAX_DEPTH)
+        return _("The answer is nested too deeply to be read safely");
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
       if (g_ascii_isdigit (c))
         {
           if (++digits > 18)
-            return TRUE;
+            return _("The answer holds a number too large to be read safely");
         }
       else
         digits = 0;
     }
-  return FALSE;
+  return NULL;
 }
 
 JsonNode *
@@ -50,6 +60,7 @@ rekey_json_parse_bytes (GBytes *bytes,
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   gsize size = 0;
   const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
+  const char *unsafe;
   JsonNode *root;
 
   if (data == NULL || size == 0)
@@ -64,10 +75,9 @@ rekey_json_parse_bytes (GBytes *bytes,
                            _("The answer is not valid UTF-8"));
       return NULL;
     }
-  if (has_huge_integer (data, size))
+  if ((unsafe = unsafe_for_parser (data, size)) != NULL)
     {
-      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                           _("The answer holds a number too large to be read safely"));
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA, unsafe);
       return NULL;
     }
   if (!json_parser_load_from_data (parser, data, (gssize) size, error))
