@@ -31,6 +31,7 @@ struct _RekeyApiPage
   RekeyAffiliate *affiliate;
   SecretValue *key;  /* the connected account's own key, as the server shows it */
   GCancellable *cancellable;
+  GCancellable *keyring_cancellable;
   gboolean is_me;
   gboolean in_keyring;
   guint clipboard_seconds;
@@ -202,12 +203,15 @@ keyring_lookup_cb (GObject *source,
                    GAsyncResult *result,
                    gpointer user_data)
 {
-  g_autoptr (RekeyApiPage) self = user_data;
+  RekeyApiPage *self;
   g_autoptr (SecretValue) value = NULL;
   g_autoptr (GError) error = NULL;
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->copy_keyring_button), TRUE);
   value = rekey_keyring_lookup_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = REKEY_API_PAGE (user_data);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->copy_keyring_button), TRUE);
   if (error != NULL)
     {
       toast (self, error->message);
@@ -231,8 +235,8 @@ copy_keyring_cb (RekeyApiPage *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->copy_keyring_button), FALSE);
   rekey_keyring_lookup_async (rekey_client_get_server (self->client),
                               rekey_affiliate_get_username (self->affiliate),
-                              REKEY_KEYRING_FLAGS_NONE, NULL, keyring_lookup_cb,
-                              g_object_ref (self));
+                              REKEY_KEYRING_FLAGS_NONE, self->keyring_cancellable,
+                              keyring_lookup_cb, self);
 }
 
 static void
@@ -249,12 +253,22 @@ rekey_api_page_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->keyring_cancellable);
+  g_clear_object (&self->keyring_cancellable);
   g_clear_object (&self->client);
   g_clear_object (&self->affiliate);
   g_clear_pointer (&self->key, secret_value_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), REKEY_TYPE_API_PAGE);
 
   G_OBJECT_CLASS (rekey_api_page_parent_class)->dispose (object);
+}
+
+static void
+copy_action (GtkWidget *widget,
+             const char *action_name,
+             GVariant *parameter)
+{
+  copy_key_cb (REKEY_API_PAGE (widget));
 }
 
 static void
@@ -291,13 +305,28 @@ rekey_api_page_class_init (RekeyApiPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, copy_username_cb);
   gtk_widget_class_bind_template_callback (widget_class, reset_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, reveal_toggled_cb);
+  /* Ctrl+C copies the connected account's key, the secret way. */
+  gtk_widget_class_install_action (widget_class, "page.copy-key", NULL, copy_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK,
+                                       "page.copy-key", NULL);
+}
+
+/* The label's own Copy would skip the secret hint and the clearing. */
+static void
+label_copy_cb (GtkLabel *label,
+               RekeyApiPage *self)
+{
+  g_signal_stop_emission_by_name (label, "copy-clipboard");
+  copy_key_cb (self);
 }
 
 static void
 rekey_api_page_init (RekeyApiPage *self)
 {
   self->clipboard_seconds = 30;
+  self->keyring_cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self->key_label, "copy-clipboard", G_CALLBACK (label_copy_cb), self);
 }
 
 void

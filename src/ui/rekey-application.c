@@ -16,7 +16,7 @@
 /* The in-app sandbox listens here when it can, so that its profile and
  * keyring item keep the same server address from one start to the next. */
 #define SANDBOX_PORT 47223
-#define SANDBOX_PROFILE_NAME "Sandbox"
+#define SANDBOX_PROFILE_NAME _("Sandbox")
 
 struct _RekeyApplication
 {

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "rekey-connect-dialog.h"
 #include "rekey-keyring.h"
@@ -28,6 +29,7 @@ struct _RekeyConnectDialog
   RekeyProfileStore *store;
   RekeyProfile *profile;   /* updating the key of this one */
   RekeyClient *client;     /* the one being tested */
+  SecretValue *key;        /* and its key */
   GCancellable *cancellable;
   gboolean saving;
 };
@@ -164,7 +166,8 @@ current_cb (GObject *source,
     }
 
   /* The key goes to the keyring, the rest to the profile: never the key. */
-  key = secret_value_new (gtk_editable_get_text (GTK_EDITABLE (self->key_row)), -1, "text/plain");
+  /* The key that was tested, whatever the entry holds by now. */
+  key = secret_value_ref (self->key);
   rekey_keyring_store_async (rekey_client_get_server (self->client),
                              rekey_client_get_username (self->client),
                              rekey_affiliate_get_loginid (me), key, REKEY_KEYRING_FLAGS_NONE,
@@ -221,8 +224,11 @@ start_test (RekeyConnectDialog *self,
   if (!g_str_equal (clean_key, key))
     gtk_editable_set_text (GTK_EDITABLE (self->key_row), clean_key);
 
-  self->client = rekey_client_new (text_of (self->url_row), clean_username, clean_key, flags,
-                                   &error);
+  g_clear_pointer (&self->key, secret_value_unref);
+  self->key = secret_value_new (clean_key, -1, "text/plain");
+  explicit_bzero (clean_key, strlen (clean_key));
+  self->client = rekey_client_new (text_of (self->url_row), clean_username,
+                                   secret_value_get_text (self->key), flags, &error);
   if (self->client == NULL)
     {
       fail (self, error);
@@ -267,6 +273,7 @@ rekey_connect_dialog_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->client);
+  g_clear_pointer (&self->key, secret_value_unref);
   g_clear_object (&self->store);
   g_clear_object (&self->profile);
   gtk_widget_dispose_template (GTK_WIDGET (object), REKEY_TYPE_CONNECT_DIALOG);

@@ -23,6 +23,7 @@ struct _RekeyNewKeyDialog
   AdwActionRow *verified_row;
 
   RekeyRotationResult *result;
+  GCancellable *cancellable;
   guint clipboard_seconds;
   gboolean copied;
   gboolean confirmed_close;
@@ -90,11 +91,15 @@ save_cb (GObject *source,
          GAsyncResult *result,
          gpointer user_data)
 {
-  g_autoptr (RekeyNewKeyDialog) self = user_data;
+  RekeyNewKeyDialog *self;
   g_autoptr (GError) error = NULL;
 
+  rekey_rotation_result_save_finish (REKEY_ROTATION_RESULT (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = REKEY_NEW_KEY_DIALOG (user_data);
   gtk_widget_set_sensitive (GTK_WIDGET (self->retry_button), TRUE);
-  if (!rekey_rotation_result_save_finish (REKEY_ROTATION_RESULT (source), result, &error))
+  if (error != NULL)
     adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
   update (self);
 }
@@ -103,7 +108,7 @@ static void
 retry_cb (RekeyNewKeyDialog *self)
 {
   gtk_widget_set_sensitive (GTK_WIDGET (self->retry_button), FALSE);
-  rekey_rotation_result_save_async (self->result, NULL, save_cb, g_object_ref (self));
+  rekey_rotation_result_save_async (self->result, self->cancellable, save_cb, self);
 }
 
 gboolean
@@ -131,7 +136,13 @@ rekey_new_key_dialog_close_request (GtkWindow *window)
   GtkWidget *confirm;
 
   if (self->confirmed_close || rekey_new_key_dialog_get_key_safe (self))
-    return GTK_WINDOW_CLASS (rekey_new_key_dialog_parent_class)->close_request (window);
+    {
+      /* Copied but not in the keyring: the user has the key, so the reset
+       * is not offered for recovery, which after a day would reset again. */
+      if (self->copied && !rekey_rotation_result_get_saved (self->result))
+        rekey_rotation_result_dismiss (self->result);
+      return GTK_WINDOW_CLASS (rekey_new_key_dialog_parent_class)->close_request (window);
+    }
 
   /* The one time the key is shown, and it is nowhere else. */
   confirm = adw_message_dialog_new (GTK_WINDOW (self), _("Close Without Saving the Key?"),
@@ -154,6 +165,9 @@ rekey_new_key_dialog_dispose (GObject *object)
 {
   RekeyNewKeyDialog *self = REKEY_NEW_KEY_DIALOG (object);
 
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   if (self->result != NULL)
     g_signal_handlers_disconnect_by_data (self->result, self);
   g_clear_object (&self->result);
@@ -200,10 +214,22 @@ rekey_new_key_dialog_class_init (RekeyNewKeyDialogClass *klass)
                                        NULL);
 }
 
+/* The label's own Copy (Ctrl+C, context menu) would put the key on the
+ * clipboard without the secret hint and without clearing it. */
+static void
+label_copy_cb (GtkLabel *label,
+               RekeyNewKeyDialog *self)
+{
+  g_signal_stop_emission_by_name (label, "copy-clipboard");
+  copy_cb (self);
+}
+
 static void
 rekey_new_key_dialog_init (RekeyNewKeyDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  g_signal_connect (self->key_label, "copy-clipboard", G_CALLBACK (label_copy_cb), self);
 }
 
 RekeyNewKeyDialog *

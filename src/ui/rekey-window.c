@@ -518,15 +518,14 @@ rotation_done_cb (GObject *source,
   if (self->progress_dialog != NULL)
     gtk_window_destroy (self->progress_dialog);
   self->progress_dialog = NULL;
+  g_application_release (G_APPLICATION (self->app));
 
   if (res == NULL)
     {
       GtkWidget *dialog;
-      gboolean unknown = error->domain == REKEY_CLIENT_ERROR
-                         && (error->code == REKEY_CLIENT_ERROR_NETWORK
-                             || error->code == REKEY_CLIENT_ERROR_TIMEOUT
-                             || error->code == REKEY_CLIENT_ERROR_SERVER
-                             || error->code == REKEY_CLIENT_ERROR_UNEXPECTED);
+      gboolean unknown = rekey_rotation_get_step (REKEY_ROTATION (source))
+                             >= REKEY_ROTATION_STEP_RESET
+                         && rekey_rotation_error_is_outcome_unknown (error);
       g_autofree char *body = g_strdup_printf (
           "%s%s", error->message,
           unknown ? _("\n\nThe server may or may not have reset the key. Rekey keeps a note and "
@@ -544,13 +543,26 @@ rotation_done_cb (GObject *source,
   g_signal_connect_object (self->new_key_dialog, "destroy",
                            G_CALLBACK (new_key_dialog_destroyed_cb), self, G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (self->new_key_dialog));
+
+  if (rekey_rotation_result_get_switched (res)
+      && !g_str_equal (gtk_stack_get_visible_child_name (self->main_stack), "main"))
+    {
+      /* The recovered key of this very account: connect with it now. */
+      rekey_window_open_profile (self, self->profile);
+      return;
+    }
+  if (rekey_rotation_result_get_switched (res) && self->list != NULL)
+    start_list (self); /* requests in flight used the old key */
   refresh_keyring (self);
+  offer_next_unfinished (self);
 }
 
 static void
 run_rotation (RekeyWindow *self,
               RekeyRotation *rotation)
 {
+  /* Rekey does not quit in the middle of a reset. */
+  g_application_hold (G_APPLICATION (self->app));
   self->progress_dialog = progress_dialog_new (self, rotation);
   gtk_window_present (self->progress_dialog);
   rekey_rotation_run_async (rotation, NULL, rotation_done_cb, g_object_ref (self));
@@ -656,7 +668,7 @@ dismissed_cb (GObject *source,
   g_autoptr (RekeyWindow) self = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!g_task_propagate_boolean (G_TASK (result), &error) && self->toast_overlay != NULL)
     toast (self, error->message);
 }
 
@@ -709,6 +721,18 @@ offer_next_unfinished (RekeyWindow *self)
                             "server may hold a new key that is in no keyring. Recover the reset "
                             "to get that key from the server and save it, or dismiss it."),
                           entry->target_username, host_of (entry->server), time_text);
+  if (g_get_real_time () / G_USEC_PER_SEC - entry->started > 24 * 60 * 60)
+    {
+      /* Servers keep an idempotency key for a day: after that a recovery is
+       * a new reset, which kills whatever key is in use now. */
+      char *longer = g_strconcat (body, "\n\n",
+                                  _("This was more than a day ago: the server may have "
+                                    "forgotten it, and recovering would then reset the key "
+                                    "once more."),
+                                  NULL);
+      g_free (body);
+      body = longer;
+    }
   dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Unfinished Key Reset"), body);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "dismiss", _("_Dismiss"),
                                     "recover", _("_Recover"), NULL);
@@ -798,7 +822,6 @@ connected (RekeyWindow *self)
   set_page (self, "main");
   start_list (self);
   refresh_keyring (self);
-  check_unfinished (self);
 }
 
 static void
@@ -881,6 +904,9 @@ profile_key_cb (GObject *source,
       show_error (self, _("Could Not Connect"), error->message, FALSE);
       return;
     }
+  /* Before connecting: a reset of this very account that was cut short
+   * leaves the keyring with a dead key, and only its recovery helps. */
+  check_unfinished (self);
   rekey_client_ping_async (self->client, self->profile_cancellable, ping_cb, self);
 }
 
@@ -968,6 +994,11 @@ rekey_window_can_close (RekeyWindow *self)
 {
   g_return_val_if_fail (REKEY_IS_WINDOW (self), TRUE);
 
+  if (self->progress_dialog != NULL)
+    {
+      toast (self, _("A key reset is under way; Rekey closes once it is done"));
+      return FALSE;
+    }
   if (self->new_key_dialog != NULL && !rekey_new_key_dialog_get_key_safe (self->new_key_dialog))
     {
       /* Its own close asks whether to lose the key. */
