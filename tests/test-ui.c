@@ -808,6 +808,47 @@ test_unfinished_reset (Fixture *f,
   g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 1);
 }
 
+/* Rekey died right after the server reset its own account's key: the
+ * keyring holds the dead key, connecting fails, and only the recovery helps. */
+static void
+test_own_reset_recovered_at_start (Fixture *f,
+                                   gconstpointer data)
+{
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  RekeyJournal *journal = rekey_application_get_journal (app);
+  g_autoptr (RekeySandboxAffiliate) admin = rekey_sandbox_store_lookup (store, 1, NULL);
+  g_autoptr (RekeyJournalEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *new_key = NULL;
+  g_autofree char *in_keyring = NULL;
+  gpointer main_page[2] = { f->window, "main" };
+  AdwMessageDialog *offer;
+
+  entry = rekey_journal_begin (journal, rekey_profile_get_server (f->profile), "admin", 1,
+                               "admin", &error);
+  g_assert_no_error (error);
+  /* The server got the reset; the answer never arrived. */
+  new_key = rekey_sandbox_store_reset_api_key (store, admin, f->admin_key, 1,
+                                               entry->idempotency_key, NULL, &error);
+  g_assert_no_error (error);
+  rekey_test_record_key (new_key);
+
+  rekey_window_open_profile (f->window, f->profile);
+  spin_until (have_message_dialog, NULL, "the unfinished reset");
+  offer = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (offer), ==, "Unfinished Key Reset");
+  adw_message_dialog_response (offer, "recover");
+  gtk_window_destroy (GTK_WINDOW (offer));
+
+  spin_until (have_new_key_dialog, f->window, "the recovered key");
+  in_keyring = lookup_key (rekey_profile_get_server (f->profile), "admin");
+  g_assert_cmpstr (in_keyring, ==, new_key);
+  /* And Rekey connects with it. */
+  spin_until (on_page, main_page, "the main page");
+  spin_until (list_loaded, f->window, "the list");
+  g_assert_true (rekey_client_has_api_key (rekey_window_get_client (f->window), new_key));
+}
+
 int
 main (int argc,
       char *argv[])
@@ -851,6 +892,7 @@ main (int argc,
   ADD ("wrong-key", test_wrong_key);
   ADD ("connect-dialog", test_connect_dialog);
   ADD ("unfinished-reset", test_unfinished_reset);
+  ADD ("own-reset-recovered-at-start", test_own_reset_recovered_at_start);
 #undef ADD
 
   status = g_test_run ();
