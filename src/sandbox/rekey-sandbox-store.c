@@ -1006,6 +1006,21 @@ write_reset (RekeySandboxStore *self,
   return TRUE;
 }
 
+/* A replay hands out the key of the first reset only while it is still the
+ * account's key: a dead one would be saved as if it worked. */
+static gboolean
+still_current (RekeySandboxStore *self,
+               gint64 loginid,
+               const char *key)
+{
+  g_autofree char *current = rekey_sandbox_store_dup_api_key (self, loginid, NULL);
+  gboolean same = current != NULL && rekey_sandbox_secret_equal (current, key);
+
+  if (current != NULL)
+    explicit_bzero (current, strlen (current));
+  return same;
+}
+
 char *
 rekey_sandbox_store_reset_api_key (RekeySandboxStore *self,
                                    const RekeySandboxAffiliate *caller,
@@ -1046,6 +1061,15 @@ rekey_sandbox_store_reset_api_key (RekeySandboxStore *self,
               g_set_error_literal (error, REKEY_SANDBOX_STORE_ERROR,
                                    REKEY_SANDBOX_STORE_ERROR_IDEMPOTENCY_CONFLICT,
                                    "This Idempotency-Key was already used for another account");
+              return NULL;
+            }
+          if (!still_current (self, previous_target, previous))
+            {
+              explicit_bzero (previous, strlen (previous));
+              g_free (previous);
+              g_set_error_literal (error, REKEY_SANDBOX_STORE_ERROR,
+                                   REKEY_SANDBOX_STORE_ERROR_IDEMPOTENCY_CONFLICT,
+                                   "The key of this reset has been replaced since");
               return NULL;
             }
           if (replayed != NULL)
@@ -1108,7 +1132,8 @@ rekey_sandbox_store_replay_own_reset (RekeySandboxStore *self,
   caller = rekey_sandbox_store_lookup_username (self, username, NULL);
   given_digest = key_digest (api_key);
   if (caller == NULL || caller->loginid != target
-      || !rekey_sandbox_secret_equal (old_digest, given_digest))
+      || !rekey_sandbox_secret_equal (old_digest, given_digest)
+      || !still_current (self, target, new_key))
     {
       explicit_bzero (new_key, strlen (new_key));
       return NULL;
