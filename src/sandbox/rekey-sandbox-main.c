@@ -164,8 +164,9 @@ main (int argc,
   else
     g_printerr ("rekey-sandbox: using %s (%" G_GINT64_FORMAT " affiliates)\n",
                 rekey_sandbox_store_get_path (store), rekey_sandbox_store_count (store));
-  g_printerr ("rekey-sandbox: try  curl -H \"api-username: admin\" -H \"api-key: $KEY\" "
-              "%s/api/service/ping\n",
+  g_printerr ("rekey-sandbox: try  curl -H @headers %s/api/service/ping   (headers: a file or\n"
+              "rekey-sandbox:      pipe with \"api-username: admin\" and \"api-key: …\" lines; see the "
+              "README)\n",
               url);
 
   g_main_loop_run (loop);
