@@ -996,7 +996,7 @@ rekey_window_can_close (RekeyWindow *self)
 
   if (self->progress_dialog != NULL)
     {
-      toast (self, _("A key reset is under way; Rekey closes once it is done"));
+      toast (self, _("A key reset is under way: close Rekey once it is done"));
       return FALSE;
     }
   if (self->new_key_dialog != NULL && !rekey_new_key_dialog_get_key_safe (self->new_key_dialog))
