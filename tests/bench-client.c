@@ -15,42 +15,13 @@
 
 #include "rekey-affiliate-list.h"
 #include "rekey-json.h"
-#include "rekey-sandbox-server.h"
+#include "rekey-test-sandbox.h"
 
 #define N_AFFILIATES  100000
 #define N_LIST_RUNS   5
 #define N_PARSE_RUNS  10
 #define N_PARSE_PAGES 10 /* of 1,000 records */
 #define DEADLINE      120
-
-typedef struct
-{
-  GMainContext *context;
-  GMainLoop *loop;
-  RekeySandboxServer *server;
-  GMutex lock;
-  GCond ready;
-  gboolean started;
-} ServerThread;
-
-static gpointer
-server_thread (gpointer data)
-{
-  ServerThread *st = data;
-  g_autoptr (GError) error = NULL;
-
-  g_main_context_push_thread_default (st->context);
-  if (!rekey_sandbox_server_listen (st->server, 0, &error))
-    g_error ("listen: %s", error->message);
-  g_mutex_lock (&st->lock);
-  st->started = TRUE;
-  g_cond_signal (&st->ready);
-  g_mutex_unlock (&st->lock);
-  g_main_loop_run (st->loop);
-  rekey_sandbox_server_shutdown (st->server);
-  g_main_context_pop_thread_default (st->context);
-  return NULL;
-}
 
 static int
 compare_doubles (gconstpointer a,
@@ -326,7 +297,7 @@ int
 main (int argc,
       char *argv[])
 {
-  ServerThread st = { 0 };
+  g_autoptr (RekeyTestSandbox) sandbox = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (RekeyClient) client = NULL;
   g_autoptr (GPtrArray) urls = NULL;
@@ -338,31 +309,19 @@ main (int argc,
   double per_first[N_LIST_RUNS], per_full[N_LIST_RUNS];
   double one_first[N_LIST_RUNS], one_full[N_LIST_RUNS];
   double json_ms, model_ms, total_ms;
-  GThread *thread;
   gint64 t0;
   double seed_ms;
 
   if (curl == NULL)
     g_error ("curl is not installed");
 
+  /* The server on its own thread, so that curl reaches it while the client
+   * here waits. */
   t0 = g_get_monotonic_time ();
-  st.server = rekey_sandbox_server_new_for_path (":memory:", N_AFFILIATES, &error);
-  if (st.server == NULL)
-    g_error ("%s", error->message);
+  sandbox = rekey_test_sandbox_start (N_AFFILIATES);
   seed_ms = ms_since (t0);
-  key = rekey_sandbox_store_dup_api_key (rekey_sandbox_server_get_store (st.server), 1, NULL);
-
-  st.context = g_main_context_new ();
-  st.loop = g_main_loop_new (st.context, FALSE);
-  g_mutex_init (&st.lock);
-  g_cond_init (&st.ready);
-  thread = g_thread_new ("sandbox", server_thread, &st);
-  g_mutex_lock (&st.lock);
-  while (!st.started)
-    g_cond_wait (&st.ready, &st.lock);
-  g_mutex_unlock (&st.lock);
-
-  url = rekey_sandbox_server_dup_url (st.server);
+  key = rekey_test_sandbox_dup_key (sandbox, 1);
+  url = g_strdup (rekey_test_sandbox_get_url (sandbox));
   client = rekey_client_new (url, "admin", key, REKEY_CLIENT_FLAGS_NONE, &error);
   if (client == NULL)
     g_error ("%s", error->message);
@@ -411,12 +370,5 @@ main (int argc,
   g_print ("| %-46s | %10.1f ms |\n", "both", total_ms);
 
   g_clear_object (&client);
-  g_main_loop_quit (st.loop);
-  g_thread_join (thread);
-  g_main_loop_unref (st.loop);
-  g_main_context_unref (st.context);
-  g_mutex_clear (&st.lock);
-  g_cond_clear (&st.ready);
-  g_object_unref (st.server);
   return 0;
 }

@@ -7,41 +7,10 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
-#include "rekey-sandbox-server.h"
+#include "rekey-test-sandbox.h"
 
 #define N_AFFILIATES 100000
 #define N_REPEATS    30
-
-typedef struct
-{
-  GMainContext *context;
-  GMainLoop *loop;
-  RekeySandboxServer *server;
-  GMutex lock;
-  GCond ready;
-  gboolean started;
-} ServerThread;
-
-/* The server runs on its own thread so that the client below can use
- * blocking calls, as curl would. */
-static gpointer
-server_thread (gpointer data)
-{
-  ServerThread *st = data;
-  g_autoptr (GError) error = NULL;
-
-  g_main_context_push_thread_default (st->context);
-  if (!rekey_sandbox_server_listen (st->server, 0, &error))
-    g_error ("listen: %s", error->message);
-  g_mutex_lock (&st->lock);
-  st->started = TRUE;
-  g_cond_signal (&st->ready);
-  g_mutex_unlock (&st->lock);
-  g_main_loop_run (st->loop);
-  rekey_sandbox_server_shutdown (st->server);
-  g_main_context_pop_thread_default (st->context);
-  return NULL;
-}
 
 static int
 compare_doubles (gconstpointer a,
@@ -95,39 +64,26 @@ int
 main (int argc,
       char *argv[])
 {
-  ServerThread st = { 0 };
+  g_autoptr (RekeyTestSandbox) sandbox = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SoupSession) session = NULL;
   g_autofree char *url = NULL;
   g_autofree char *key = NULL;
-  RekeySandboxStore *store;
-  GThread *thread;
   gint64 t0;
   double seed_ms;
 
+  /* The server runs on its own thread so that the client below can use
+   * blocking calls, as curl would. */
   t0 = g_get_monotonic_time ();
-  st.server = rekey_sandbox_server_new_for_path (":memory:", N_AFFILIATES, &error);
-  if (st.server == NULL)
-    g_error ("%s", error->message);
+  sandbox = rekey_test_sandbox_start (N_AFFILIATES);
   seed_ms = (double) (g_get_monotonic_time () - t0) / 1000.0;
-  store = rekey_sandbox_server_get_store (st.server);
-  key = rekey_sandbox_store_dup_api_key (store, 1, NULL);
+  key = rekey_test_sandbox_dup_key (sandbox, 1);
 
   g_print ("rekey-sandbox benchmark (%d affiliates, %d requests per figure, one client)\n",
            N_AFFILIATES, N_REPEATS);
   g_print ("%-44s %9.1f ms\n", "seed 100,000 affiliates (:memory:)", seed_ms);
 
-  st.context = g_main_context_new ();
-  st.loop = g_main_loop_new (st.context, FALSE);
-  g_mutex_init (&st.lock);
-  g_cond_init (&st.ready);
-  thread = g_thread_new ("sandbox", server_thread, &st);
-  g_mutex_lock (&st.lock);
-  while (!st.started)
-    g_cond_wait (&st.ready, &st.lock);
-  g_mutex_unlock (&st.lock);
-
-  url = rekey_sandbox_server_dup_url (st.server);
+  url = g_strdup (rekey_test_sandbox_get_url (sandbox));
   session = soup_session_new_with_options ("timeout", 30, NULL);
 
   bench_page (session, url, key, "service/ping", "/api/service/ping");
@@ -142,11 +98,7 @@ main (int argc,
   bench_page (session, url, key, "search-limited username=smith",
               "/api/affiliate/search-limited?count=1000&username=smith");
 
-  g_main_loop_quit (st.loop);
-  g_thread_join (thread);
-  g_main_loop_unref (st.loop);
-  g_main_context_unref (st.context);
-  g_object_unref (st.server);
+  g_clear_pointer (&sandbox, rekey_test_sandbox_stop);
 
   {
     g_autofree char *dir = g_dir_make_tmp ("rekey-bench-XXXXXX", &error);
