@@ -324,6 +324,7 @@ typedef enum
   FAKE_DROP_POST,      /* pings fine, closes the connection on every POST */
   FAKE_TLS,            /* HTTPS with a self-signed certificate */
   FAKE_REDIRECT,       /* 302 to redirect_target for everything */
+  FAKE_TRICKLE,        /* 200 chunked: a byte every 300 ms, for 30 s */
 } FakeMode;
 
 static const char *redirect_target;
@@ -512,6 +513,30 @@ drop_connection (SoupServerMessage *msg)
     g_io_stream_close (stream, NULL, NULL);
 }
 
+static gboolean
+trickle_cb (gpointer data)
+{
+  SoupServerMessage *msg = data;
+  guint ticks = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (msg), "ticks"));
+
+  if (ticks >= 100 || g_object_get_data (G_OBJECT (msg), "gone") != NULL)
+    {
+      g_object_unref (msg);
+      return G_SOURCE_REMOVE;
+    }
+  g_object_set_data (G_OBJECT (msg), "ticks", GUINT_TO_POINTER (ticks + 1));
+  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC, " ",
+                            1);
+  soup_server_message_unpause (msg);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+trickle_gone_cb (SoupServerMessage *msg)
+{
+  g_object_set_data (G_OBJECT (msg), "gone", GINT_TO_POINTER (1));
+}
+
 static void
 fake_handler (SoupServer *server,
               SoupServerMessage *msg,
@@ -560,6 +585,16 @@ fake_handler (SoupServer *server,
       break;
     case FAKE_TLS:
       respond (msg, SOUP_STATUS_OK, "text/plain", "1");
+      break;
+    case FAKE_TRICKLE:
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
+                                         SOUP_ENCODING_CHUNKED);
+      soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC,
+                                "1", 1);
+      g_signal_connect (msg, "finished", G_CALLBACK (trickle_gone_cb), NULL);
+      g_signal_connect (msg, "disconnected", G_CALLBACK (trickle_gone_cb), NULL);
+      g_timeout_add (300, trickle_cb, g_object_ref (msg));
       break;
     case FAKE_REDIRECT:
       {
@@ -1878,6 +1913,23 @@ test_debug_log (Fixture *f,
 #define ADD(path, func) \
   g_test_add ("/client/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
+/* A server that keeps sending a byte now and then never trips the session's
+ * per-read timeout; the whole request still ends, as a timeout. */
+static void
+test_trickle_times_out (void)
+{
+  g_autoptr (FakeServer) fake = fake_server_new (FAKE_TRICKLE);
+  g_autoptr (RekeyClient) client = fake_client (fake, REKEY_CLIENT_FLAGS_NONE);
+  g_autoptr (GError) error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  rekey_client_set_timeout (client, 1);
+  g_assert_false (do_ping (client, &error));
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_TIMEOUT);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 6 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - t0, >=, 2 * G_USEC_PER_SEC - 200000);
+}
+
 /* A redirect is never followed: the key headers would go along to wherever
  * it points, another host or plain HTTP included. */
 static void
@@ -1907,6 +1959,7 @@ main (int argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/client/redirect-not-followed", test_redirect_not_followed);
+  g_test_add_func ("/client/trickle-times-out", test_trickle_times_out);
   g_test_add_func ("/client/url/normalize", test_normalize_url);
   g_test_add_func ("/client/url/new", test_new_refuses);
 

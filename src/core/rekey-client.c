@@ -402,15 +402,59 @@ typedef struct
   SoupMessage *msg;
   GInputStream *stream;
   GByteArray *buffer;
+  GCancellable *io;       /* cancelled by the caller's cancellable or the deadline */
+  GCancellable *caller;
+  gulong caller_handler;
+  guint deadline;
+  gboolean timed_out;
 } Exchange;
 
 static void
 exchange_free (Exchange *exchange)
 {
+  g_clear_handle_id (&exchange->deadline, g_source_remove);
+  if (exchange->caller != NULL && exchange->caller_handler != 0)
+    g_cancellable_disconnect (exchange->caller, exchange->caller_handler);
+  g_clear_object (&exchange->caller);
+  g_clear_object (&exchange->io);
   g_clear_object (&exchange->msg);
   g_clear_object (&exchange->stream);
   g_clear_pointer (&exchange->buffer, g_byte_array_unref);
   g_free (exchange);
+}
+
+/* The session's timeout is per read or write: a server that trickles a byte
+ * now and then would keep a request alive for hours. The whole exchange
+ * gets twice that. */
+static gboolean
+deadline_cb (gpointer data)
+{
+  Exchange *exchange = data;
+
+  exchange->deadline = 0;
+  exchange->timed_out = TRUE;
+  g_cancellable_cancel (exchange->io);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+caller_cancelled_cb (GCancellable *caller,
+                     GCancellable *io)
+{
+  g_cancellable_cancel (io);
+}
+
+static GError *
+exchange_error (Exchange *exchange,
+                const GError *error)
+{
+  if (exchange->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autoptr (GError) timeout = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                                        "deadline");
+      return rekey_client_error_map (timeout, 0, NULL, NULL);
+    }
+  return rekey_client_error_map (error, 0, NULL, NULL);
 }
 
 static SoupMessage *
@@ -473,12 +517,11 @@ read_cb (GObject *source,
   Exchange *exchange = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) chunk = NULL;
-  GCancellable *cancellable;
 
   chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
   if (chunk == NULL)
     {
-      g_task_return_error (task, rekey_client_error_map (error, 0, NULL, NULL));
+      g_task_return_error (task, exchange_error (exchange, error));
       return;
     }
   if (g_bytes_get_size (chunk) == 0)
@@ -496,10 +539,7 @@ read_cb (GObject *source,
     }
   g_byte_array_append (exchange->buffer, g_bytes_get_data (chunk, NULL),
                        (guint) g_bytes_get_size (chunk));
-  /* Not in the argument list: the order in which arguments are evaluated
-   * is unspecified, and the steal must come after. */
-  cancellable = g_task_get_cancellable (task);
-  g_input_stream_read_bytes_async (exchange->stream, 64 * 1024, G_PRIORITY_DEFAULT, cancellable,
+  g_input_stream_read_bytes_async (exchange->stream, 64 * 1024, G_PRIORITY_DEFAULT, exchange->io,
                                    read_cb, g_steal_pointer (&task));
 }
 
@@ -511,13 +551,12 @@ send_cb (GObject *source,
   g_autoptr (GTask) task = user_data;
   Exchange *exchange = g_task_get_task_data (task);
   g_autoptr (GError) error = NULL;
-  GCancellable *cancellable;
   goffset length;
 
   exchange->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (exchange->stream == NULL)
     {
-      g_task_return_error (task, rekey_client_error_map (error, 0, NULL, NULL));
+      g_task_return_error (task, exchange_error (exchange, error));
       return;
     }
 
@@ -533,10 +572,7 @@ send_cb (GObject *source,
     }
 
   exchange->buffer = g_byte_array_sized_new (length > 0 ? (guint) length : 4096);
-  /* Not in the argument list: the order in which arguments are evaluated
-   * is unspecified, and the steal must come after. */
-  cancellable = g_task_get_cancellable (task);
-  g_input_stream_read_bytes_async (exchange->stream, 64 * 1024, G_PRIORITY_DEFAULT, cancellable,
+  g_input_stream_read_bytes_async (exchange->stream, 64 * 1024, G_PRIORITY_DEFAULT, exchange->io,
                                    read_cb, g_steal_pointer (&task));
 }
 
@@ -551,11 +587,23 @@ exchange_async (RekeyClient *self,
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   Exchange *exchange = g_new0 (Exchange, 1);
+  guint timeout = soup_session_get_timeout (self->session);
 
   g_task_set_source_tag (task, exchange_async);
   exchange->msg = g_object_ref (msg);
+  exchange->io = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      exchange->caller = g_object_ref (cancellable);
+      exchange->caller_handler = g_cancellable_connect (cancellable,
+                                                        G_CALLBACK (caller_cancelled_cb),
+                                                        g_object_ref (exchange->io),
+                                                        g_object_unref);
+    }
+  if (timeout > 0)
+    exchange->deadline = g_timeout_add_seconds (2 * timeout, deadline_cb, exchange);
   g_task_set_task_data (task, exchange, (GDestroyNotify) exchange_free);
-  soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, cancellable, send_cb, task);
+  soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, exchange->io, send_cb, task);
 }
 
 static Response *
