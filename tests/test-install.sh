@@ -14,7 +14,7 @@ check() {  # check DESCRIPTION COMMAND…
     echo "not ok $n $what"; sed 's/^/# /' "$dest/out" | head -20; failed=1; fi
 }
 
-echo "1..12"
+echo "1..13"
 check "meson install succeeds" meson install -C "$build_dir" --destdir "$dest/root" --no-rebuild --quiet
 prefix=$(meson introspect --buildoptions "$build_dir" | python3 -c \
   'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"))')
@@ -36,8 +36,14 @@ check "rekey-sandbox --help" bash -c "'$root/bin/rekey-sandbox' --help | grep -q
 home=$dest/home
 mkdir -p "$home"
 if [[ -n ${DISPLAY:-} && -n ${DBUS_SESSION_BUS_ADDRESS:-} ]]; then
-  XDG_DATA_HOME=$home XDG_DATA_DIRS=$share:/usr/share GSETTINGS_SCHEMA_DIR=$share/glib-2.0/schemas \
-    timeout 8 "$root/bin/rekey" --sandbox >"$dest/app.log" 2>&1
+  export XDG_DATA_HOME=$home XDG_DATA_DIRS=$share:/usr/share \
+         GSETTINGS_SCHEMA_DIR=$share/glib-2.0/schemas
+  timeout 8 "$root/bin/rekey" --sandbox >"$dest/app.log" 2>&1 &
+  first=$!
+  sleep 3
+  # One Rekey: a second launch hands over to the first and returns at once.
+  check "a second rekey raises the first and exits" timeout 5 "$root/bin/rekey"
+  wait "$first"
   rc=$?
   # timeout's SIGTERM makes Rekey quit cleanly; 124 says it was still running.
   check "the installed rekey --sandbox runs until it is told to quit" test "$rc" -eq 124
@@ -50,5 +56,6 @@ if [[ -n ${DISPLAY:-} && -n ${DBUS_SESSION_BUS_ADDRESS:-} ]]; then
 else
   echo "ok 11 # SKIP no display or session bus"
   echo "ok 12 # SKIP no display or session bus"
+  echo "ok 13 # SKIP no display or session bus"
 fi
 exit $failed
