@@ -387,6 +387,19 @@ typedef struct
   GBytes *body;
 } Response;
 
+/* For answers that carried a key: the buffer is ours (see finish_exchange),
+ * so it is wiped before it is freed. */
+static void
+response_wipe (Response *response)
+{
+  gsize size = 0;
+  gpointer data = response->body != NULL ? (gpointer) g_bytes_get_data (response->body, &size)
+                                         : NULL;
+
+  if (data != NULL && size > 0)
+    explicit_bzero (data, size);
+}
+
 static void
 response_free (Response *response)
 {
@@ -1291,6 +1304,7 @@ api_key_cb (GObject *source,
       return;
     }
   root = response_json (response, &error);
+  response_wipe (response);
   if (root == NULL)
     {
       g_task_return_error (task, error);
@@ -1396,6 +1410,7 @@ reset_cb (GObject *source,
       return;
     }
   root = response_json (response, &error);
+  response_wipe (response);
   if (root == NULL)
     {
       if (call->attempt > 0 || response->status >= 500)
