@@ -1930,6 +1930,18 @@ test_trickle_times_out (void)
   g_assert_cmpint (g_get_monotonic_time () - t0, >=, 2 * G_USEC_PER_SEC - 200000);
 }
 
+static void
+test_dup_host (void)
+{
+  g_autofree char *a = rekey_client_dup_host ("https://nats.example.com:8443/nats");
+  g_autofree char *b = rekey_client_dup_host ("http://127.0.0.1:47223");
+  g_autofree char *c = rekey_client_dup_host ("not a url");
+
+  g_assert_cmpstr (a, ==, "nats.example.com");
+  g_assert_cmpstr (b, ==, "127.0.0.1");
+  g_assert_cmpstr (c, ==, "not a url");
+}
+
 /* A redirect is never followed: the key headers would go along to wherever
  * it points, another host or plain HTTP included. */
 static void
@@ -1959,6 +1971,7 @@ main (int argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/client/redirect-not-followed", test_redirect_not_followed);
+  g_test_add_func ("/client/dup-host", test_dup_host);
   g_test_add_func ("/client/trickle-times-out", test_trickle_times_out);
   g_test_add_func ("/client/url/normalize", test_normalize_url);
   g_test_add_func ("/client/url/new", test_new_refuses);

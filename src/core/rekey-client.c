@@ -125,6 +125,16 @@ rekey_client_is_loopback_url (const char *url)
 }
 
 char *
+rekey_client_dup_host (const char *url)
+{
+  g_autoptr (GUri) uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+
+  if (uri != NULL && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0')
+    return g_strdup (g_uri_get_host (uri));
+  return g_strdup (url != NULL ? url : "");
+}
+
+char *
 rekey_client_normalize_url (const char *text,
                             gboolean allow_insecure,
                             GError **error)

@@ -78,6 +78,9 @@ char *rekey_client_normalize_url (const char *text,
                                   gboolean allow_insecure,
                                   GError **error);
 gboolean rekey_client_is_loopback_url (const char *url);
+/* The host name of a server address, for people: "nats.example.com"; @url
+ * itself when it has none. */
+char *rekey_client_dup_host (const char *url);
 
 RekeyClient *rekey_client_new (const char *url,
                                const char *username,

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "rekey-client.h"
 #include "rekey-keyring.h"
 
 G_DEFINE_QUARK (rekey-keyring-error-quark, rekey_keyring_error)
@@ -72,9 +73,7 @@ attributes_for (const Request *request,
 static char *
 label_for (const Request *request)
 {
-  g_autoptr (GUri) uri = g_uri_parse (request->server, G_URI_FLAGS_NONE, NULL);
-  const char *host = uri != NULL && g_uri_get_host (uri) != NULL ? g_uri_get_host (uri)
-                                                                 : request->server;
+  g_autofree char *host = rekey_client_dup_host (request->server);
 
   /* Translators: the label of a keyring item, as seen in Passwords and Keys:
    * "NATS API key for admin on nats.example.com". */

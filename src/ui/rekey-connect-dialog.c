@@ -112,11 +112,9 @@ keyring_stored_cb (GObject *source,
   if (profile == NULL)
     {
       const char *name = text_of (self->name_row);
-      g_autoptr (GUri) uri = g_uri_parse (rekey_client_get_server (self->client),
-                                          G_URI_FLAGS_NONE, NULL);
+      g_autofree char *host = rekey_client_dup_host (rekey_client_get_server (self->client));
 
-      profile = rekey_profile_store_add (self->store,
-                                         *name != '\0' ? name : g_uri_get_host (uri),
+      profile = rekey_profile_store_add (self->store, *name != '\0' ? name : host,
                                          rekey_client_get_server (self->client),
                                          rekey_client_get_username (self->client),
                                          gtk_switch_get_active (self->insecure_switch),

@@ -239,17 +239,15 @@ rekey_new_key_dialog_new (GtkWindow *parent,
 {
   RekeyNewKeyDialog *self;
   g_autofree char *subtitle = NULL;
-  g_autoptr (GUri) uri = NULL;
+  g_autofree char *host = NULL;
 
   g_return_val_if_fail (REKEY_IS_ROTATION_RESULT (result), NULL);
 
   self = g_object_new (REKEY_TYPE_NEW_KEY_DIALOG, "transient-for", parent, NULL);
   self->result = g_object_ref (result);
   self->clipboard_seconds = clipboard_seconds;
-  uri = g_uri_parse (rekey_rotation_result_get_server (result), G_URI_FLAGS_NONE, NULL);
-  subtitle = g_strdup_printf (_("%s on %s"), rekey_rotation_result_get_username (result),
-                              uri != NULL ? g_uri_get_host (uri)
-                                          : rekey_rotation_result_get_server (result));
+  host = rekey_client_dup_host (rekey_rotation_result_get_server (result));
+  subtitle = g_strdup_printf (_("%s on %s"), rekey_rotation_result_get_username (result), host);
   adw_window_title_set_subtitle (self->window_title, subtitle);
   gtk_label_set_label (self->key_label, secret_value_get_text (rekey_rotation_result_get_key (result)));
   g_signal_connect_swapped (result, "notify::saved", G_CALLBACK (update), self);

@@ -28,8 +28,5 @@ const char *rekey_window_get_detail (RekeyWindow *self,
                                      const char *title);
 /* The dialog showing a new key, if any. */
 GtkWindow *rekey_window_get_new_key_dialog (RekeyWindow *self);
-/* TRUE once the keyring's list of accounts for this server is read. */
-gboolean rekey_window_get_keyring_known (RekeyWindow *self,
-                                         const char *username);
 
 G_END_DECLS

@@ -76,17 +76,6 @@ toast (RekeyWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, t);
 }
 
-static const char *
-host_of (const char *server)
-{
-  static char host[256];
-  g_autoptr (GUri) uri = g_uri_parse (server, G_URI_FLAGS_NONE, NULL);
-
-  g_strlcpy (host, uri != NULL && g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : server,
-             sizeof host);
-  return host;
-}
-
 static guint
 clipboard_seconds (RekeyWindow *self)
 {
@@ -603,6 +592,7 @@ reset_requested_cb (RekeyWindow *self)
   g_autofree char *heading = NULL;
   g_autofree char *what = NULL;
   g_autofree char *body = NULL;
+  g_autofree char *host = NULL;
   ResetRequest *request;
   GtkWidget *dialog;
 
@@ -610,12 +600,12 @@ reset_requested_cb (RekeyWindow *self)
     return;
 
   heading = g_strdup_printf (_("Reset the API Key of %s?"), rekey_affiliate_get_username (target));
+  host = rekey_client_dup_host (rekey_client_get_server (self->client));
   /* Translators: the account, then the server's host name. */
   what = g_strdup_printf (_("The API key of %s on %s will be replaced by a new one at once. "
                             "Anything using the old key will fail until it is updated with the "
                             "new API key."),
-                          rekey_affiliate_get_username (target),
-                          host_of (rekey_client_get_server (self->client)));
+                          rekey_affiliate_get_username (target), host);
   body = g_strconcat (what,
                       is_me (self, target) ? _("\n\nThis is the account Rekey is connected as: "
                                                "Rekey switches to the new key itself.")
@@ -709,10 +699,12 @@ offer_next_unfinished (RekeyWindow *self)
   g_autoptr (GDateTime) when = NULL;
   g_autofree char *time_text = NULL;
   g_autofree char *body = NULL;
+  g_autofree char *host = NULL;
   GtkWidget *dialog;
 
   if (entry == NULL || self->offering || self->progress_dialog != NULL)
     return;
+  host = rekey_client_dup_host (entry->server);
   self->offering = TRUE;
   when = g_date_time_new_from_unix_local (entry->started);
   time_text = when != NULL ? g_date_time_format (when, "%x %X") : g_strdup ("");
@@ -720,7 +712,7 @@ offer_next_unfinished (RekeyWindow *self)
   body = g_strdup_printf (_("Rekey stopped while resetting the API key of %s on %s (%s). The "
                             "server may hold a new key that is in no keyring. Recover the reset "
                             "to get that key from the server and save it, or dismiss it."),
-                          entry->target_username, host_of (entry->server), time_text);
+                          entry->target_username, host, time_text);
   if (g_get_real_time () / G_USEC_PER_SEC - entry->started > 24 * 60 * 60)
     {
       /* Servers keep an idempotency key for a day: after that a recovery is
@@ -1391,11 +1383,4 @@ GtkWindow *
 rekey_window_get_new_key_dialog (RekeyWindow *self)
 {
   return GTK_WINDOW (self->new_key_dialog);
-}
-
-gboolean
-rekey_window_get_keyring_known (RekeyWindow *self,
-                                const char *username)
-{
-  return g_hash_table_contains (self->keyring_usernames, username);
 }
