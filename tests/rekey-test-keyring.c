@@ -5,6 +5,7 @@
 #include <libsecret/secret.h>
 #include <string.h>
 
+#include "rekey-keyring.h"
 #include "rekey-test-keyring.h"
 
 #define LOGIN_COLLECTION "/org/freedesktop/secrets/collection/login"
@@ -109,4 +110,57 @@ rekey_test_record_key (const char *key)
   out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
   if (out != NULL)
     g_output_stream_write_all (G_OUTPUT_STREAM (out), line, strlen (line), NULL, NULL, NULL);
+}
+
+void
+rekey_test_result_cb (GObject *source,
+                      GAsyncResult *result,
+                      gpointer user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+GAsyncResult *
+rekey_test_wait (GAsyncResult **slot)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (*slot == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return *slot;
+}
+
+void
+rekey_test_keyring_store (const char *server,
+                          const char *username,
+                          const char *key)
+{
+  g_autoptr (SecretValue) value = secret_value_new (key, -1, "text/plain");
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  rekey_keyring_store_async (server, username, 0, value, REKEY_KEYRING_FLAGS_NONE, NULL,
+                             rekey_test_result_cb, &result);
+  g_assert_true (rekey_keyring_store_finish (rekey_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_object_unref (result);
+}
+
+char *
+rekey_test_keyring_lookup (const char *server,
+                           const char *username)
+{
+  g_autoptr (SecretValue) value = NULL;
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  rekey_keyring_lookup_async (server, username, REKEY_KEYRING_FLAGS_NONE, NULL,
+                              rekey_test_result_cb, &result);
+  value = rekey_keyring_lookup_finish (rekey_test_wait (&result), &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  return value != NULL ? g_strdup (secret_value_get_text (value)) : NULL;
 }

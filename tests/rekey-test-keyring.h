@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -23,5 +23,25 @@ G_BEGIN_DECLS
 /* Notes a key the tests produced, as a SHA-256 digest (never the key), for
  * test-no-secrets, which looks for it in every file the tests left. */
 void rekey_test_record_key (const char *key);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* For the async calls of the tests: rekey_test_result_cb() keeps the
+ * result in the GAsyncResult* that @user_data points to, and
+ * rekey_test_wait() runs the main context until it is there (30 s at most). */
+void rekey_test_result_cb (GObject *source,
+                           GAsyncResult *result,
+                           gpointer user_data);
+GAsyncResult *rekey_test_wait (GAsyncResult **slot);
+
+/* The keyring, through Rekey's own store; either fails the test on an
+ * error. */
+void rekey_test_keyring_store (const char *server,
+                               const char *username,
+                               const char *key);
+char *rekey_test_keyring_lookup (const char *server,
+                                 const char *username);
 
 G_END_DECLS

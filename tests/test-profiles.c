@@ -8,27 +8,6 @@
 #include "rekey-profile.h"
 #include "rekey-test-keyring.h"
 
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (*slot == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return *slot;
-}
-
-static void
-result_cb (GObject *source,
-           GAsyncResult *result,
-           gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 static GSettings *
 fresh_settings (void)
 {
@@ -154,36 +133,13 @@ test_rename (void)
   g_assert_null (rekey_profile_store_find_by_name (again, "A"));
 }
 
-static void
-store_key (const char *server,
-           const char *username,
-           const char *key)
-{
-  g_autoptr (SecretValue) value = secret_value_new (key, -1, "text/plain");
-  g_autoptr (GError) error = NULL;
-  GAsyncResult *result = NULL;
-
-  rekey_keyring_store_async (server, username, 0, value, REKEY_KEYRING_FLAGS_NONE, NULL,
-                             result_cb, &result);
-  g_assert_true (rekey_keyring_store_finish (wait_for (&result), &error));
-  g_assert_no_error (error);
-  g_object_unref (result);
-}
-
 static gboolean
 key_stored (const char *server,
             const char *username)
 {
-  g_autoptr (SecretValue) value = NULL;
-  g_autoptr (GError) error = NULL;
-  GAsyncResult *result = NULL;
+  g_autofree char *key = rekey_test_keyring_lookup (server, username);
 
-  rekey_keyring_lookup_async (server, username, REKEY_KEYRING_FLAGS_NONE, NULL, result_cb,
-                              &result);
-  value = rekey_keyring_lookup_finish (wait_for (&result), &error);
-  g_assert_no_error (error);
-  g_object_unref (result);
-  return value != NULL;
+  return key != NULL;
 }
 
 static void
@@ -194,8 +150,8 @@ remove_profile (RekeyProfileStore *store,
   g_autoptr (GError) error = NULL;
   GAsyncResult *result = NULL;
 
-  rekey_profile_store_remove_async (store, profile, forget_key, NULL, result_cb, &result);
-  g_assert_true (rekey_profile_store_remove_finish (store, wait_for (&result), &error));
+  rekey_profile_store_remove_async (store, profile, forget_key, NULL, rekey_test_result_cb, &result);
+  g_assert_true (rekey_profile_store_remove_finish (store, rekey_test_wait (&result), &error));
   g_assert_no_error (error);
   g_object_unref (result);
 }
@@ -224,8 +180,8 @@ test_remove (void)
   forget = g_object_ref (rekey_profile_store_add (store, "Forget", server_forget, "admin", FALSE,
                                                   FALSE, &error));
   g_assert_no_error (error);
-  store_key (server_keep, "admin", "55555555555555555555555555555555");
-  store_key (server_forget, "admin", "66666666666666666666666666666666");
+  rekey_test_keyring_store (server_keep, "admin", "55555555555555555555555555555555");
+  rekey_test_keyring_store (server_forget, "admin", "66666666666666666666666666666666");
   rekey_profile_store_set_last (store, forget);
 
   /* The key never reaches GSettings. */

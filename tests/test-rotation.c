@@ -24,27 +24,6 @@ typedef struct
   char *admin_key;
 } Fixture;
 
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  while (*slot == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return *slot;
-}
-
-static void
-store_result_cb (GObject *source,
-                 GAsyncResult *result,
-                 gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 static void
 fixture_set_up (Fixture *f,
                 gconstpointer data)
@@ -101,44 +80,12 @@ run (RekeyRotation *rotation,
   GAsyncResult *result = NULL;
   RekeyRotationResult *res;
 
-  rekey_rotation_run_async (rotation, NULL, store_result_cb, &result);
-  res = rekey_rotation_run_finish (rotation, wait_for (&result), error);
+  rekey_rotation_run_async (rotation, NULL, rekey_test_result_cb, &result);
+  res = rekey_rotation_run_finish (rotation, rekey_test_wait (&result), error);
   g_object_unref (result);
   if (res != NULL)
     rekey_test_record_key (secret_value_get_text (rekey_rotation_result_get_key (res)));
   return res;
-}
-
-static char *
-keyring_lookup (const char *server,
-                const char *username)
-{
-  GAsyncResult *result = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SecretValue) value = NULL;
-
-  rekey_keyring_lookup_async (server, username, REKEY_KEYRING_FLAGS_NONE, NULL, store_result_cb,
-                              &result);
-  value = rekey_keyring_lookup_finish (wait_for (&result), &error);
-  g_object_unref (result);
-  g_assert_no_error (error);
-  return value != NULL ? g_strdup (secret_value_get_text (value)) : NULL;
-}
-
-static void
-keyring_store (const char *server,
-               const char *username,
-               const char *key)
-{
-  GAsyncResult *result = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SecretValue) value = secret_value_new (key, -1, "text/plain");
-
-  rekey_keyring_store_async (server, username, 0, value, REKEY_KEYRING_FLAGS_NONE, NULL,
-                             store_result_cb, &result);
-  g_assert_true (rekey_keyring_store_finish (wait_for (&result), &error));
-  g_object_unref (result);
-  g_assert_no_error (error);
 }
 
 /* Whether @key opens the API for @username. */
@@ -152,8 +99,8 @@ key_works (Fixture *f,
   GAsyncResult *result = NULL;
   gboolean ok;
 
-  rekey_client_ping_async (client, NULL, store_result_cb, &result);
-  ok = rekey_client_ping_finish (client, wait_for (&result), error);
+  rekey_client_ping_async (client, NULL, rekey_test_result_cb, &result);
+  ok = rekey_client_ping_finish (client, rekey_test_wait (&result), error);
   g_object_unref (result);
   return ok;
 }
@@ -231,7 +178,7 @@ test_happy_path (Fixture *f,
   for (guint i = 0; i < steps->len; i++)
     g_assert_cmpint (g_array_index (steps, int, i), ==, expected[i]);
 
-  stored = keyring_lookup (rekey_client_get_server (f->client), username);
+  stored = rekey_test_keyring_lookup (rekey_client_get_server (f->client), username);
   g_assert_cmpstr (stored, ==, key);
 
   g_assert_false (key_works (f, username, old_key, &error));
@@ -271,13 +218,13 @@ test_own_key (Fixture *f,
   g_assert_true (rekey_client_has_api_key (f->client, key));
 
   /* The client goes on working without any other step. */
-  rekey_client_get_current_async (f->client, NULL, store_result_cb, &result);
-  me = rekey_client_get_current_finish (f->client, wait_for (&result), &error);
+  rekey_client_get_current_async (f->client, NULL, rekey_test_result_cb, &result);
+  me = rekey_client_get_current_finish (f->client, rekey_test_wait (&result), &error);
   g_object_unref (result);
   g_assert_no_error (error);
   g_assert_cmpstr (rekey_affiliate_get_username (me), ==, "admin");
 
-  stored = keyring_lookup (rekey_client_get_server (f->client), "admin");
+  stored = rekey_test_keyring_lookup (rekey_client_get_server (f->client), "admin");
   g_assert_cmpstr (stored, ==, key);
   g_assert_false (key_works (f, "admin", f->admin_key, NULL));
   g_assert_cmpuint (n_unfinished (f), ==, 0);
@@ -308,7 +255,7 @@ test_connection_dropped (Fixture *f,
   server_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
   g_assert_cmpstr (secret_value_get_text (rekey_rotation_result_get_key (res)), ==, server_key);
   g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 1);
-  stored = keyring_lookup (rekey_client_get_server (f->client), username);
+  stored = rekey_test_keyring_lookup (rekey_client_get_server (f->client), username);
   g_assert_cmpstr (stored, ==, server_key);
   g_assert_true (rekey_rotation_result_get_verified (res));
 }
@@ -347,13 +294,13 @@ test_keyring_locked (Fixture *f,
   g_assert_cmpuint (n_unfinished (f), ==, 1);
 
   rekey_test_keyring_unlock ();
-  rekey_rotation_result_save_async (res, NULL, store_result_cb, &result);
-  g_assert_true (rekey_rotation_result_save_finish (res, wait_for (&result), &error));
+  rekey_rotation_result_save_async (res, NULL, rekey_test_result_cb, &result);
+  g_assert_true (rekey_rotation_result_save_finish (res, rekey_test_wait (&result), &error));
   g_object_unref (result);
   g_assert_no_error (error);
   g_assert_true (rekey_rotation_result_get_saved (res));
   g_assert_null (rekey_rotation_result_get_save_error (res));
-  stored = keyring_lookup (rekey_client_get_server (f->client), username);
+  stored = rekey_test_keyring_lookup (rekey_client_get_server (f->client), username);
   g_assert_cmpstr (stored, ==, server_key);
   g_assert_cmpuint (n_unfinished (f), ==, 0);
 }
@@ -387,7 +334,7 @@ test_killed_then_recovered (Fixture *f,
       g_autoptr (RekeyRotation) rotation = NULL;
       g_autofree char *server = rekey_client_normalize_url (url, FALSE, NULL);
 
-      key = keyring_lookup (server, "admin");
+      key = rekey_test_keyring_lookup (server, "admin");
       g_assert_nonnull (key);
       client = rekey_client_new (url, "admin", key, REKEY_CLIENT_FLAGS_NONE, &error);
       g_assert_no_error (error);
@@ -415,7 +362,7 @@ test_killed_then_recovered (Fixture *f,
     RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
     RekeyJournalEntry *entry;
 
-    keyring_store (rekey_client_get_server (f->client), "admin", f->admin_key);
+    rekey_test_keyring_store (rekey_client_get_server (f->client), "admin", f->admin_key);
     g_setenv ("REKEY_TEST_URL", rekey_test_sandbox_get_url (f->sandbox), TRUE);
     g_setenv ("REKEY_TEST_JOURNAL", rekey_journal_get_path (f->journal), TRUE);
     g_setenv ("REKEY_TEST_LOGINID", loginid_text, TRUE);
@@ -428,7 +375,7 @@ test_killed_then_recovered (Fixture *f,
     server_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
     g_assert_cmpstr (server_key, !=, old_key);
     g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 1);
-    before = keyring_lookup (rekey_client_get_server (f->client), username);
+    before = rekey_test_keyring_lookup (rekey_client_get_server (f->client), username);
     g_assert_cmpstr (before, !=, server_key);
 
     /* The next start finds the unfinished reset ... */
@@ -448,7 +395,7 @@ test_killed_then_recovered (Fixture *f,
     g_assert_cmpstr (secret_value_get_text (rekey_rotation_result_get_key (res)), ==, server_key);
     g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 1);
     g_assert_true (rekey_rotation_result_get_saved (res));
-    stored = keyring_lookup (rekey_client_get_server (f->client), username);
+    stored = rekey_test_keyring_lookup (rekey_client_get_server (f->client), username);
     g_assert_cmpstr (stored, ==, server_key);
     g_assert_cmpuint (n_unfinished (f), ==, 0);
     rekey_test_record_key (server_key);
@@ -641,8 +588,8 @@ test_cancelled_before_reset (Fixture *f,
   /* Called off while the journal entry is written: no reset, and no entry
    * left for a recovery to carry out later. */
   g_signal_connect (rotation, "step-started", G_CALLBACK (cancel_at_journal), cancellable);
-  rekey_rotation_run_async (rotation, cancellable, store_result_cb, &result);
-  res = rekey_rotation_run_finish (rotation, wait_for (&result), &error);
+  rekey_rotation_run_async (rotation, cancellable, rekey_test_result_cb, &result);
+  res = rekey_rotation_run_finish (rotation, rekey_test_wait (&result), &error);
   g_object_unref (result);
   g_assert_null (res);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);

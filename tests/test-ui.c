@@ -163,54 +163,6 @@ assert_buttons_named (GtkWidget *root)
 
 /* ------------------------------------------------------------------ fixture */
 
-static void
-store_done_cb (GObject *source,
-               GAsyncResult *result,
-               gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static gboolean
-result_ready (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
-}
-
-static void
-store_key (const char *server,
-           const char *username,
-           const char *key)
-{
-  g_autoptr (SecretValue) value = secret_value_new (key, -1, "text/plain");
-  g_autoptr (GError) error = NULL;
-  GAsyncResult *result = NULL;
-
-  rekey_keyring_store_async (server, username, 0, value, REKEY_KEYRING_FLAGS_NONE, NULL,
-                             store_done_cb, &result);
-  spin_until (result_ready, &result, "the keyring");
-  g_assert_true (rekey_keyring_store_finish (result, &error));
-  g_assert_no_error (error);
-  g_object_unref (result);
-}
-
-static char *
-lookup_key (const char *server,
-            const char *username)
-{
-  g_autoptr (SecretValue) value = NULL;
-  g_autoptr (GError) error = NULL;
-  GAsyncResult *result = NULL;
-
-  rekey_keyring_lookup_async (server, username, REKEY_KEYRING_FLAGS_NONE, NULL, store_done_cb,
-                              &result);
-  spin_until (result_ready, &result, "the keyring");
-  value = rekey_keyring_lookup_finish (result, &error);
-  g_assert_no_error (error);
-  g_object_unref (result);
-  return value != NULL ? g_strdup (secret_value_get_text (value)) : NULL;
-}
-
 static gboolean
 list_loaded (gpointer data)
 {
@@ -238,7 +190,7 @@ fixture_set_up (Fixture *f,
   f->admin_key = rekey_sandbox_store_dup_api_key (rekey_sandbox_server_get_store (f->server), 1,
                                                   NULL);
   server = rekey_client_normalize_url (f->url, FALSE, NULL);
-  store_key (server, "admin", f->admin_key);
+  rekey_test_keyring_store (server, "admin", f->admin_key);
   f->profile = g_object_ref (rekey_profile_store_add (rekey_application_get_profiles (app), name,
                                                       f->url, "admin", FALSE, FALSE, &error));
   g_assert_no_error (error);
@@ -418,12 +370,6 @@ reset_through_ui (Fixture *f,
 }
 
 static gboolean
-ping_done (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
-}
-
-static gboolean
 key_accepted (Fixture *f,
               const char *username,
               const char *key,
@@ -434,8 +380,8 @@ key_accepted (Fixture *f,
   GAsyncResult *result = NULL;
   gboolean ok;
 
-  rekey_client_ping_async (client, NULL, store_done_cb, &result);
-  spin_until (ping_done, &result, "a ping");
+  rekey_client_ping_async (client, NULL, rekey_test_result_cb, &result);
+  rekey_test_wait (&result);
   ok = rekey_client_ping_finish (client, result, error);
   g_object_unref (result);
   return ok;
@@ -451,7 +397,7 @@ test_reset_other_admin (Fixture *f,
   g_autofree char *old_key = rekey_sandbox_store_dup_api_key (store, loginid, NULL);
   g_autofree char *shown = reset_through_ui (f, loginid, username);
   g_autofree char *on_server = rekey_sandbox_store_dup_api_key (store, loginid, NULL);
-  g_autofree char *in_keyring = lookup_key (rekey_profile_get_server (f->profile), username);
+  g_autofree char *in_keyring = rekey_test_keyring_lookup (rekey_profile_get_server (f->profile), username);
   g_autoptr (GError) error = NULL;
   GtkWindow *dialog = rekey_window_get_new_key_dialog (f->window);
 
@@ -679,7 +625,7 @@ test_wrong_key (Fixture *f,
 {
   gpointer args[2] = { f->window, "error" };
 
-  store_key (rekey_profile_get_server (f->profile), "admin", "0123456789abcdef0123456789abcdef");
+  rekey_test_keyring_store (rekey_profile_get_server (f->profile), "admin", "0123456789abcdef0123456789abcdef");
   rekey_window_open_profile (f->window, f->profile);
   spin_until (on_page, args, "the error page");
   g_assert_nonnull (strstr (rekey_window_get_error_text (f->window), "username or API key"));
@@ -733,8 +679,8 @@ test_connect_dialog (Fixture *f,
     GAsyncResult *result = NULL;
 
     rekey_profile_store_remove_async (rekey_application_get_profiles (app), f->profile, FALSE,
-                                      NULL, store_done_cb, &result);
-    spin_until (result_ready, &result, "the removal");
+                                      NULL, rekey_test_result_cb, &result);
+    rekey_test_wait (&result);
     g_assert_true (rekey_profile_store_remove_finish (rekey_application_get_profiles (app), result,
                                                       NULL));
     g_object_unref (result);
@@ -763,7 +709,7 @@ test_connect_dialog (Fixture *f,
   click (find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, button_labelled, "_Save"));
   spin_until (profile_saved, &saved, "the profile to be saved");
   g_assert_cmpstr (rekey_profile_get_name (saved), ==, "Connect Test");
-  stored = lookup_key (rekey_profile_get_server (saved), "admin");
+  stored = rekey_test_keyring_lookup (rekey_profile_get_server (saved), "admin");
   g_assert_cmpstr (stored, ==, f->admin_key);
 }
 
@@ -802,7 +748,7 @@ test_unfinished_reset (Fixture *f,
   label = find_widget (GTK_WIDGET (dialog), GTK_TYPE_LABEL, is_monospace, NULL);
   rekey_test_record_key (gtk_label_get_label (GTK_LABEL (label)));
   on_server = rekey_sandbox_store_dup_api_key (store, loginid, NULL);
-  in_keyring = lookup_key (rekey_profile_get_server (f->profile), username);
+  in_keyring = rekey_test_keyring_lookup (rekey_profile_get_server (f->profile), username);
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, on_server);
   g_assert_cmpstr (in_keyring, ==, on_server);
   g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 1);
@@ -841,7 +787,7 @@ test_own_reset_recovered_at_start (Fixture *f,
   gtk_window_destroy (GTK_WINDOW (offer));
 
   spin_until (have_new_key_dialog, f->window, "the recovered key");
-  in_keyring = lookup_key (rekey_profile_get_server (f->profile), "admin");
+  in_keyring = rekey_test_keyring_lookup (rekey_profile_get_server (f->profile), "admin");
   g_assert_cmpstr (in_keyring, ==, new_key);
   /* And Rekey connects with it. */
   spin_until (on_page, main_page, "the main page");
