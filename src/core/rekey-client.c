@@ -623,8 +623,11 @@ exchange_async (RekeyClient *self,
                                                         g_object_ref (exchange->io),
                                                         g_object_unref);
     }
+  /* Not g_timeout_add_seconds(): it rounds to whole seconds and may fire up
+   * to a second early. */
   if (timeout > 0)
-    exchange->deadline = g_timeout_add_seconds (2 * timeout, deadline_cb, exchange);
+    exchange->deadline = g_timeout_add ((guint) MIN ((guint64) timeout * 2000, G_MAXUINT),
+                                        deadline_cb, exchange);
   g_task_set_task_data (task, exchange, (GDestroyNotify) exchange_free);
   soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, exchange->io, send_cb, task);
 }

@@ -95,5 +95,5 @@ rekey_clipboard_copy_secret (GdkDisplay *display,
   provider = secret_provider (key);
   gdk_clipboard_set_content (clipboard, provider);
   if (clear_after_seconds > 0)
-    clear_source = g_timeout_add_seconds (clear_after_seconds, clear_timeout_cb, NULL);
+    clear_source = g_timeout_add (clear_after_seconds * 1000, clear_timeout_cb, NULL);
 }
