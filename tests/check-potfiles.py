@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Fails when a file with translatable strings is missing from po/POTFILES.in,
-or when POTFILES.in names a file that is not there (TAP output)."""
+when POTFILES.in names a file that is not there, when po/rekey.pot is behind
+the sources, or when a translation is incomplete (TAP output)."""
 import pathlib
 import re
 import subprocess
 import sys
+import tempfile
 
 root = pathlib.Path(sys.argv[1])
 listed = [l.strip() for l in (root / "po" / "POTFILES.in").read_text().splitlines()
@@ -37,7 +39,28 @@ for lang in linguas:
     if r.returncode != 0 or s.returncode != 0 or "fuzzy" in s.stderr or "untranslated" in s.stderr:
         incomplete.append((lang, (r.stderr + s.stderr).strip()))
 
-print("1..4")
+# The committed template holds exactly the messages of the sources, as
+# `meson compile rekey-pot` extracts them (the keywords of meson's glib preset).
+stale = ""
+with tempfile.TemporaryDirectory() as tmp:
+    fresh = pathlib.Path(tmp) / "fresh.pot"
+    x = subprocess.run(["xgettext", "--from-code=UTF-8", "--keyword=_", "--keyword=N_",
+                        "--keyword=C_:1c,2", "--keyword=NC_:1c,2", "--keyword=g_dcgettext:2",
+                        "--keyword=g_dngettext:2,3", "--keyword=g_dpgettext2:2c,3",
+                        "--directory", str(root), "--files-from", str(root / "po" / "POTFILES.in"),
+                        "--output", str(fresh)], capture_output=True, text=True)
+    if x.returncode != 0:
+        stale = x.stderr
+    else:
+        committed = str(root / "po" / "rekey.pot")
+        for ours, theirs, what in ((committed, str(fresh), "not in po/rekey.pot"),
+                                   (str(fresh), committed, "no longer in the sources")):
+            c = subprocess.run(["msgcmp", "--use-untranslated", ours, theirs],
+                               capture_output=True, text=True)
+            if c.returncode != 0:
+                stale += f"{what}:\n{c.stderr}"
+
+print("1..5")
 print(("not ok" if missing else "ok") + " 1 every file with translatable strings is listed")
 for p in missing:
     print(f"# missing from po/POTFILES.in: {p}")
@@ -49,4 +72,7 @@ print(("not ok" if incomplete else "ok") + " 4 every translation is complete")
 for lang, why in incomplete:
     for line in why.splitlines()[:10]:
         print(f"# {lang}: {line}")
-sys.exit(1 if missing or gone or unsorted or incomplete else 0)
+print(("not ok" if stale else "ok") + " 5 po/rekey.pot is up to date (meson compile -C build rekey-pot)")
+for line in stale.splitlines()[:20]:
+    print(f"# {line}")
+sys.exit(1 if missing or gone or unsorted or incomplete or stale else 0)

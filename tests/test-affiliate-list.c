@@ -269,6 +269,22 @@ test_scale (Fixture *f,
   g_assert_cmpint (first, <, full / 5);
   /* loading went TRUE and back to FALSE, once each. */
   g_assert_cmpuint (f->n_loading_notifies, ==, 2);
+
+  /* A new query empties the big list at once; the old affiliates are freed
+   * (on a thread of their own), all but one still held elsewhere. */
+  {
+    g_autoptr (RekeyAffiliate) held = g_list_model_get_item (G_LIST_MODEL (f->list), 10);
+    RekeyAffiliate *dropped = g_list_model_get_item (G_LIST_MODEL (f->list), f->seed - 1);
+    gint64 held_id = rekey_affiliate_get_loginid (held);
+
+    rekey_affiliate_list_set_query (f->list, "no such user at all", FALSE);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 0);
+    g_assert_cmpint (rekey_affiliate_list_find (f->list, held_id), <, 0);
+    assert_finalized_soon (dropped);
+    wait_loaded (f);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 0);
+    g_assert_cmpint (rekey_affiliate_get_loginid (held), ==, held_id);
+  }
 }
 
 static void
