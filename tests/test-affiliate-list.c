@@ -98,21 +98,30 @@ fixture_set_up (Fixture *f,
   g_signal_connect (f->list, "notify", G_CALLBACK (notify_cb), f);
 }
 
+/* A GWeakRef, not a weak pointer: the list may free its old items on a
+ * thread of their own. */
 static void
 assert_finalized_soon (gpointer object)
 {
-  gpointer weak = object;
+  GWeakRef weak;
   gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  const char *type_name = G_OBJECT_TYPE_NAME (object);
 
-  g_object_add_weak_pointer (G_OBJECT (object), &weak);
+  g_weak_ref_init (&weak, object);
   g_object_unref (object);
-  while (weak != NULL && g_get_monotonic_time () < deadline)
+  for (;;)
     {
+      g_autoptr (GObject) alive = g_weak_ref_get (&weak);
+
+      if (alive == NULL)
+        break;
+      if (g_get_monotonic_time () >= deadline)
+        g_error ("a %s is still referenced 5 s after its last use", type_name);
+      g_clear_object (&alive);
       if (!g_main_context_iteration (NULL, FALSE))
         g_usleep (1000);
     }
-  if (weak != NULL)
-    g_error ("a %s is still referenced 5 s after its last use", G_OBJECT_TYPE_NAME (weak));
+  g_weak_ref_clear (&weak);
 }
 
 static void

@@ -871,33 +871,52 @@ search_send (GTask *task)
   call_send (task, search_cb);
 }
 
-/* Runs on a worker thread: reads only the response, which nothing else
- * touches any more. */
+/* Runs on a worker thread, for a task of its own that holds nothing but the
+ * response: whichever thread drops that task last frees only plain memory,
+ * never the client or its session. */
 static void
-search_parse_thread (GTask *task,
+search_parse_thread (GTask *parse,
                      gpointer source_object,
                      gpointer task_data,
                      GCancellable *cancellable)
 {
-  Response *response = g_object_get_data (G_OBJECT (task), "response");
+  Response *response = task_data;
   g_autoptr (JsonNode) root = NULL;
   g_autoptr (RekeyAffiliatePage) page = g_new0 (RekeyAffiliatePage, 1);
   GError *error = NULL;
 
+  if (g_task_return_error_if_cancelled (parse))
+    return;
   root = response_json (response, &error);
   if (root == NULL)
     {
-      g_task_return_error (task, error);
+      g_task_return_error (parse, error);
       return;
     }
   page->affiliates = rekey_affiliate_parse_page (root, &page->total_count, &page->n_skipped,
                                                  &error);
   if (page->affiliates == NULL)
     {
-      g_task_return_error (task, error);
+      g_task_return_error (parse, error);
       return;
     }
-  g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) rekey_affiliate_page_free);
+  g_task_return_pointer (parse, g_steal_pointer (&page), (GDestroyNotify) rekey_affiliate_page_free);
+}
+
+/* Back on the main thread: the parsed page goes to the search's task. */
+static void
+search_parsed_cb (GObject *source,
+                  GAsyncResult *result,
+                  gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+  RekeyAffiliatePage *page = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (page == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, page, (GDestroyNotify) rekey_affiliate_page_free);
 }
 
 static void
@@ -939,9 +958,15 @@ search_cb (GObject *source,
 
   /* A page of 1,000 records takes about 15 ms to parse: off the main thread,
    * so that a loading list never costs the window a frame. */
-  g_object_set_data_full (G_OBJECT (task), "response", g_steal_pointer (&response),
-                          (GDestroyNotify) response_free);
-  g_task_run_in_thread (task, search_parse_thread);
+  {
+    GCancellable *cancellable = g_task_get_cancellable (task);
+    g_autoptr (GTask) parse = g_task_new (NULL, cancellable, search_parsed_cb,
+                                          g_steal_pointer (&task));
+
+    g_task_set_source_tag (parse, search_parse_thread);
+    g_task_set_task_data (parse, g_steal_pointer (&response), (GDestroyNotify) response_free);
+    g_task_run_in_thread (parse, search_parse_thread);
+  }
 }
 
 static void
