@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <glib/gi18n.h>
-#include <locale.h>
-
 #include "rekey-application.h"
 
 int
@@ -12,11 +9,7 @@ main (int argc,
 {
   g_autoptr (RekeyApplication) app = NULL;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-
+  rekey_application_init_i18n ();
   app = rekey_application_new ();
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-stats.h"
 #include "rekey-affiliate-list.h"
 #include "rekey-json.h"
 #include "rekey-test-sandbox.h"
@@ -23,23 +24,6 @@
 #define N_PARSE_RUNS  10
 #define N_PARSE_PAGES 10 /* of 1,000 records */
 #define DEADLINE      120
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *samples,
-        guint n)
-{
-  qsort (samples, n, sizeof (double), compare_doubles);
-  return samples[n / 2];
-}
 
 static double
 ms_since (gint64 t0)
@@ -329,9 +313,9 @@ bench_parse (GBytes *answer,
       g_clear_pointer (&root, json_node_unref);
       *bytes_per_affiliate = ((double) heap_in_use () - (double) heap_before) / affiliates->len;
     }
-  *json_ms = median (json, N_PARSE_RUNS);
-  *model_ms = median (model, N_PARSE_RUNS);
-  *total_ms = median (total, N_PARSE_RUNS);
+  *json_ms = bench_median (json, N_PARSE_RUNS);
+  *model_ms = bench_median (model, N_PARSE_RUNS);
+  *total_ms = bench_median (total, N_PARSE_RUNS);
 }
 
 /* ------------------------------------------------------------------ main */
@@ -406,20 +390,20 @@ main (int argc,
            REKEY_AFFILIATE_LIST_PAGE, N_LIST_RUNS);
   g_print ("| %-46s | %13s | %13s |\n", "", "first page", "full list");
   g_print ("|------------------------------------------------|---------------|---------------|\n");
-  print_row ("RekeyAffiliateList (fetch + parse + model)", median (list_first, N_LIST_RUNS),
-             median (list_full, N_LIST_RUNS));
-  print_row ("curl, one process per page (fetch only)", median (per_first, N_LIST_RUNS),
-             median (per_full, N_LIST_RUNS));
-  print_row ("curl, one process, keep-alive (fetch only)", median (one_first, N_LIST_RUNS),
-             median (one_full, N_LIST_RUNS));
+  print_row ("RekeyAffiliateList (fetch + parse + model)", bench_median (list_first, N_LIST_RUNS),
+             bench_median (list_full, N_LIST_RUNS));
+  print_row ("curl, one process per page (fetch only)", bench_median (per_first, N_LIST_RUNS),
+             bench_median (per_full, N_LIST_RUNS));
+  print_row ("curl, one process, keep-alive (fetch only)", bench_median (one_first, N_LIST_RUNS),
+             bench_median (one_full, N_LIST_RUNS));
   g_print ("\n(curl's first page includes starting the process; its keep-alive full list is "
            "a separate run of all %u URLs.)\n", urls->len);
   g_print ("\nLongest time the main thread was busy at once (a window misses frames for that "
            "long), median of %d runs:\n", N_LIST_RUNS);
   g_print ("  while the 100,000 load                                %6.1f ms\n",
-           median (list_stall, N_LIST_RUNS));
+           bench_median (list_stall, N_LIST_RUNS));
   g_print ("  searching \"son\" in the full list (done in %6.1f ms)   %6.1f ms\n",
-           median (filter_full, N_LIST_RUNS), median (filter_stall, N_LIST_RUNS));
+           bench_median (filter_full, N_LIST_RUNS), bench_median (filter_stall, N_LIST_RUNS));
 
   g_print ("\nParsing one `affiliate/search` answer of %d full records (%.1f MB), median of "
            "%d runs\n\n", N_PARSE_PAGES * 1000,

@@ -3,9 +3,6 @@
  * start-up benchmark's subject). */
 #include "config.h"
 
-#include <glib/gi18n.h>
-#include <locale.h>
-
 #include "bench-first-frame.h"
 #include "rekey-application.h"
 
@@ -15,11 +12,7 @@ main (int argc,
 {
   g_autoptr (RekeyApplication) app = NULL;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-
+  rekey_application_init_i18n ();
   app = rekey_application_new ();
   bench_quit_after_first_frame (GTK_APPLICATION (app));
   return g_application_run (G_APPLICATION (app), argc, argv);

@@ -7,19 +7,11 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "bench-stats.h"
 #include "rekey-test-sandbox.h"
 
 #define N_AFFILIATES 100000
 #define N_REPEATS    30
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
 
 static double
 timed_get (SoupSession *session,
@@ -55,7 +47,7 @@ bench_page (SoupSession *session,
   timed_get (session, url, key, &size); /* warm-up: connection, statement cache */
   for (guint i = 0; i < N_REPEATS; i++)
     samples[i] = timed_get (session, url, key, &size);
-  qsort (samples, N_REPEATS, sizeof (double), compare_doubles);
+  bench_sort (samples, N_REPEATS);
   g_print ("%-44s median %6.2f ms  p90 %6.2f ms  (%" G_GSIZE_FORMAT " bytes)\n", label,
            samples[N_REPEATS / 2], samples[N_REPEATS * 9 / 10], size);
 }

@@ -11,17 +11,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "bench-stats.h"
+
 #define N_RUNS   15
 #define DEADLINE 60 /* seconds for one start */
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
 
 /* Milliseconds from spawning PROGRAM to its "first-frame" line. */
 static double
@@ -55,7 +48,7 @@ static void
 print_row (const char *label,
            double *samples)
 {
-  qsort (samples, N_RUNS, sizeof (double), compare_doubles);
+  bench_sort (samples, N_RUNS);
   g_print ("| %-36s | %8.1f ms | %8.1f ms | %8.1f ms |\n", label, samples[0],
            samples[N_RUNS / 2], samples[N_RUNS * 9 / 10]);
 }

@@ -282,6 +282,18 @@ test_list_and_details (Fixture *f,
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (key_row), username));
   g_assert_false (gtk_widget_get_visible (find_widget (GTK_WIDGET (page), GTK_TYPE_LABEL,
                                                        is_monospace, NULL)));
+
+  /* A "search-changed" that changed nothing (the search bar says one as it
+   * settles) keeps the list and the selection. */
+  g_signal_emit_by_name (rekey_window_get_search_entry (f->window), "search-changed");
+  g_assert_false (rekey_affiliate_list_get_loading (list));
+  g_assert_cmpint (rekey_affiliate_get_loginid (rekey_window_get_selected (f->window)), ==,
+                   loginid);
+  /* A real change does reload. */
+  gtk_editable_set_text (GTK_EDITABLE (rekey_window_get_search_entry (f->window)), username);
+  g_signal_emit_by_name (rekey_window_get_search_entry (f->window), "search-changed");
+  g_assert_true (rekey_affiliate_list_get_loading (list));
+  g_assert_cmpstr (rekey_affiliate_list_get_username (list), ==, username);
 }
 
 static gboolean

@@ -5,6 +5,7 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <locale.h>
 
 #include "rekey-application.h"
 #include "rekey-clipboard.h"
@@ -285,6 +286,16 @@ rekey_application_init (RekeyApplication *self)
   g_application_set_option_context_summary (
       G_APPLICATION (self), _("Reset the API keys of NATS admin accounts and keep them in your "
                               "keyring."));
+}
+
+/* The user's locale and Rekey's translations; first thing in main(). */
+void
+rekey_application_init_i18n (void)
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 }
 
 RekeyApplication *

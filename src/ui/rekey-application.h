@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 #define REKEY_TYPE_APPLICATION (rekey_application_get_type ())
 G_DECLARE_FINAL_TYPE (RekeyApplication, rekey_application, REKEY, APPLICATION, AdwApplication)
 
+void rekey_application_init_i18n (void);
 RekeyApplication *rekey_application_new (void);
 
 GSettings *rekey_application_get_settings (RekeyApplication *self);

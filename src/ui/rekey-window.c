@@ -294,18 +294,35 @@ start_list (RekeyWindow *self)
                                   gtk_toggle_button_get_active (self->admins_button));
 }
 
+/* GtkSearchEntry also says "search-changed" when nothing changed (as the
+ * search bar settles at start-up); reloading then would drop the selection
+ * the user has just made. A list that failed is always tried again. */
+static void
+start_list_if_changed (RekeyWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  if (self->list == NULL)
+    return;
+  if (rekey_affiliate_list_get_error (self->list) == NULL
+      && g_strcmp0 (*text != '\0' ? text : NULL,
+                    rekey_affiliate_list_get_username (self->list)) == 0
+      && !gtk_toggle_button_get_active (self->admins_button)
+           == !rekey_affiliate_list_get_admins_only (self->list))
+    return;
+  start_list (self);
+}
+
 static void
 search_changed_cb (RekeyWindow *self)
 {
-  if (self->list != NULL)
-    start_list (self);
+  start_list_if_changed (self);
 }
 
 static void
 admins_toggled_cb (RekeyWindow *self)
 {
-  if (self->list != NULL)
-    start_list (self);
+  start_list_if_changed (self);
 }
 
 /* ------------------------------------------------------------------ details */
