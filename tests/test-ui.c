@@ -425,6 +425,77 @@ test_reset_other_admin (Fixture *f,
   g_assert_null (rekey_window_get_new_key_dialog (f->window));
 }
 
+typedef struct
+{
+  GtkWidget *dialog;
+  const char *title;
+} RowWait;
+
+static gboolean
+row_shown (gpointer data)
+{
+  RowWait *w = data;
+
+  return find_widget (w->dialog, ADW_TYPE_ACTION_ROW, row_titled, w->title) != NULL;
+}
+
+/* The keyring is locked during the reset: the server has the new key, the
+ * dialog says plainly that it is not saved, will not close without asking,
+ * and Try Again saves it once the keyring is open. */
+static void
+test_reset_keyring_locked (Fixture *f,
+                           gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  g_autofree char *shown = NULL;
+  g_autofree char *on_server = NULL;
+  g_autofree char *in_keyring = NULL;
+  GtkWidget *dialog, *retry;
+  RowWait not_saved = { NULL, "Not Saved to Keyring" };
+  RowWait saved = { NULL, "Saved to Keyring" };
+  AdwMessageDialog *confirm;
+
+  rekey_test_keyring_lock ();
+  shown = reset_through_ui (f, loginid, username);
+  on_server = rekey_sandbox_store_dup_api_key (store, loginid, NULL);
+  g_assert_cmpstr (shown, ==, on_server);
+
+  dialog = GTK_WIDGET (rekey_window_get_new_key_dialog (f->window));
+  not_saved.dialog = saved.dialog = dialog;
+  spin_until (row_shown, &not_saved, "“Not Saved to Keyring”");
+  g_assert_null (find_widget (dialog, ADW_TYPE_ACTION_ROW, row_titled, "Saved to Keyring"));
+  retry = find_widget (dialog, GTK_TYPE_BUTTON, button_labelled, "_Try Again");
+  g_assert_nonnull (retry);
+  g_assert_true (gtk_widget_get_visible (retry));
+
+  /* Closing asks first; keeping it open keeps the key. */
+  gtk_window_close (GTK_WINDOW (dialog));
+  spin_until (have_message_dialog, NULL, "the question before closing");
+  confirm = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (confirm, "close"), ==,
+                   ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_response (confirm, "cancel");
+  gtk_window_destroy (GTK_WINDOW (confirm));
+  spin_for (50);
+  g_assert_true (rekey_window_get_new_key_dialog (f->window) == GTK_WINDOW (dialog));
+
+  /* The user unlocks the keyring and tries again. */
+  rekey_test_keyring_unlock ();
+  gtk_widget_activate (retry);
+  spin_until (row_shown, &saved, "“Saved to Keyring”");
+  g_assert_false (gtk_widget_get_visible (retry));
+  in_keyring = rekey_test_keyring_lookup (rekey_profile_get_server (f->profile), username);
+  g_assert_cmpstr (in_keyring, ==, shown);
+
+  /* Saved now: closing asks nothing. */
+  gtk_window_close (GTK_WINDOW (dialog));
+  spin_for (50);
+  g_assert_null (rekey_window_get_new_key_dialog (f->window));
+  g_assert_null (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+}
+
 static void
 test_reset_own_key (Fixture *f,
                     gconstpointer data)
@@ -845,6 +916,7 @@ main (int argc,
   ADD ("first-rows-before-end", test_first_rows_before_end);
   ADD ("reset-other-admin", test_reset_other_admin);
   ADD ("reset-own-key", test_reset_own_key);
+  ADD ("reset-keyring-locked", test_reset_keyring_locked);
   ADD ("copy-and-clear", test_copy_and_clear);
   ADD ("narrow", test_narrow);
   ADD ("wrong-key", test_wrong_key);

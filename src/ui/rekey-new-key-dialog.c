@@ -31,13 +31,18 @@ struct _RekeyNewKeyDialog
 
 G_DEFINE_FINAL_TYPE (RekeyNewKeyDialog, rekey_new_key_dialog, ADW_TYPE_WINDOW)
 
+/* The title says it too, not only the icon: an admin who skims the dialog
+ * must not read success where a step failed. */
 static void
 set_status (AdwActionRow *row,
             GtkImage *icon,
             gboolean ok,
+            const char *ok_title,
+            const char *failed_title,
             const char *ok_text,
             const GError *error)
 {
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), ok ? ok_title : failed_title);
   gtk_image_set_from_icon_name (icon, ok ? "emblem-ok-symbolic" : "dialog-warning-symbolic");
   if (ok)
     {
@@ -60,11 +65,13 @@ update (RekeyNewKeyDialog *self)
   gboolean saved = rekey_rotation_result_get_saved (self->result);
 
   set_status (self->saved_row, self->saved_icon, saved,
+              _("Saved to Keyring"), _("Not Saved to Keyring"),
               _("Scripts that read the key from the keyring get the new one"),
               rekey_rotation_result_get_save_error (self->result));
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button), !saved);
   set_status (self->verified_row, self->verified_icon,
               rekey_rotation_result_get_verified (self->result),
+              _("Verified with the Server"), _("Not Verified with the Server"),
               _("The server accepts the new key"),
               rekey_rotation_result_get_verify_error (self->result));
 }

@@ -329,8 +329,10 @@ admins_toggled_cb (RekeyWindow *self)
 
 static const char *const detail_titles[] = {
   N_("Login ID"), N_("Username"), N_("Name"), N_("Email"), N_("Company"),
+  N_("Account Type"), N_("Status"),
   /* Translators: the date the account signed up. */
-  N_("Account Type"), N_("Status"), N_("Joined"), N_("Last Login"),
+  N_("Joined"),
+  N_("Last Login"),
 };
 
 static char *
