@@ -102,6 +102,13 @@ button_tooltip (GtkWidget *widget,
 }
 
 static gboolean
+mapped_button_labelled (GtkWidget *widget,
+                        gconstpointer label)
+{
+  return gtk_widget_get_mapped (widget) && button_labelled (widget, label);
+}
+
+static gboolean
 visible_label_containing (GtkWidget *widget,
                           gconstpointer text)
 {
@@ -590,6 +597,52 @@ test_first_rows_before_end (Fixture *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 800);
 }
 
+/* A list that stops part of the way (here: a proxy's error page for the
+ * second page) says so, with the counts and the reason, until Retry loads it
+ * whole. */
+static void
+test_list_stopped (Fixture *f,
+                   gconstpointer data)
+{
+  RekeyAffiliateList *list = rekey_window_get_list (f->window);
+  GtkWidget *window = GTK_WIDGET (f->window);
+  GtkWidget *label, *retry;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  rekey_sandbox_server_set_latency (f->server, 150);
+  gtk_toggle_button_set_active (rekey_window_get_admins_button (f->window), FALSE);
+  while (g_list_model_get_n_items (G_LIST_MODEL (list)) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  /* The first page is in; the second is on its way or about to be asked. */
+  rekey_sandbox_server_set_fault (f->server, REKEY_SANDBOX_FAULT_HTML, 1);
+  spin_until (list_settled, f->window, "the list to stop");
+  g_assert_nonnull (rekey_affiliate_list_get_error (list));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 100);
+
+  label = find_widget (window, GTK_TYPE_LABEL, visible_label_containing, "Stopped after 100 of 800");
+  g_assert_nonnull (label);
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)),
+                            rekey_affiliate_list_get_error (list)->message));
+  spin_for (400); /* the revealer's transition */
+  retry = find_widget (window, GTK_TYPE_BUTTON, mapped_button_labelled, "_Retry");
+  g_assert_nonnull (retry);
+  assert_buttons_named (gtk_widget_get_parent (retry));
+
+  rekey_sandbox_server_set_latency (f->server, 0);
+  g_signal_emit_by_name (retry, "clicked");
+  g_assert_true (rekey_affiliate_list_get_loading (list));
+  spin_until (list_settled, f->window, "the whole list");
+  g_assert_null (rekey_affiliate_list_get_error (list));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 800);
+  g_assert_false (gtk_widget_get_visible (retry));
+  spin_for (400);
+  g_assert_null (find_widget (window, GTK_TYPE_BUTTON, mapped_button_labelled, "_Retry"));
+  g_assert_null (find_widget (window, GTK_TYPE_LABEL, visible_label_containing, "Stopped after"));
+}
+
 typedef struct
 {
   char *text;
@@ -914,6 +967,7 @@ main (int argc,
   ADD ("reveal-own-key", test_reveal_own_key);
   ADD ("search-and-filter", test_search_and_filter);
   ADD ("first-rows-before-end", test_first_rows_before_end);
+  ADD ("list-stopped", test_list_stopped);
   ADD ("reset-other-admin", test_reset_other_admin);
   ADD ("reset-own-key", test_reset_own_key);
   ADD ("reset-keyring-locked", test_reset_keyring_locked);

@@ -37,6 +37,7 @@ struct _RekeyWindow
   GtkButton *retry_button;
   GtkSearchBar *search_bar;
   GtkSearchEntry *search_entry;
+  GtkButton *list_retry_button;
   AdwToastOverlay *toast_overlay;
   GtkButton *update_key_button;
 
@@ -211,6 +212,7 @@ update_list_state (RekeyWindow *self)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->list));
   gboolean loading = rekey_affiliate_list_get_loading (self->list);
   gint64 total = rekey_affiliate_list_get_total (self->list);
+  gboolean stopped;
 
   if (n > 0)
     gtk_stack_set_visible_child_name (self->list_stack, "list");
@@ -235,10 +237,36 @@ update_list_state (RekeyWindow *self)
       gtk_stack_set_visible_child_name (self->list_stack, "status");
     }
 
-  if (n > 0 && error != NULL)
-    toast (self, error->message);
+  /* A list that stopped part of the way says so where the progress was,
+   * until it is loaded again: a toast alone would pass, and a partial list
+   * look complete. */
+  stopped = n > 0 && error != NULL && !loading;
+  gtk_revealer_set_reveal_child (self->progress_revealer, (loading && n > 0) || stopped);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), !stopped);
+  gtk_widget_set_visible (GTK_WIDGET (self->list_retry_button), stopped);
+  if (stopped)
+    {
+      g_autofree char *text = NULL;
+      g_autofree char *n_text = g_strdup_printf ("%'u", n);
+      g_autofree char *total_text = g_strdup_printf ("%'" G_GINT64_FORMAT, total);
 
-  gtk_revealer_set_reveal_child (self->progress_revealer, loading && n > 0);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->progress_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->progress_label), "warning");
+      if (total > 0)
+        /* Translators: "Stopped after 100 of 800 affiliates: <why>". */
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Stopped after %s of %s affiliate: %s",
+                                             "Stopped after %s of %s affiliates: %s",
+                                             (gulong) MIN (total, G_MAXLONG)),
+                                n_text, total_text, error->message);
+      else
+        text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Stopped after %s affiliate: %s",
+                                             "Stopped after %s affiliates: %s", n),
+                                n_text, error->message);
+      gtk_label_set_label (self->progress_label, text);
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->progress_label), "warning");
+  gtk_widget_add_css_class (GTK_WIDGET (self->progress_label), "dim-label");
   if (loading && n > 0)
     {
       g_autofree char *text = NULL;
@@ -1228,6 +1256,7 @@ rekey_window_class_init (RekeyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, retry_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, RekeyWindow, list_retry_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, update_key_button);
   gtk_widget_class_bind_template_callback (widget_class, admins_toggled_cb);
