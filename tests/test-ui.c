@@ -667,13 +667,73 @@ read_done (gpointer data)
 }
 
 static char *
-clipboard_text (GtkWidget *widget)
+clipboard_text (GdkClipboard *clipboard)
 {
   ClipboardRead r = { 0 };
 
-  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, read_text_cb, &r);
+  gdk_clipboard_read_text_async (clipboard, NULL, read_text_cb, &r);
   spin_until (read_done, &r, "the clipboard");
   return r.text;
+}
+
+/* Another client of the display pastes: xclip, in its own process, asks
+ * the X server for the clipboard as a terminal or a clipboard manager does.
+ * NULL when the clipboard has no text. */
+typedef struct
+{
+  char *out;
+  gboolean ok;
+  gboolean done;
+} Paste;
+
+static void
+paste_done_cb (GObject *source,
+               GAsyncResult *result,
+               gpointer user_data)
+{
+  Paste *p = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &p->out, NULL,
+                                            &error))
+    p->ok = g_subprocess_get_successful (G_SUBPROCESS (source));
+  p->done = TRUE;
+}
+
+static gboolean
+paste_done (gpointer data)
+{
+  return ((Paste *) data)->done;
+}
+
+static gboolean
+paste_elsewhere_possible (void)
+{
+  g_autofree char *xclip = g_find_program_in_path ("xclip");
+
+  if (xclip == NULL && g_strcmp0 (g_getenv ("REKEY_REQUIRE_TOOLS"), "1") == 0)
+    g_error ("xclip is missing (build-aux/install-deps installs it)");
+  if (xclip == NULL)
+    g_test_message ("xclip is missing: the clipboard is checked from this process only");
+  return xclip != NULL;
+}
+
+static char *
+paste_elsewhere (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) xclip = NULL;
+  Paste p = { 0 };
+
+  /* Asynchronously: this process must answer the X server meanwhile. */
+  xclip = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                            &error, "xclip", "-selection", "clipboard", "-o", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (xclip, NULL, NULL, paste_done_cb, &p);
+  spin_until (paste_done, &p, "xclip");
+  if (!p.ok)
+    g_clear_pointer (&p.out, g_free);
+  return p.out;
 }
 
 static gboolean
@@ -693,26 +753,44 @@ test_copy_and_clear (Fixture *f,
   g_autofree char *copied = NULL;
   g_autofree char *after = NULL;
   GtkWidget *copy, *reveal;
-
-  g_settings_set_uint (settings, "clipboard-clear-seconds", 1);
+  gboolean have_xclip = paste_elsewhere_possible ();
+  /* Long enough for a paste from another process under ASan. */
+  g_settings_set_uint (settings, "clipboard-clear-seconds", 3);
   g_assert_true (rekey_window_select_loginid (f->window, 1));
   spin_until (details_for, args, "the details of admin");
   reveal = find_widget (GTK_WIDGET (page), GTK_TYPE_TOGGLE_BUTTON, NULL, NULL);
   spin_until (key_fetched, reveal, "the own key");
 
-  /* Offered with the hint clipboard managers honour. */
+  /* Offered with the hint clipboard managers honour (which GTK 4.8 cannot
+   * hand out on X11 yet: see rekey-clipboard.c) and as text. */
   g_assert_true (gdk_content_formats_contain_mime_type (formats, "x-kde-passwordManagerHint"));
   g_assert_true (gdk_content_formats_contain_mime_type (formats, "text/plain;charset=utf-8"));
 
   copy = find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON, button_tooltip, "Copy API Key");
   click (copy);
-  copied = clipboard_text (GTK_WIDGET (f->window));
+  copied = clipboard_text (gtk_widget_get_clipboard (GTK_WIDGET (f->window)));
   g_assert_cmpstr (copied, ==, f->admin_key);
   g_assert_true (rekey_clipboard_holds_secret ());
+  if (have_xclip)
+    {
+      g_autofree char *pasted = paste_elsewhere ();
 
+      /* What the terminal the admin pastes into gets, through the X
+       * server. (Not asked here: TARGETS, which GDK 4.8 answers with a small
+       * leak of its own that LeakSanitizer reports.) */
+      g_assert_cmpstr (pasted, ==, f->admin_key);
+    }
+
+  /* Cleared after the delay, here and for every other client. */
   spin_until (clipboard_cleared, NULL, "the clipboard to be cleared");
-  after = clipboard_text (GTK_WIDGET (f->window));
+  after = clipboard_text (gtk_widget_get_clipboard (GTK_WIDGET (f->window)));
   g_assert_true (after == NULL || *after == '\0');
+  if (have_xclip)
+    {
+      g_autofree char *pasted = paste_elsewhere ();
+
+      g_assert_true (pasted == NULL || *pasted == '\0');
+    }
   g_settings_reset (settings, "clipboard-clear-seconds");
 }
 

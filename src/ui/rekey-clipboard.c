@@ -8,9 +8,14 @@
 #include "rekey-clipboard.h"
 
 /* KDE's and most clipboard managers' hint not to keep an entry in history.
- * GTK 4.8 accepts a MIME type without a slash in a GdkContentProvider and
- * offers it as is (X11 target "x-kde-passwordManagerHint"; checked by
- * test-ui). */
+ * Found out under Xvfb (another X connection reading what Rekey offers):
+ * GTK 4.8 lists the target, but refuses to hand out a type without a slash
+ * ("Format x-kde-passwordManagerHint not supported"), so a clipboard manager
+ * on X11 does not see the hint yet. It is offered anyway, for toolkits and
+ * GTK versions that do serve it; what works everywhere is the fallback:
+ * Rekey clears the clipboard itself after a short delay (Preferences,
+ * default 30 s) and on quit, which /ui/copy-and-clear checks from another
+ * X connection. */
 #define SECRET_HINT_MIME "x-kde-passwordManagerHint"
 
 static GdkClipboard *clipboard;       /* weak */
