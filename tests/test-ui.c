@@ -109,6 +109,12 @@ mapped_button_labelled (GtkWidget *widget,
 }
 
 static gboolean
+widget_unmapped (gpointer data)
+{
+  return !gtk_widget_get_mapped (data);
+}
+
+static gboolean
 visible_label_containing (GtkWidget *widget,
                           gconstpointer text)
 {
@@ -968,6 +974,61 @@ test_unfinished_reset (Fixture *f,
   g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 1);
 }
 
+/* A reset cut short under another profile (here: the same server, another
+ * admin's own key) is announced on this one, and its button opens that
+ * profile, which offers the recovery. */
+static void
+test_unfinished_elsewhere (Fixture *f,
+                           gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  g_autofree char *key = rekey_sandbox_store_dup_api_key (store, loginid, NULL);
+  g_autofree char *name = g_strdup_printf ("%s as %s", rekey_profile_get_name (f->profile),
+                                           username);
+  RekeyJournal *journal = rekey_application_get_journal (app);
+  g_autoptr (RekeyJournalEntry) entry = NULL;
+  g_autoptr (GError) error = NULL;
+  RekeyProfile *other;
+  GtkWidget *window = GTK_WIDGET (f->window);
+  GtkWidget *open, *label;
+  AdwMessageDialog *offer;
+
+  rekey_test_record_key (key);
+  rekey_test_keyring_store (rekey_profile_get_server (f->profile), username, key);
+  other = rekey_profile_store_add (rekey_application_get_profiles (app), name, f->url, username,
+                                   FALSE, FALSE, &error);
+  g_assert_no_error (error);
+  entry = rekey_journal_begin (journal, rekey_profile_get_server (other), username, loginid,
+                               username, &error);
+  g_assert_no_error (error);
+
+  /* Opening this profile shows it, and offers nothing here. */
+  rekey_window_open_profile (f->window, f->profile);
+  spin_until (list_loaded, f->window, "the affiliate list");
+  spin_for (400); /* the revealer's transition */
+  g_assert_null (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  label = find_widget (window, GTK_TYPE_LABEL, visible_label_containing, "was cut short");
+  g_assert_nonnull (label);
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)), username));
+  g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)), "127.0.0.1"));
+  open = find_widget (window, GTK_TYPE_BUTTON, mapped_button_labelled, "_Open Server to Recover");
+  g_assert_nonnull (open);
+
+  /* The button opens the other profile, which offers the recovery. */
+  g_signal_emit_by_name (open, "clicked");
+  spin_until (have_message_dialog, NULL, "the unfinished reset");
+  g_assert_cmpstr (rekey_client_get_username (rekey_window_get_client (f->window)), ==, username);
+  offer = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (offer), ==, "Unfinished Key Reset");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (offer), username));
+  adw_message_dialog_response (offer, "dismiss");
+  gtk_window_destroy (GTK_WINDOW (offer));
+  /* Nothing waits elsewhere any more: the bar goes. */
+  spin_until (widget_unmapped, open, "the bar to go");
+}
+
 /* Rekey died right after the server reset its own account's key: the
  * keyring holds the dead key, connecting fails, and only the recovery helps. */
 static void
@@ -1054,6 +1115,7 @@ main (int argc,
   ADD ("wrong-key", test_wrong_key);
   ADD ("connect-dialog", test_connect_dialog);
   ADD ("unfinished-reset", test_unfinished_reset);
+  ADD ("unfinished-elsewhere", test_unfinished_elsewhere);
   ADD ("own-reset-recovered-at-start", test_own_reset_recovered_at_start);
 #undef ADD
 

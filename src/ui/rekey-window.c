@@ -55,6 +55,10 @@ struct _RekeyWindow
   GtkWindow *progress_dialog;
   RekeyNewKeyDialog *new_key_dialog;
   GQueue unfinished;               /* RekeyJournalEntry* to offer, one at a time */
+  RekeyJournalEntry *other_unfinished; /* the first one of another profile, or NULL */
+  GtkRevealer *unfinished_revealer;
+  GtkLabel *unfinished_label;
+  GtkButton *unfinished_button;
   gboolean offering;
 };
 
@@ -783,6 +787,58 @@ offer_next_unfinished (RekeyWindow *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* A reset cut short on another server, or with another account's key, can
+ * only be recovered from its own profile, and only for a day: say so on
+ * every page until it is dealt with. */
+static void
+show_other_unfinished (RekeyWindow *self,
+                       guint n_more)
+{
+  RekeyJournalEntry *entry = self->other_unfinished;
+  RekeyProfile *profile;
+  g_autoptr (GString) text = NULL;
+  g_autofree char *host = NULL;
+
+  gtk_revealer_set_reveal_child (self->unfinished_revealer, entry != NULL);
+  if (entry == NULL)
+    return;
+
+  host = rekey_client_dup_host (entry->server);
+  profile = rekey_profile_store_find_by_account (rekey_application_get_profiles (self->app),
+                                                 entry->server, entry->caller);
+  text = g_string_new (NULL);
+  /* Translators: the account whose key was being reset, the server's host name. */
+  g_string_printf (text, _("A reset of the API key of %s on %s was cut short. The new key may "
+                           "be on the server only."),
+                   entry->target_username, host);
+  if (n_more > 0)
+    {
+      g_string_append_c (text, ' ');
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u more reset waits too.",
+                                                 "%u more resets wait too.", n_more),
+                              n_more);
+    }
+  gtk_label_set_label (self->unfinished_label, text->str);
+  gtk_button_set_label (self->unfinished_button,
+                        profile != NULL ? _("_Open Server to Recover") : _("_Add Server…"));
+}
+
+static void
+unfinished_open_cb (RekeyWindow *self)
+{
+  RekeyJournalEntry *entry = self->other_unfinished;
+  RekeyProfile *profile;
+
+  if (entry == NULL)
+    return;
+  profile = rekey_profile_store_find_by_account (rekey_application_get_profiles (self->app),
+                                                 entry->server, entry->caller);
+  if (profile != NULL)
+    rekey_window_open_profile (self, profile); /* it offers the recovery */
+  else
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.add-server", NULL);
+}
+
 static void
 list_unfinished_thread (GTask *task,
                         gpointer source_object,
@@ -806,6 +862,7 @@ unfinished_listed_cb (GObject *source,
   RekeyWindow *self;
   g_autoptr (GPtrArray) entries = NULL;
   g_autoptr (GError) error = NULL;
+  guint n_more = 0;
 
   entries = g_task_propagate_pointer (G_TASK (result), &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -817,15 +874,23 @@ unfinished_listed_cb (GObject *source,
       return;
     }
   g_queue_clear_full (&self->unfinished, (GDestroyNotify) rekey_journal_entry_free);
+  g_clear_pointer (&self->other_unfinished, rekey_journal_entry_free);
   for (guint i = 0; i < entries->len; i++)
     {
       RekeyJournalEntry *entry = g_ptr_array_index (entries, i);
 
-      /* Resets sent with this profile's credential; others wait for theirs. */
-      if (g_strcmp0 (entry->server, rekey_client_get_server (self->client)) == 0
+      /* Resets sent with this profile's credential are offered now; the
+       * others wait for theirs, announced by the bar at the bottom. */
+      if (self->client != NULL
+          && g_strcmp0 (entry->server, rekey_client_get_server (self->client)) == 0
           && g_strcmp0 (entry->caller, rekey_client_get_username (self->client)) == 0)
         g_queue_push_tail (&self->unfinished, rekey_journal_entry_copy (entry));
+      else if (self->other_unfinished == NULL)
+        self->other_unfinished = rekey_journal_entry_copy (entry);
+      else
+        n_more++;
     }
+  show_other_unfinished (self, n_more);
   offer_next_unfinished (self);
 }
 
@@ -997,6 +1062,8 @@ rekey_window_show_welcome (RekeyWindow *self)
   g_clear_object (&self->profile);
   rebuild_profiles_menu (self);
   set_page (self, "welcome");
+  self->profile_cancellable = g_cancellable_new ();
+  check_unfinished (self);
 }
 
 static void
@@ -1213,6 +1280,7 @@ rekey_window_dispose (GObject *object)
   RekeyWindow *self = REKEY_WINDOW (object);
 
   reset_state (self);
+  g_clear_pointer (&self->other_unfinished, rekey_journal_entry_free);
   g_clear_object (&self->profile);
   g_clear_object (&self->selection);
   g_clear_object (&self->profiles_menu);
@@ -1257,6 +1325,9 @@ rekey_window_class_init (RekeyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, search_bar);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, list_retry_button);
+  gtk_widget_class_bind_template_child (widget_class, RekeyWindow, unfinished_revealer);
+  gtk_widget_class_bind_template_child (widget_class, RekeyWindow, unfinished_label);
+  gtk_widget_class_bind_template_child (widget_class, RekeyWindow, unfinished_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, update_key_button);
   gtk_widget_class_bind_template_callback (widget_class, admins_toggled_cb);
@@ -1264,6 +1335,7 @@ rekey_window_class_init (RekeyWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, reset_requested_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, unfinished_open_cb);
 
   gtk_widget_class_install_action (widget_class, "win.add-server", NULL, add_server_action);
   gtk_widget_class_install_action (widget_class, "win.update-key", NULL, update_key_action);
