@@ -851,6 +851,34 @@ test_wrong_key (Fixture *f,
   g_assert_nonnull (strstr (rekey_window_get_error_text (f->window), "username or API key"));
 }
 
+/* The key is reset elsewhere while Rekey works with it: the next request
+ * is refused, and the window says so and offers to update the key. */
+static void
+test_key_reset_elsewhere (Fixture *f,
+                          gconstpointer data)
+{
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  g_autoptr (RekeySandboxAffiliate) admin = rekey_sandbox_store_lookup (store, 1, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *new_key = NULL;
+  gpointer args[2] = { f->window, "error" };
+  GtkWidget *update;
+
+  new_key = rekey_sandbox_store_reset_api_key (store, admin, f->admin_key, 1, NULL, NULL, &error);
+  g_assert_no_error (error);
+  rekey_test_record_key (new_key);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refresh", NULL);
+  spin_until (on_page, args, "the error page");
+  g_assert_nonnull (strstr (rekey_window_get_error_text (f->window), "username or API key"));
+  spin_for (300);
+  update = find_widget (GTK_WIDGET (f->window), GTK_TYPE_BUTTON, mapped_button_labelled,
+                        "_Update API Key…");
+  g_assert_nonnull (update);
+  g_assert_nonnull (find_widget (GTK_WIDGET (f->window), GTK_TYPE_LABEL,
+                                 visible_label_containing, "API Key Rejected"));
+}
+
 static gboolean
 dialog_status (gpointer data)
 {
@@ -1113,6 +1141,7 @@ main (int argc,
   ADD ("copy-and-clear", test_copy_and_clear);
   ADD ("narrow", test_narrow);
   ADD ("wrong-key", test_wrong_key);
+  ADD ("key-reset-elsewhere", test_key_reset_elsewhere);
   ADD ("connect-dialog", test_connect_dialog);
   ADD ("unfinished-reset", test_unfinished_reset);
   ADD ("unfinished-elsewhere", test_unfinished_elsewhere);

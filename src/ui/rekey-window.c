@@ -132,6 +132,20 @@ show_error (RekeyWindow *self,
   set_page (self, "error");
 }
 
+/* The server stopped taking our key mid-session (reset elsewhere, say):
+ * nothing works until the key is updated, so say so and offer it, instead
+ * of an error in one corner. */
+static gboolean
+key_rejected (RekeyWindow *self,
+              const GError *error)
+{
+  if (self->client == NULL
+      || !g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_INVALID_CREDENTIALS))
+    return FALSE;
+  show_error (self, _("API Key Rejected"), error->message, TRUE);
+  return TRUE;
+}
+
 /* ------------------------------------------------------------------ profiles menu */
 
 static void
@@ -218,6 +232,8 @@ update_list_state (RekeyWindow *self)
   gint64 total = rekey_affiliate_list_get_total (self->list);
   gboolean stopped;
 
+  if (key_rejected (self, error))
+    return;
   if (n > 0)
     gtk_stack_set_visible_child_name (self->list_stack, "list");
   else if (error != NULL)
@@ -428,6 +444,8 @@ affiliate_cb (GObject *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = REKEY_WINDOW (user_data);
+  if (key_rejected (self, error))
+    return;
   selected = rekey_window_get_selected (self);
   /* A late answer never overwrites a newer selection. */
   if (selected == NULL || full == NULL
