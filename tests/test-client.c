@@ -325,6 +325,7 @@ typedef enum
   FAKE_TLS,            /* HTTPS with a self-signed certificate */
   FAKE_REDIRECT,       /* 302 to redirect_target for everything */
   FAKE_TRICKLE,        /* 200 chunked: a byte every 300 ms, for 30 s */
+  FAKE_CROWDED,        /* legacy, with 1,500 accounts whose names contain "admin" first */
 } FakeMode;
 
 static const char *redirect_target;
@@ -458,6 +459,40 @@ handle_legacy (SoupServerMessage *msg,
     respond_not_found (msg);
 }
 
+/* A legacy NATS where a username search for "admin" matches 1,500 other
+ * accounts ("xadmin0" …) before "admin" itself, at position 1,500. */
+#define CROWD 1500
+
+static void
+handle_crowded (SoupServerMessage *msg,
+                const char *path,
+                GHashTable *query)
+{
+  const char *username = query ? g_hash_table_lookup (query, "username") : NULL;
+  const char *start_text = query ? g_hash_table_lookup (query, "start") : NULL;
+  const char *count_text = query ? g_hash_table_lookup (query, "count") : NULL;
+  guint start = start_text ? (guint) atoi (start_text) : 0;
+  guint count = count_text ? (guint) atoi (count_text) : 100;
+  g_autoptr (GString) s = g_string_new ("[");
+
+  if (!fake_authenticated (msg) || !g_str_equal (path, "/api/affiliate/search")
+      || g_strcmp0 (username, "admin") != 0)
+    {
+      handle_legacy (msg, path, query);
+      return;
+    }
+  for (guint i = start; i < start + count && i <= CROWD; i++)
+    {
+      g_autofree char *name = i < CROWD ? g_strdup_printf ("xadmin%u", i) : g_strdup ("admin");
+
+      g_string_append_printf (s, "%s{\"loginid\":\"%u\",\"username\":\"%s\",\"type\":\"%s\","
+                              "\"status\":\"0\"}", i > start ? "," : "", i < CROWD ? i + 100 : 1,
+                              name, i < CROWD ? "10" : "225");
+    }
+  g_string_append (s, "]");
+  respond (msg, SOUP_STATUS_OK, "application/json", s->str);
+}
+
 static void
 handle_v1_only (SoupServerMessage *msg,
                 const char *path)
@@ -553,6 +588,9 @@ fake_handler (SoupServer *server,
     {
     case FAKE_LEGACY:
       handle_legacy (msg, path, query);
+      break;
+    case FAKE_CROWDED:
+      handle_crowded (msg, path, query);
       break;
     case FAKE_V1_ONLY:
       handle_v1_only (msg, path);
@@ -1935,6 +1973,23 @@ test_trickle_times_out (void)
   g_assert_cmpint (g_get_monotonic_time () - t0, >=, 2 * G_USEC_PER_SEC - 10000);
 }
 
+/* Without affiliate/current, the own account is found even when a
+ * thousand other names contain it: the search goes on page by page. */
+static void
+test_current_fallback_pages (void)
+{
+  g_autoptr (FakeServer) fake = fake_server_new (FAKE_CROWDED);
+  g_autoptr (RekeyClient) client = fake_client (fake, REKEY_CLIENT_FLAGS_LEGACY_HEADERS);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RekeyAffiliate) me = do_get_current (client, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (me);
+  g_assert_cmpstr (rekey_affiliate_get_username (me), ==, "admin");
+  g_assert_cmpint (rekey_affiliate_get_loginid (me), ==, 1);
+  g_assert_cmpuint (fake_count (fake, "GET /api/affiliate/search"), ==, 2);
+}
+
 static void
 test_dup_host (void)
 {
@@ -1978,6 +2033,7 @@ main (int argc,
   g_test_add_func ("/client/redirect-not-followed", test_redirect_not_followed);
   g_test_add_func ("/client/dup-host", test_dup_host);
   g_test_add_func ("/client/trickle-times-out", test_trickle_times_out);
+  g_test_add_func ("/client/current-fallback-pages", test_current_fallback_pages);
   g_test_add_func ("/client/url/normalize", test_normalize_url);
   g_test_add_func ("/client/url/new", test_new_refuses);
 

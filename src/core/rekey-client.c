@@ -676,6 +676,7 @@ typedef struct
   guint attempt;
   gint64 loginid;
   gboolean fallback;
+  guint start;
 } Call;
 
 static void
@@ -1019,12 +1020,15 @@ static RekeyAffiliate *
 find_in_page (JsonNode *root,
               gint64 loginid,
               const char *username,
+              guint *n_records,
               GError **error)
 {
   g_autoptr (GPtrArray) found = rekey_affiliate_parse_page (root, NULL, NULL, error);
 
   if (found == NULL)
     return NULL;
+  if (n_records != NULL)
+    *n_records = found->len;
   for (guint i = 0; i < found->len; i++)
     {
       RekeyAffiliate *a = g_ptr_array_index (found, i);
@@ -1063,7 +1067,7 @@ affiliate_cb (GObject *source,
       g_task_return_error (task, error);
       return;
     }
-  affiliate = find_in_page (root, call->loginid, call->loginid > 0 ? NULL : self->username,
+  affiliate = find_in_page (root, call->loginid, call->loginid > 0 ? NULL : self->username, NULL,
                             &error);
   if (affiliate == NULL)
     g_task_return_error (task, error);
@@ -1102,6 +1106,28 @@ rekey_client_get_affiliate_finish (RekeyClient *self,
 
 /* ------------------------------------------------------------------ who am I */
 
+/* Without affiliate/current, the account is looked up by a username search:
+ * a substring search, so a short name like "ad" can match thousands of
+ * accounts before its own. Pages of 1,000, up to 100 of them. */
+#define CURRENT_FALLBACK_PAGE      1000
+#define CURRENT_FALLBACK_MAX_START (100 * CURRENT_FALLBACK_PAGE)
+
+static void
+set_current_fallback (RekeyClient *self,
+                      Call *call,
+                      guint start)
+{
+  g_autofree char *escaped = g_uri_escape_string (self->username, NULL, FALSE);
+
+  call->fallback = TRUE;
+  call->start = start;
+  g_free (call->endpoint);
+  g_free (call->query);
+  call->endpoint = g_strdup ("affiliate/search");
+  call->query = g_strdup_printf ("username=%s&start=%u&count=%u", escaped, start,
+                                 CURRENT_FALLBACK_PAGE);
+}
+
 static void
 current_cb (GObject *source,
             GAsyncResult *result,
@@ -1129,15 +1155,9 @@ current_cb (GObject *source,
 
       if (g_error_matches (mapped, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_NOT_FOUND))
         {
-          g_autofree char *escaped = g_uri_escape_string (self->username, NULL, FALSE);
-
           /* No affiliate/current: find the account by its username. */
           self->no_current = TRUE;
-          call->fallback = TRUE;
-          g_free (call->endpoint);
-          g_free (call->query);
-          call->endpoint = g_strdup ("affiliate/search");
-          call->query = g_strdup_printf ("username=%s&count=1000", escaped);
+          set_current_fallback (self, call, 0);
           call_send (g_steal_pointer (&task), current_cb);
           return;
         }
@@ -1150,7 +1170,21 @@ current_cb (GObject *source,
       return;
     }
   if (call->fallback)
-    affiliate = find_in_page (root, 0, self->username, &error);
+    {
+      guint n_records = 0;
+
+      affiliate = find_in_page (root, 0, self->username, &n_records, &error);
+      /* A full page of other accounts that contain the name: the next. */
+      if (affiliate == NULL && n_records >= CURRENT_FALLBACK_PAGE
+          && call->start + CURRENT_FALLBACK_PAGE < CURRENT_FALLBACK_MAX_START
+          && g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_NOT_FOUND))
+        {
+          g_clear_error (&error);
+          set_current_fallback (self, call, call->start + CURRENT_FALLBACK_PAGE);
+          call_send (g_steal_pointer (&task), current_cb);
+          return;
+        }
+    }
   else
     affiliate = rekey_affiliate_new_from_json (root, 0, &error);
   if (affiliate == NULL)
@@ -1184,13 +1218,7 @@ rekey_client_get_current_async (RekeyClient *self,
 
   task = call_new (self, rekey_client_get_current_async, cancellable, callback, user_data, &call);
   if (self->no_current)
-    {
-      g_autofree char *escaped = g_uri_escape_string (self->username, NULL, FALSE);
-
-      call->fallback = TRUE;
-      call->endpoint = g_strdup ("affiliate/search");
-      call->query = g_strdup_printf ("username=%s&count=1000", escaped);
-    }
+    set_current_fallback (self, call, 0);
   else
     call->endpoint = g_strdup ("affiliate/current");
   call_send (task, current_cb);

@@ -115,6 +115,24 @@ set_io_error (GError **error,
   return FALSE;
 }
 
+static gboolean
+sync_directory (const char *dir,
+                GError **error)
+{
+  int fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+
+  if (fd < 0 || fsync (fd) != 0)
+    {
+      int saved_errno = errno;
+
+      if (fd >= 0)
+        close (fd);
+      return set_io_error (error, saved_errno, dir);
+    }
+  close (fd);
+  return TRUE;
+}
+
 /* One line, appended and on disk before this returns. */
 static gboolean
 append_line (RekeyJournal *self,
@@ -127,6 +145,7 @@ append_line (RekeyJournal *self,
   g_autofree char *text = NULL;
   g_autofree char *line = NULL;
   gsize len, written = 0;
+  gboolean created;
   int fd;
 
   json_generator_set_root (gen, root);
@@ -138,6 +157,7 @@ append_line (RekeyJournal *self,
     return set_io_error (error, errno, self->path);
 
   g_mutex_lock (&self->lock);
+  created = g_access (self->path, F_OK) != 0;
   fd = g_open (self->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
     {
@@ -168,6 +188,13 @@ append_line (RekeyJournal *self,
       return set_io_error (error, saved_errno, self->path);
     }
   close (fd);
+  /* A new file's name is in its directory: flush that too, or a power cut
+   * could lose the first entry with the file. */
+  if (created && !sync_directory (dir, error))
+    {
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
   g_mutex_unlock (&self->lock);
   return TRUE;
 }

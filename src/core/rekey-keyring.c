@@ -109,12 +109,16 @@ map_error (const GError *error,
       && (error->code == G_DBUS_ERROR_SERVICE_UNKNOWN || error->code == G_DBUS_ERROR_NAME_HAS_NO_OWNER
           || error->code == G_DBUS_ERROR_NO_REPLY || error->code == G_DBUS_ERROR_DISCONNECTED))
     return unavailable_error (error);
+  /* libsecret's and D-Bus's own words are for the debug log, not for the
+   * admin (SPEC §2.1: never a raw error dump). */
   g_debug ("Keyring operation failed: %s", error->message);
   if (fallback == REKEY_KEYRING_ERROR_WRITE_FAILED)
-    return g_error_new (REKEY_KEYRING_ERROR, fallback,
-                        _("The key could not be saved to the keyring: %s"), error->message);
-  return g_error_new (REKEY_KEYRING_ERROR, fallback,
-                      _("The keyring could not be read: %s"), error->message);
+    return g_error_new_literal (REKEY_KEYRING_ERROR, fallback,
+                                _("The keyring refused to save the key. Check that it works "
+                                  "(for example in Passwords and Keys) and try again."));
+  return g_error_new_literal (REKEY_KEYRING_ERROR, fallback,
+                              _("The keyring could not be read. Check that it works (for example "
+                                "in Passwords and Keys) and try again."));
 }
 
 /* The default collection, unlocked, or an error that says why not. A NULL
