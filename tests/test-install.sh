@@ -24,7 +24,8 @@ check "binaries installed" test -x "$root/bin/rekey" -a -x "$root/bin/rekey-sand
 check "desktop file installed and valid" desktop-file-validate "$share/applications/io.github.rekeyapp.Rekey.desktop"
 check "metainfo installed and valid" appstreamcli validate --no-net "$share/metainfo/io.github.rekeyapp.Rekey.metainfo.xml"
 check "icons installed" test -f "$share/icons/hicolor/scalable/apps/io.github.rekeyapp.Rekey.svg" \
-  -a -f "$share/icons/hicolor/symbolic/apps/io.github.rekeyapp.Rekey-symbolic.svg"
+  -a -f "$share/icons/hicolor/symbolic/apps/io.github.rekeyapp.Rekey-symbolic.svg" \
+  -a -f "$share/icons/hicolor/16x16/apps/io.github.rekeyapp.Rekey.svg"
 check "settings schema installed" glib-compile-schemas --strict "$share/glib-2.0/schemas"
 check "German translation installed" test -f "$share/locale/de/LC_MESSAGES/rekey.mo"
 check "rekey --version" bash -c "'$root/bin/rekey' --version | grep -q '^rekey [0-9]'"
