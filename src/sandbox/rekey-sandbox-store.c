@@ -20,6 +20,9 @@ struct _RekeySandboxStore
   gboolean created;
   guint seed_ms;
 
+  RekeySandboxClockFunc clock_func;
+  gpointer clock_data;
+
   sqlite3_stmt *auth_stmt;
   sqlite3_stmt *lookup_stmt;
   sqlite3_stmt *lookup_username_stmt;
@@ -917,6 +920,27 @@ rekey_sandbox_store_dup_api_key (RekeySandboxStore *self,
 
 /* ------------------------------------------------------------------ resets */
 
+/* Unix seconds: the date of an idempotency record and the clock its 24 h
+ * run on. */
+static gint64
+store_now (RekeySandboxStore *self)
+{
+  if (self->clock_func != NULL)
+    return self->clock_func (self->clock_data);
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+void
+rekey_sandbox_store_set_clock (RekeySandboxStore *self,
+                               RekeySandboxClockFunc clock_func,
+                               gpointer user_data)
+{
+  g_return_if_fail (REKEY_IS_SANDBOX_STORE (self));
+
+  self->clock_func = clock_func;
+  self->clock_data = clock_func != NULL ? user_data : NULL;
+}
+
 static char *
 find_idempotent_reset (RekeySandboxStore *self,
                        const char *idempotency_key,
@@ -926,7 +950,7 @@ find_idempotent_reset (RekeySandboxStore *self,
                        GError **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now = store_now (self);
   int rc;
 
   stmt = prepare (self,
@@ -965,7 +989,7 @@ write_reset (RekeySandboxStore *self,
   g_autoptr (sqlite3_stmt) purge = NULL;
   g_autoptr (sqlite3_stmt) record = NULL;
   g_autofree char *digest = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 now = store_now (self);
 
   update = prepare (self, "UPDATE affiliates SET api_key = ?1 WHERE loginid = ?2", error);
   if (update == NULL)

@@ -146,6 +146,15 @@ char *rekey_sandbox_store_replay_own_reset (RekeySandboxStore *self,
 
 gint64 rekey_sandbox_store_count (RekeySandboxStore *self);
 
+/* For tests: the store's clock, in Unix seconds. It dates the idempotency
+ * records and decides when their 24 h are over. @clock_func NULL goes back
+ * to the real time; @user_data must live until then. */
+typedef gint64 (*RekeySandboxClockFunc) (gpointer user_data);
+
+void rekey_sandbox_store_set_clock (RekeySandboxStore *self,
+                                    RekeySandboxClockFunc clock_func,
+                                    gpointer user_data);
+
 /* 32 lowercase hex characters from getrandom(). */
 gboolean rekey_sandbox_generate_key (char out[REKEY_SANDBOX_KEY_LENGTH + 1],
                                      GError **error);
