@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -974,6 +975,268 @@ test_open_fails (void)
   remove_tree (dir);
 }
 
+/* ------------------------------------------------------------------ atomicity and expiry */
+
+/* A store on a file in a fresh directory, so that a second connection can
+ * reach the same database. */
+static RekeySandboxStore *
+open_file (char **out_dir,
+           char **out_path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("rekey-store-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  RekeySandboxStore *store;
+
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "sandbox.db", NULL);
+  store = rekey_sandbox_store_open (path, 300, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  *out_dir = g_steal_pointer (&dir);
+  *out_path = g_steal_pointer (&path);
+  return store;
+}
+
+/* Another connection to the store's database file, as another program
+ * would open it: to break the schema under the store and to read what the
+ * store wrote. */
+static sqlite3 *
+open_side (const char *path)
+{
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    g_error ("cannot open %s: %s", path, sqlite3_errmsg (db));
+  sqlite3_busy_timeout (db, 2000);
+  return db;
+}
+
+static void
+side_exec (sqlite3 *db,
+           const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+/* The creation date of the idempotency record @idem_key, -1 when there is
+ * none. */
+static gint64
+record_created (sqlite3 *db,
+                const char *idem_key)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 created = -1;
+  int rc;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT created FROM idempotency WHERE idem_key = ?1",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, idem_key, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    created = sqlite3_column_int64 (stmt, 0);
+  else
+    g_assert_cmpint (rc, ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  return created;
+}
+
+/* The insert of the idempotency record, the last write of a reset, fails.
+ * RAISE(FAIL) keeps the row the statement inserted, and the key update
+ * before it: only the reset's rollback can take them back. */
+#define BREAK_IDEMPOTENCY_SQL \
+  "CREATE TRIGGER break_idempotency AFTER INSERT ON idempotency " \
+  "BEGIN SELECT RAISE(FAIL, 'rekey-test-trigger'); END"
+
+#define START_TIME G_GINT64_CONSTANT (1800000000)
+
+static gint64
+fake_clock (gpointer user_data)
+{
+  return *(const gint64 *) user_data;
+}
+
+static void
+test_reset_atomic (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (RekeySandboxStore) store = open_file (&dir, &path);
+  g_autoptr (GArray) admins = admin_loginids (store);
+  g_autoptr (RekeySandboxAffiliate) caller = NULL;
+  g_autoptr (RekeySandboxAffiliate) target = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *admin_key = NULL;
+  g_autofree char *old_key = NULL;
+  g_autofree char *earlier = NULL;
+  g_autofree char *failed = NULL;
+  g_autofree char *retried = NULL;
+  gint64 now = START_TIME;
+  gint64 target_id = g_array_index (admins, gint64, 1);
+  gboolean replayed = TRUE;
+  sqlite3 *side = open_side (path);
+
+  rekey_sandbox_store_set_clock (store, fake_clock, &now);
+  caller = caller_for (store, 1, &admin_key);
+
+  /* A record that the next reset, a day later, purges. */
+  earlier = rekey_sandbox_store_reset_api_key (store, caller, admin_key,
+                                               g_array_index (admins, gint64, 2), "earlier",
+                                               NULL, &error);
+  g_assert_no_error (error);
+  now += REKEY_SANDBOX_IDEMPOTENCY_TTL + 1;
+
+  target = caller_for (store, target_id, &old_key);
+  side_exec (side, BREAK_IDEMPOTENCY_SQL);
+
+  failed = rekey_sandbox_store_reset_api_key (store, caller, admin_key, target_id, "atomic",
+                                              &replayed, &error);
+  g_assert_null (failed);
+  g_assert_error (error, REKEY_SANDBOX_STORE_ERROR, REKEY_SANDBOX_STORE_ERROR_DATABASE);
+  g_assert_false (replayed);
+  g_clear_error (&error);
+
+  /* Nothing of the reset stayed: not the new key, not its record, not the
+   * purge. */
+  {
+    g_autoptr (RekeySandboxAffiliate) still = authenticate (store, target->username, old_key);
+    g_autofree char *stored = dup_key (store, target_id);
+
+    g_assert_nonnull (still);
+    g_assert_cmpint (still->loginid, ==, target_id);
+    g_assert_cmpstr (stored, ==, old_key);
+    g_assert_cmpint (record_created (side, "atomic"), ==, -1);
+    g_assert_cmpint (record_created (side, "earlier"), ==, START_TIME);
+  }
+
+  /* The same own-key reset fails the same way: the caller keeps its key. */
+  {
+    g_autofree char *own = rekey_sandbox_store_reset_api_key (store, caller, admin_key, 1,
+                                                              "atomic-own", NULL, &error);
+    g_autoptr (RekeySandboxAffiliate) again = NULL;
+
+    g_assert_null (own);
+    g_assert_error (error, REKEY_SANDBOX_STORE_ERROR, REKEY_SANDBOX_STORE_ERROR_DATABASE);
+    g_clear_error (&error);
+    again = authenticate (store, "admin", admin_key);
+    g_assert_nonnull (again);
+    g_assert_cmpint (record_created (side, "atomic-own"), ==, -1);
+  }
+
+  /* Repaired, the repeat of the failed request is a reset of its own, not a
+   * replay of a key that was never stored. */
+  side_exec (side, "DROP TRIGGER break_idempotency");
+  retried = rekey_sandbox_store_reset_api_key (store, caller, admin_key, target_id, "atomic",
+                                               &replayed, &error);
+  g_assert_no_error (error);
+  g_assert_false (replayed);
+  g_assert_true (is_key (retried));
+  g_assert_cmpstr (retried, !=, old_key);
+  g_assert_null (authenticate (store, target->username, old_key));
+  g_assert_cmpint (record_created (side, "atomic"), ==, now);
+  g_assert_cmpint (record_created (side, "earlier"), ==, -1);
+
+  g_assert_cmpint (sqlite3_close (side), ==, SQLITE_OK);
+  g_clear_object (&store);
+  remove_tree (dir);
+}
+
+static void
+test_reset_idempotency_expiry (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr (RekeySandboxStore) store = open_file (&dir, &path);
+  g_autoptr (GArray) admins = admin_loginids (store);
+  g_autoptr (RekeySandboxAffiliate) caller = NULL;
+  g_autoptr (RekeySandboxAffiliate) second = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *admin_key = NULL;
+  g_autofree char *second_old_key = NULL;
+  g_autofree char *second_new_key = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *young = NULL;
+  gint64 now = START_TIME;
+  gint64 target = g_array_index (admins, gint64, 2);
+  gint64 other = g_array_index (admins, gint64, 3);
+  gint64 second_id = g_array_index (admins, gint64, 1);
+  gboolean replayed = TRUE;
+  sqlite3 *side = open_side (path);
+
+  rekey_sandbox_store_set_clock (store, fake_clock, &now);
+  caller = caller_for (store, 1, &admin_key);
+  second = caller_for (store, second_id, &second_old_key);
+
+  first = rekey_sandbox_store_reset_api_key (store, caller, admin_key, target, "day-one",
+                                             &replayed, &error);
+  g_assert_no_error (error);
+  g_assert_false (replayed);
+  second_new_key = rekey_sandbox_store_reset_api_key (store, second, second_old_key, second_id,
+                                                      "day-one-own", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (record_created (side, "day-one"), ==, START_TIME);
+
+  now = START_TIME + 1000;
+  young = rekey_sandbox_store_reset_api_key (store, caller, admin_key, other, "young", NULL,
+                                             &error);
+  g_assert_no_error (error);
+
+  /* The last second of the 24 h: repeats are answered with the first key. */
+  now = START_TIME + REKEY_SANDBOX_IDEMPOTENCY_TTL - 1;
+  {
+    g_autofree char *again = rekey_sandbox_store_reset_api_key (store, caller, admin_key, target,
+                                                                "day-one", &replayed, &error);
+    g_autofree char *own_again = NULL;
+    g_autofree char *stored = dup_key (store, target);
+
+    g_assert_no_error (error);
+    g_assert_true (replayed);
+    g_assert_cmpstr (again, ==, first);
+    g_assert_cmpstr (stored, ==, first);
+    own_again = rekey_sandbox_store_replay_own_reset (store, second->username, second_old_key,
+                                                      "day-one-own", NULL);
+    g_assert_cmpstr (own_again, ==, second_new_key);
+  }
+
+  /* A second later the key is a new one: the repeat is a reset of its own
+   * (SPEC §4 honours a repeat within 24 h only), and it purges the records
+   * of day one. */
+  now = START_TIME + REKEY_SANDBOX_IDEMPOTENCY_TTL + 1;
+  g_assert_null (rekey_sandbox_store_replay_own_reset (store, second->username, second_old_key,
+                                                       "day-one-own", NULL));
+  {
+    g_autofree char *later = rekey_sandbox_store_reset_api_key (store, caller, admin_key, target,
+                                                                "day-one", &replayed, &error);
+    g_autofree char *stored = dup_key (store, target);
+    g_autofree char *young_again = NULL;
+
+    g_assert_no_error (error);
+    g_assert_false (replayed);
+    g_assert_true (is_key (later));
+    g_assert_cmpstr (later, !=, first);
+    g_assert_cmpstr (stored, ==, later);
+
+    g_assert_cmpint (record_created (side, "day-one"), ==, now);
+    g_assert_cmpint (record_created (side, "day-one-own"), ==, -1);
+    g_assert_cmpint (record_created (side, "young"), ==, START_TIME + 1000);
+
+    /* The younger record is still honoured. */
+    young_again = rekey_sandbox_store_reset_api_key (store, caller, admin_key, other, "young",
+                                                     &replayed, &error);
+    g_assert_no_error (error);
+    g_assert_true (replayed);
+    g_assert_cmpstr (young_again, ==, young);
+  }
+
+  g_assert_cmpint (sqlite3_close (side), ==, SQLITE_OK);
+  g_clear_object (&store);
+  remove_tree (dir);
+}
+
 /* ------------------------------------------------------------------ search */
 
 static void
@@ -1353,6 +1616,8 @@ main (int argc,
   g_test_add_func ("/sandbox-store/reset/idempotency-per-caller",
                    test_reset_idempotency_per_caller);
   g_test_add_func ("/sandbox-store/reset/replay-own", test_reset_replay_own);
+  g_test_add_func ("/sandbox-store/reset/atomic", test_reset_atomic);
+  g_test_add_func ("/sandbox-store/reset/idempotency-expiry", test_reset_idempotency_expiry);
   g_test_add_func ("/sandbox-store/persistence", test_persistence);
   g_test_add_func ("/sandbox-store/open-fails", test_open_fails);
   g_test_add_func ("/sandbox-store/search/order", test_search_order);
