@@ -5,8 +5,10 @@
  * context until the answer is in: a synchronous call would deadlock. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
+#include <sqlite3.h>
 #include <string.h>
 
 #include "rekey-sandbox-server.h"
@@ -28,6 +30,8 @@ typedef struct
   SoupSession *session;
   char *url;
   char *admin_key;
+  char *dir;     /* of the database file; NULL for :memory: */
+  char *db_path;
 } Fixture;
 
 typedef struct
@@ -64,14 +68,13 @@ deadline_cb (gpointer user_data)
 }
 
 static void
-fixture_set_up (Fixture *f,
-                gconstpointer data)
+fixture_start (Fixture *f,
+               const char *db_path,
+               guint seed)
 {
   g_autoptr (GError) error = NULL;
-  guint seed = GPOINTER_TO_UINT (data);
 
-  f->server = rekey_sandbox_server_new_for_path (":memory:", seed != 0 ? seed : TEST_SEED,
-                                                 &error);
+  f->server = rekey_sandbox_server_new_for_path (db_path, seed != 0 ? seed : TEST_SEED, &error);
   g_assert_no_error (error);
   g_assert_nonnull (f->server);
   g_assert_true (rekey_sandbox_server_listen (f->server, 0, &error));
@@ -85,6 +88,26 @@ fixture_set_up (Fixture *f,
   g_assert_nonnull (f->admin_key);
   f->session = soup_session_new_with_options ("max-conns", 128, "max-conns-per-host", 128,
                                               "timeout", REQUEST_TIMEOUT, NULL);
+}
+
+static void
+fixture_set_up (Fixture *f,
+                gconstpointer data)
+{
+  fixture_start (f, ":memory:", GPOINTER_TO_UINT (data));
+}
+
+/* A database in a file, which a second connection can reach. */
+static void
+fixture_set_up_file (Fixture *f,
+                     gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("rekey-http-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db_path = g_build_filename (f->dir, "sandbox.db", NULL);
+  fixture_start (f, f->db_path, GPOINTER_TO_UINT (data));
 }
 
 static void
@@ -117,6 +140,23 @@ fixture_tear_down (Fixture *f,
   drain_main_context ();
   g_free (f->url);
   g_free (f->admin_key);
+
+  /* The store is closed: its files can go. */
+  if (f->dir != NULL)
+    {
+      g_autoptr (GDir) d = g_dir_open (f->dir, 0, NULL);
+      const char *name;
+
+      g_assert_nonnull (d);
+      while ((name = g_dir_read_name (d)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (f->dir, name, NULL);
+          g_assert_cmpint (g_remove (child), ==, 0);
+        }
+      g_assert_cmpint (g_rmdir (f->dir), ==, 0);
+    }
+  g_free (f->dir);
+  g_free (f->db_path);
 }
 
 /* ------------------------------------------------------------------ requests */
@@ -1665,6 +1705,214 @@ test_idempotency_own (Fixture *f,
   assert_alive (f);
 }
 
+static gint64
+fake_clock (gpointer user_data)
+{
+  return *(const gint64 *) user_data;
+}
+
+/* The 24 h of an Idempotency-Key, on the store's clock. */
+static void
+test_idempotency_expiry (Fixture *f,
+                         gconstpointer data)
+{
+  const gint64 start = G_GINT64_CONSTANT (1800000000);
+  g_autoptr (GArray) admins = other_admins (f);
+  gint64 target = g_array_index (admins, gint64, 0);
+  g_autofree char *name = username_of (f, target);
+  g_autofree char *idem = g_uuid_string_random ();
+  g_autofree char *own_idem = g_uuid_string_random ();
+  g_autofree char *first = NULL;
+  g_autofree char *old_admin_key = g_strdup (f->admin_key);
+  gint64 now = start;
+
+  rekey_sandbox_store_set_clock (f->store, fake_clock, &now);
+
+  {
+    g_autoptr (Response) r = reset (f, "admin", f->admin_key, target, idem);
+    g_autoptr (Response) own = reset (f, "admin", old_admin_key, 1, own_idem);
+
+    first = assert_reset_ok (f, r, target);
+    g_free (f->admin_key);
+    f->admin_key = assert_reset_ok (f, own, 1);
+    g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 2);
+  }
+
+  /* The last second of the 24 h: the same answers, nothing reset. */
+  now = start + REKEY_SANDBOX_IDEMPOTENCY_TTL - 1;
+  {
+    g_autoptr (Response) r = reset (f, "admin", f->admin_key, target, idem);
+    g_autoptr (Response) own = reset (f, "admin", old_admin_key, 1, own_idem);
+    g_autofree char *again = assert_reset_ok (f, r, target);
+    g_autofree char *own_again = assert_reset_ok (f, own, 1);
+
+    g_assert_cmpstr (again, ==, first);
+    g_assert_cmpstr (own_again, ==, f->admin_key);
+    g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 2);
+  }
+
+  /* A second later the key is spent: the repeat is a new reset (SPEC §4
+   * honours a repeat within 24 h only), and the old key of one's own
+   * account opens nothing any more. */
+  now = start + REKEY_SANDBOX_IDEMPOTENCY_TTL + 1;
+  {
+    g_autoptr (Response) own = reset (f, "admin", old_admin_key, 1, own_idem);
+    g_autoptr (Response) r = reset (f, "admin", f->admin_key, target, idem);
+    g_autofree char *later = assert_reset_ok (f, r, target);
+    g_autofree char *stored = store_key (f, target);
+    g_autoptr (Response) dead = request (f, "GET", "/api/service/ping", name, first);
+
+    assert_failure (own, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials");
+    g_assert_cmpstr (later, !=, first);
+    g_assert_cmpstr (stored, ==, later);
+    g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 3);
+    assert_failure (dead, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials");
+  }
+
+  rekey_sandbox_store_set_clock (f->store, NULL, NULL);
+  assert_alive (f);
+}
+
+/* ------------------------------------------------------------------ internal errors */
+
+/* A second connection to the fixture's database file, as another program
+ * would open it: to break the schema under the server and to read what it
+ * wrote. */
+static sqlite3 *
+open_side (Fixture *f)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_nonnull (f->db_path);
+  if (sqlite3_open_v2 (f->db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    g_error ("cannot open %s: %s", f->db_path, sqlite3_errmsg (db));
+  sqlite3_busy_timeout (db, 2000);
+  return db;
+}
+
+static void
+side_exec (sqlite3 *db,
+           const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+static gint64
+count_records (sqlite3 *db,
+               const char *idem_key)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 n;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM idempotency WHERE idem_key = ?1",
+                                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, idem_key, -1, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return n;
+}
+
+/* The insert of the idempotency record, the last write of a reset, fails.
+ * RAISE(FAIL) keeps the row the statement inserted, and the key update
+ * before it: only the reset's rollback can take them back. */
+#define BREAK_IDEMPOTENCY_SQL \
+  "CREATE TRIGGER break_idempotency AFTER INSERT ON idempotency " \
+  "BEGIN SELECT RAISE(FAIL, 'rekey-test-trigger'); END"
+
+/* A 500 answer tells nothing of the inside: no key, no SQL, no database
+ * message. */
+static void
+assert_nothing_leaked (Response *r)
+{
+  const char *inside[] = {
+    "sql", "idempotency", "insert", "trigger", "affiliates", "database", "rekey-test",
+  };
+  g_autofree char *text = body_text (r);
+  g_autofree char *lower = g_ascii_strdown (text, -1);
+  guint hex_run = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (inside); i++)
+    if (strstr (lower, inside[i]) != NULL)
+      g_error ("the answer tells “%s”: %s", inside[i], text);
+  for (const char *p = text; *p; p++)
+    {
+      hex_run = g_ascii_isxdigit (*p) ? hex_run + 1 : 0;
+      if (hex_run >= REKEY_SANDBOX_KEY_LENGTH)
+        g_error ("the answer holds a key: %s", text);
+    }
+}
+
+static void
+test_internal (Fixture *f,
+               gconstpointer data)
+{
+  g_autoptr (GArray) admins = other_admins (f);
+  gint64 target = g_array_index (admins, gint64, 0);
+  g_autofree char *name = username_of (f, target);
+  g_autofree char *old_key = store_key (f, target);
+  g_autofree char *idem = g_uuid_string_random ();
+  g_autofree char *own_idem = g_uuid_string_random ();
+  sqlite3 *side = open_side (f);
+
+  side_exec (side, BREAK_IDEMPOTENCY_SQL);
+
+  /* The reset fails halfway: 500 internal, and nothing of it stays. */
+  {
+    g_autoptr (Response) r = NULL;
+    g_autoptr (Response) old = NULL;
+    g_autofree char *stored = NULL;
+
+    g_test_expect_message ("RekeySandbox", G_LOG_LEVEL_WARNING,
+                           "Reset failed: *rekey-test-trigger*");
+    r = reset (f, "admin", f->admin_key, target, idem);
+    g_test_assert_expected_messages ();
+    assert_failure (r, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal");
+    assert_nothing_leaked (r);
+    g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 0);
+
+    stored = store_key (f, target);
+    g_assert_cmpstr (stored, ==, old_key);
+    old = request (f, "GET", "/api/service/ping", name, old_key);
+    g_assert_cmpuint (status (old), ==, SOUP_STATUS_OK);
+    g_assert_cmpint (count_records (side, idem), ==, 0);
+  }
+
+  /* A failed reset of one's own key leaves the caller its key. */
+  {
+    g_autoptr (Response) r = NULL;
+
+    g_test_expect_message ("RekeySandbox", G_LOG_LEVEL_WARNING,
+                           "Reset failed: *rekey-test-trigger*");
+    r = reset (f, "admin", f->admin_key, 1, own_idem);
+    g_test_assert_expected_messages ();
+    assert_failure (r, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal");
+    assert_nothing_leaked (r);
+    g_assert_cmpint (count_records (side, own_idem), ==, 0);
+    assert_alive (f);
+  }
+
+  /* Repaired, the client's retry with the same Idempotency-Key is a real
+   * reset, not a replay of a key that was never stored. */
+  side_exec (side, "DROP TRIGGER break_idempotency");
+  {
+    g_autoptr (Response) r = reset (f, "admin", f->admin_key, target, idem);
+    g_autofree char *new_key = assert_reset_ok (f, r, target);
+    g_autoptr (Response) old = request (f, "GET", "/api/service/ping", name, old_key);
+
+    g_assert_cmpstr (new_key, !=, old_key);
+    g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 1);
+    assert_failure (old, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials");
+    g_assert_cmpint (count_records (side, idem), ==, 1);
+  }
+
+  g_assert_cmpint (sqlite3_close (side), ==, SQLITE_OK);
+}
+
 /* ------------------------------------------------------------------ injection */
 
 static void
@@ -2026,6 +2274,9 @@ test_latency (Fixture *f,
 #define ADD(path, func, seed) \
   g_test_add ("/sandbox-http/" path, Fixture, GUINT_TO_POINTER (seed), fixture_set_up, func, \
               fixture_tear_down)
+#define ADD_FILE(path, func, seed) \
+  g_test_add ("/sandbox-http/" path, Fixture, GUINT_TO_POINTER (seed), fixture_set_up_file, \
+              func, fixture_tear_down)
 
 int
 main (int argc,
@@ -2050,8 +2301,10 @@ main (int argc,
   ADD ("error/bad-request", test_bad_request, TEST_SEED);
   ADD ("error/bad-body", test_bad_body, TEST_SEED);
   ADD ("error/not-found", test_not_found, TEST_SEED);
+  ADD_FILE ("error/internal", test_internal, TEST_SEED);
   ADD ("idempotency/repeat", test_idempotency, TEST_SEED);
   ADD ("idempotency/own-key", test_idempotency_own, TEST_SEED);
+  ADD ("idempotency/expiry", test_idempotency_expiry, TEST_SEED);
   ADD ("sql-injection", test_sql_injection, TEST_SEED);
   ADD ("concurrent/resets", test_concurrent_resets, LARGE_SEED);
   ADD ("concurrent/connections", test_concurrent_connections, LARGE_SEED);
