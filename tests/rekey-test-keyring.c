@@ -91,25 +91,46 @@ rekey_test_keyring_unlock (void)
   g_assert_no_error (error);
 }
 
-void
-rekey_test_record_key (const char *key)
+static void
+append_digests (const char *lines)
 {
   const char *scratch = g_getenv ("REKEY_TESTS_SCRATCH");
   g_autofree char *path = NULL;
-  g_autofree char *digest = NULL;
-  g_autofree char *line = NULL;
   g_autoptr (GFile) file = NULL;
   g_autoptr (GFileOutputStream) out = NULL;
 
-  if (scratch == NULL || key == NULL)
+  if (scratch == NULL || *lines == '\0')
     return;
   path = g_build_filename (scratch, "key-digests", NULL);
-  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key, -1);
-  line = g_strconcat (digest, "\n", NULL);
   file = g_file_new_for_path (path);
+  /* O_APPEND: the tests that run in parallel add theirs whole. */
   out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, NULL);
   if (out != NULL)
-    g_output_stream_write_all (G_OUTPUT_STREAM (out), line, strlen (line), NULL, NULL, NULL);
+    g_output_stream_write_all (G_OUTPUT_STREAM (out), lines, strlen (lines), NULL, NULL, NULL);
+}
+
+void
+rekey_test_record_key (const char *key)
+{
+  const char *keys[] = { key, NULL };
+
+  rekey_test_record_keys (keys);
+}
+
+void
+rekey_test_record_keys (const char *const *keys)
+{
+  g_autoptr (GString) lines = g_string_new (NULL);
+
+  if (g_getenv ("REKEY_TESTS_SCRATCH") == NULL)
+    return;
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autofree char *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, keys[i], -1);
+
+      g_string_append_printf (lines, "%s\n", digest);
+    }
+  append_digests (lines->str);
 }
 
 void
@@ -142,6 +163,7 @@ rekey_test_keyring_store (const char *server,
   g_autoptr (GError) error = NULL;
   GAsyncResult *result = NULL;
 
+  rekey_test_record_key (key);
   rekey_keyring_store_async (server, username, 0, value, REKEY_KEYRING_FLAGS_NONE, NULL,
                              rekey_test_result_cb, &result);
   g_assert_true (rekey_keyring_store_finish (rekey_test_wait (&result), &error));
@@ -162,5 +184,8 @@ rekey_test_keyring_lookup (const char *server,
   value = rekey_keyring_lookup_finish (rekey_test_wait (&result), &error);
   g_object_unref (result);
   g_assert_no_error (error);
-  return value != NULL ? g_strdup (secret_value_get_text (value)) : NULL;
+  if (value == NULL)
+    return NULL;
+  rekey_test_record_key (secret_value_get_text (value));
+  return g_strdup (secret_value_get_text (value));
 }

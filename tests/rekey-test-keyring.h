@@ -20,9 +20,13 @@ G_END_DECLS
 
 G_BEGIN_DECLS
 
-/* Notes a key the tests produced, as a SHA-256 digest (never the key), for
- * test-no-secrets, which looks for it in every file the tests left. */
+/* Notes a key the tests produced or handled (a sandbox's keys, the keys
+ * handed to a client, the keyring or a dialog), as a SHA-256 digest (never
+ * the key), for test-no-secrets, which looks for it in every file the tests
+ * left; rekey_test_record_keys() takes a NULL-terminated array. Only in
+ * build-aux/run-tests' private session. */
 void rekey_test_record_key (const char *key);
+void rekey_test_record_keys (const char *const *keys);
 
 G_END_DECLS
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "rekey-test-keyring.h"
 #include "rekey-test-sandbox.h"
 
 struct _RekeyTestSandbox
@@ -53,6 +54,7 @@ rekey_test_sandbox_start (guint seed)
     g_cond_wait (&self->ready, &self->lock);
   g_mutex_unlock (&self->lock);
   self->url = rekey_sandbox_server_dup_url (self->server);
+  rekey_test_record_sandbox_keys (rekey_test_sandbox_get_store (self));
   return self;
 }
 
@@ -78,7 +80,33 @@ char *
 rekey_test_sandbox_dup_key (RekeyTestSandbox *self,
                             gint64 loginid)
 {
-  return rekey_sandbox_store_dup_api_key (rekey_test_sandbox_get_store (self), loginid, NULL);
+  char *key = rekey_sandbox_store_dup_api_key (rekey_test_sandbox_get_store (self), loginid, NULL);
+
+  rekey_test_record_key (key);
+  return key;
+}
+
+void
+rekey_test_record_sandbox_keys (RekeySandboxStore *store)
+{
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) rekey_sandbox_affiliate_free);
+  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  RekeySandboxQuery query = { 0 };
+
+  if (g_getenv ("REKEY_TESTS_SCRATCH") == NULL)
+    return;
+  query.count = (guint) rekey_sandbox_store_count (store);
+  g_assert_true (rekey_sandbox_store_search (store, &query, found, NULL, NULL));
+  for (guint i = 0; i < found->len; i++)
+    {
+      RekeySandboxAffiliate *a = g_ptr_array_index (found, i);
+
+      if (a->has_api_key)
+        g_ptr_array_add (keys, rekey_sandbox_store_dup_api_key (store, a->loginid, NULL));
+    }
+  g_ptr_array_add (keys, NULL);
+  rekey_test_record_keys ((const char *const *) keys->pdata);
 }
 
 static gint64
@@ -138,6 +166,8 @@ rekey_test_sandbox_stop (RekeyTestSandbox *self)
 {
   if (self == NULL)
     return;
+  /* Also the keys of resets the test did not read. */
+  rekey_test_record_sandbox_keys (rekey_test_sandbox_get_store (self));
   g_main_loop_quit (self->loop);
   g_thread_join (self->thread);
   g_main_loop_unref (self->loop);

@@ -8,6 +8,7 @@
 
 #include "rekey-affiliate-list.h"
 #include "rekey-sandbox-server.h"
+#include "rekey-test-sandbox.h"
 
 #define TEST_SEED      5000
 #define SCALE_SEED     100000
@@ -87,6 +88,7 @@ fixture_set_up (Fixture *f,
   g_assert_no_error (error);
   f->store = rekey_sandbox_server_get_store (f->server);
   g_assert_cmpint (rekey_sandbox_store_count (f->store), ==, f->seed);
+  rekey_test_record_sandbox_keys (f->store);
   url = rekey_sandbox_server_dup_url (f->server);
   key = rekey_sandbox_store_dup_api_key (f->store, 1, &error);
   g_assert_no_error (error);

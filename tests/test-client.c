@@ -15,12 +15,14 @@
 #include "rekey-client.h"
 #include "rekey-sandbox-server.h"
 #include "rekey-test-keyring.h"
+#include "rekey-test-sandbox.h"
 
 #define TEST_SEED 2000
 #define DEADLINE  45 /* seconds; above the client's own 30 s timeout */
 
-/* The key the fake servers accept. */
-#define FAKE_KEY "0123456789abcdef0123456789abcdef"
+/* The key the fake servers accept, and a well-formed key nobody accepts. */
+#define FAKE_KEY  "0123456789abcdef0123456789abcdef"
+#define WRONG_KEY "ffffffffffffffffffffffffffffffff"
 
 static const int admin_types[] = { 150, 200, 225 };
 
@@ -219,6 +221,7 @@ fixture_set_up (Fixture *f,
   g_assert_true (rekey_sandbox_server_listen (f->server, 0, &error));
   g_assert_no_error (error);
   f->store = rekey_sandbox_server_get_store (f->server);
+  rekey_test_record_sandbox_keys (f->store);
   f->url = rekey_sandbox_server_dup_url (f->server);
   f->admin_key = rekey_sandbox_store_dup_api_key (f->store, 1, &error);
   g_assert_no_error (error);
@@ -234,6 +237,8 @@ fixture_tear_down (Fixture *f,
 {
   /* Nothing the client started may still hold it. */
   assert_finalized_soon (g_steal_pointer (&f->client));
+  /* Also the keys of resets the test did not read. */
+  rekey_test_record_sandbox_keys (f->store);
   rekey_sandbox_server_shutdown (f->server);
   /* A latency timer of the sandbox may hold it for a moment. */
   assert_finalized_soon (g_steal_pointer (&f->server));
@@ -250,6 +255,7 @@ store_key (Fixture *f,
   char *key = rekey_sandbox_store_dup_api_key (f->store, loginid, &error);
 
   g_assert_no_error (error);
+  rekey_test_record_key (key);
   return key;
 }
 
@@ -830,7 +836,7 @@ test_new_refuses (void)
   g_assert_cmpstr (rekey_client_get_server (allowed), ==, "http://nats.example.com");
   g_assert_cmpstr (rekey_client_get_username (allowed), ==, "admin");
   g_assert_true (rekey_client_has_api_key (allowed, FAKE_KEY));
-  g_assert_false (rekey_client_has_api_key (allowed, "ffffffffffffffffffffffffffffffff"));
+  g_assert_false (rekey_client_has_api_key (allowed, WRONG_KEY));
   g_assert_cmpint (rekey_client_get_flags (allowed), ==, REKEY_CLIENT_FLAGS_ALLOW_INSECURE);
 
   nobody = rekey_client_new ("https://nats.example.com", "", FAKE_KEY, REKEY_CLIENT_FLAGS_NONE,
@@ -1325,8 +1331,7 @@ test_fallback_legacy (void)
 
   /* Wrong key: the bare 401 of an older NATS still reads as credentials. */
   {
-    g_autoptr (RekeyClient) wrong = rekey_client_new_for_account (client, "admin",
-                                                                  "ffffffffffffffffffffffffffffffff");
+    g_autoptr (RekeyClient) wrong = rekey_client_new_for_account (client, "admin", WRONG_KEY);
 
     g_assert_false (do_ping (wrong, &error));
     g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_INVALID_CREDENTIALS);
@@ -1394,8 +1399,7 @@ static void
 test_error_invalid_credentials (Fixture *f,
                                 gconstpointer data)
 {
-  g_autoptr (RekeyClient) wrong_key = rekey_client_new_for_account (
-      f->client, "admin", "ffffffffffffffffffffffffffffffff");
+  g_autoptr (RekeyClient) wrong_key = rekey_client_new_for_account (f->client, "admin", WRONG_KEY);
   g_autoptr (RekeyClient) wrong_user = rekey_client_new_for_account (f->client, "nobody-here",
                                                                      f->admin_key);
 
@@ -1454,8 +1458,7 @@ static void
 test_error_rate_limited (Fixture *f,
                          gconstpointer data)
 {
-  g_autoptr (RekeyClient) wrong = rekey_client_new_for_account (
-      f->client, "admin", "ffffffffffffffffffffffffffffffff");
+  g_autoptr (RekeyClient) wrong = rekey_client_new_for_account (f->client, "admin", WRONG_KEY);
   g_autoptr (GError) error = NULL;
   g_autofree char *seconds = NULL;
   guint retry_after;
@@ -2029,6 +2032,9 @@ main (int argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* Keys these tests hand to clients besides the sandboxes' own. */
+  rekey_test_record_key (FAKE_KEY);
+  rekey_test_record_key (WRONG_KEY);
 
   g_test_add_func ("/client/redirect-not-followed", test_redirect_not_followed);
   g_test_add_func ("/client/dup-host", test_dup_host);

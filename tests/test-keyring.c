@@ -49,6 +49,7 @@ store_with_flags (const char *server,
   g_autoptr (SecretValue) value = secret_value_new (key, -1, "text/plain");
   gboolean ok;
 
+  rekey_test_record_key (key);
   rekey_keyring_store_async (server, username, loginid, value, flags, NULL, done_cb, &w);
   ok = rekey_keyring_store_finish (wait_result (&w), error);
   g_object_unref (w.result);
@@ -69,7 +70,10 @@ lookup_with_flags (const char *server,
   rekey_keyring_lookup_async (server, username, flags, NULL, done_cb, &w);
   value = rekey_keyring_lookup_finish (wait_result (&w), error);
   g_object_unref (w.result);
-  return value != NULL ? g_strdup (secret_value_get_text (value)) : NULL;
+  if (value == NULL)
+    return NULL;
+  rekey_test_record_key (secret_value_get_text (value));
+  return g_strdup (secret_value_get_text (value));
 }
 
 #define lookup(s, u, e) lookup_with_flags ((s), (u), REKEY_KEYRING_FLAGS_NONE, (e))

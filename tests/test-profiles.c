@@ -213,6 +213,7 @@ test_create_client (void)
   profile = rekey_profile_store_add (store, "Lab", "http://lab.example.com:8080/api", "ops", TRUE,
                                      TRUE, &error);
   g_assert_no_error (error);
+  rekey_test_record_key ("77777777777777777777777777777777");
   client = rekey_profile_create_client (profile, "77777777777777777777777777777777", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (rekey_client_get_server (client), ==, "http://lab.example.com:8080");

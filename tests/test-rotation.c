@@ -15,6 +15,9 @@
 
 #include <libsoup/soup.h>
 
+/* A well-formed key no account has. */
+#define WRONG_KEY "0123456789abcdef0123456789abcdef"
+
 typedef struct
 {
   RekeyTestSandbox *sandbox;
@@ -427,7 +430,8 @@ test_refused (Fixture *f,
   g_assert_cmpuint (n_unfinished (f), ==, 0);
 
   /* A caller whose own key is wrong. */
-  wrong = rekey_client_new_for_account (f->client, "admin", "0123456789abcdef0123456789abcdef");
+  rekey_test_record_key (WRONG_KEY);
+  wrong = rekey_client_new_for_account (f->client, "admin", WRONG_KEY);
   second = rekey_rotation_new (wrong, f->journal, admin_id, admin);
   res = run (second, &error);
   g_assert_null (res);
@@ -544,8 +548,8 @@ test_retry_refused (Fixture *f,
   url = g_uri_to_string (uris->data);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
-  client = rekey_client_new (url, "admin", "0123456789abcdef0123456789abcdef",
-                             REKEY_CLIENT_FLAGS_NONE, &error);
+  rekey_test_record_key (WRONG_KEY);
+  client = rekey_client_new (url, "admin", WRONG_KEY, REKEY_CLIENT_FLAGS_NONE, &error);
   g_assert_no_error (error);
   rotation = rekey_rotation_new (client, f->journal, 1, "admin");
   res = run (rotation, &error);
