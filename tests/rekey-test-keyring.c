@@ -134,6 +134,27 @@ rekey_test_record_keys (const char *const *keys)
 }
 
 void
+rekey_test_settings_init (const char *name)
+{
+  const char *scratch = g_getenv ("REKEY_TESTS_SCRATCH");
+  g_autofree char *parent = NULL;
+  g_autofree char *config = NULL;
+
+  /* Outside the private session: the memory backend meson sets, no file.
+   * Already keyfile: a g_test_trap_subprocess() child, which shares its
+   * parent's settings as a second start of Rekey would. */
+  if (scratch == NULL || g_strcmp0 (g_getenv ("GSETTINGS_BACKEND"), "keyfile") == 0)
+    return;
+  parent = g_build_filename (scratch, "config", "settings", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  config = g_strdup_printf ("%s/%s-XXXXXX", parent, name);
+  g_assert_nonnull (g_mkdtemp (config));
+  /* $XDG_CONFIG_HOME/glib-2.0/settings/keyfile, written on every change. */
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
+}
+
+void
 rekey_test_result_cb (GObject *source,
                       GAsyncResult *result,
                       gpointer user_data)

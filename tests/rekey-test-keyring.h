@@ -28,6 +28,15 @@ G_BEGIN_DECLS
 void rekey_test_record_key (const char *key);
 void rekey_test_record_keys (const char *const *keys);
 
+/* First thing in main() of a test program whose code uses GSettings. In
+ * build-aux/run-tests' private session the settings go to a real file
+ * (GSETTINGS_BACKEND=keyfile) in a config dir of the program's own under
+ * the private XDG config dir: test-no-secrets searches it, and no test
+ * program sees another's settings. Elsewhere (a plain `meson test`) they
+ * stay in the memory backend meson sets, and nothing is written. @name
+ * names the dir. */
+void rekey_test_settings_init (const char *name);
+
 G_END_DECLS
 
 G_BEGIN_DECLS

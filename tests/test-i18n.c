@@ -8,6 +8,7 @@
 
 #include "rekey-affiliate.h"
 #include "rekey-application.h"
+#include "rekey-test-keyring.h"
 #include "rekey-window-private.h"
 
 static gboolean
@@ -68,6 +69,7 @@ main (int argc,
 {
   const char *localedir = g_getenv ("REKEY_LOCALEDIR");
 
+  rekey_test_settings_init ("i18n");
   setlocale (LC_ALL, "");
   g_assert_nonnull (localedir);
   bindtextdomain (GETTEXT_PACKAGE, localedir);

@@ -156,6 +156,31 @@ remove_profile (RekeyProfileStore *store,
   g_object_unref (result);
 }
 
+/* In build-aux/run-tests' private session (rekey_test_settings_init()):
+ * the settings are a real file, which holds @expected, so it is where the
+ * profiles are, and not @key. */
+static void
+assert_settings_file_has_no_key (GSettings *settings,
+                                 const char *key,
+                                 const char *expected)
+{
+  g_autoptr (GObject) backend = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (g_getenv ("REKEY_TESTS_SCRATCH") == NULL)
+    return;
+  g_object_get (settings, "backend", &backend, NULL);
+  g_assert_cmpstr (G_OBJECT_TYPE_NAME (backend), ==, "GKeyfileSettingsBackend");
+  g_settings_sync ();
+  path = g_build_filename (g_get_user_config_dir (), "glib-2.0", "settings", "keyfile", NULL);
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (contents, expected));
+  g_assert_null (strstr (contents, key));
+}
+
 static void
 test_remove (void)
 {
@@ -184,11 +209,14 @@ test_remove (void)
   rekey_test_keyring_store (server_forget, "admin", "66666666666666666666666666666666");
   rekey_profile_store_set_last (store, forget);
 
-  /* The key never reaches GSettings. */
+  /* The key never reaches GSettings: neither what it holds nor, in
+   * build-aux/run-tests, the file it keeps them in. */
   saved = g_settings_get_value (settings, "profiles");
   text = g_variant_print (saved, FALSE);
   g_assert_null (strstr (text, "55555555555555555555555555555555"));
   g_assert_nonnull (strstr (text, "keep.example.com"));
+  assert_settings_file_has_no_key (settings, "55555555555555555555555555555555",
+                                   "keep.example.com");
 
   remove_profile (store, keep, FALSE);
   g_assert_true (key_stored (server_keep, "admin"));
@@ -227,6 +255,7 @@ int
 main (int argc,
       char *argv[])
 {
+  rekey_test_settings_init ("profiles");
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/profiles/add-and-reload", test_add_and_reload);
