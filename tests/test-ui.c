@@ -13,6 +13,7 @@
 #include "rekey-keyring.h"
 #include "rekey-sandbox-server.h"
 #include "rekey-test-keyring.h"
+#include "rekey-test-sandbox.h"
 #include "rekey-window-private.h"
 
 static RekeyApplication *app;
@@ -206,6 +207,7 @@ fixture_set_up (Fixture *f,
   f->server = rekey_sandbox_server_new_for_path (":memory:", 800, &error);
   g_assert_no_error (error);
   g_assert_true (rekey_sandbox_server_listen (f->server, 0, &error));
+  rekey_test_record_sandbox_keys (rekey_sandbox_server_get_store (f->server));
   f->url = rekey_sandbox_server_dup_url (f->server);
   f->admin_key = rekey_sandbox_store_dup_api_key (rekey_sandbox_server_get_store (f->server), 1,
                                                   NULL);
@@ -234,6 +236,8 @@ fixture_tear_down (Fixture *f,
     gtk_window_destroy (rekey_window_get_new_key_dialog (f->window));
   gtk_window_destroy (GTK_WINDOW (f->window));
   spin_for (50);
+  /* Also the keys of resets the test did not read. */
+  rekey_test_record_sandbox_keys (rekey_sandbox_server_get_store (f->server));
   rekey_sandbox_server_shutdown (f->server);
   g_clear_object (&f->server);
   g_clear_object (&f->profile);
@@ -950,6 +954,7 @@ test_connect_dialog (Fixture *f,
   set_row (GTK_WIDGET (dialog), "Admin Username", "admin");
 
   /* A wrong key: the client's own message shows in the dialog. */
+  rekey_test_record_key ("ffffffffffffffffffffffffffffffff");
   set_row (GTK_WIDGET (dialog), "API Key", "ffffffffffffffffffffffffffffffff");
   click (find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, button_labelled, "_Test Connection"));
   wrong[0] = dialog;
@@ -1115,6 +1120,7 @@ main (int argc,
   g_autoptr (GError) error = NULL;
   int status;
 
+  rekey_test_settings_init ("ui");
   /* The test AT context records accessible names for the checks above. */
   g_setenv ("GTK_A11Y", "test", TRUE);
   g_test_init (&argc, &argv, NULL);
