@@ -139,7 +139,9 @@ static gboolean
 key_rejected (RekeyWindow *self,
               const GError *error)
 {
-  if (self->client == NULL
+  /* While a reset runs, a request sent with the old own key may be refused
+   * after the server switched to the new one: the reset's end reloads. */
+  if (self->client == NULL || self->progress_dialog != NULL
       || !g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_INVALID_CREDENTIALS))
     return FALSE;
   show_error (self, _("API Key Rejected"), error->message, TRUE);
