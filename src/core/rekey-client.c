@@ -410,6 +410,22 @@ response_wipe (Response *response)
     explicit_bzero (data, size);
 }
 
+/* json-glib keeps its own copy of every string it parsed: overwrite the
+ * key's in the tree before the tree is freed. */
+static void
+wipe_json_key (JsonObject *object)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, "api_key") : NULL;
+  char *text;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return;
+  text = (char *) json_node_get_string (node);
+  if (text != NULL)
+    explicit_bzero (text, strlen (text));
+}
+
 static void
 response_free (Response *response)
 {
@@ -1418,12 +1434,14 @@ api_key_cb (GObject *source,
     {
       if (!rekey_api_key_is_valid (key))
         {
+          wipe_json_key (object);
           g_task_return_error (task, rekey_client_error_new_unexpected (
                                          response->status, NULL, _("the API key is malformed")));
           return;
         }
       info->key = secret_from_string (key);
     }
+  wipe_json_key (object);
   info->is_set = rekey_json_object_get_bool (object, "api_key_set", &flag) ? flag
                                                                           : info->key != NULL;
   g_task_return_pointer (task, g_steal_pointer (&info), (GDestroyNotify) rekey_api_key_info_free);
@@ -1481,6 +1499,7 @@ reset_cb (GObject *source,
   const char *key;
   gint64 loginid;
   gboolean success;
+  SecretValue *secret;
 
   response = exchange_finish (self, result, &error);
   if (response == NULL)
@@ -1520,11 +1539,14 @@ reset_cb (GObject *source,
                                                               _("no valid new API key"));
 
       /* A 200 the client cannot read: the server may well have reset. */
+      wipe_json_key (object);
       rekey_client_error_set_outcome_unknown (unexpected);
       g_task_return_error (task, unexpected);
       return;
     }
-  g_task_return_pointer (task, secret_from_string (key), (GDestroyNotify) secret_value_unref);
+  secret = secret_from_string (key);
+  wipe_json_key (object);
+  g_task_return_pointer (task, secret, (GDestroyNotify) secret_value_unref);
 }
 
 void
