@@ -1072,6 +1072,48 @@ test_unfinished_elsewhere (Fixture *f,
   spin_until (widget_unmapped, open, "the bar to go");
 }
 
+/* A reset cut short on a server Rekey no longer has a profile for: the bar
+ * offers to add the server, or to dismiss the reset after a warning. */
+static void
+test_unfinished_server_gone (Fixture *f,
+                             gconstpointer data)
+{
+  RekeyJournal *journal = rekey_application_get_journal (app);
+  g_autoptr (RekeyJournalEntry) entry = NULL;
+  g_autoptr (GPtrArray) left = NULL;
+  g_autoptr (GError) error = NULL;
+  GtkWidget *window = GTK_WIDGET (f->window);
+  GtkWidget *dismiss;
+  AdwMessageDialog *confirm;
+
+  entry = rekey_journal_begin (journal, "https://gone.example.com", "admin", 7, "gonebob", &error);
+  g_assert_no_error (error);
+  rekey_window_open_profile (f->window, f->profile);
+  spin_until (list_loaded, f->window, "the affiliate list");
+  spin_for (400);
+  g_assert_nonnull (find_widget (window, GTK_TYPE_LABEL, visible_label_containing, "gonebob"));
+  g_assert_nonnull (find_widget (window, GTK_TYPE_BUTTON, mapped_button_labelled, "_Add Server…"));
+  dismiss = find_widget (window, GTK_TYPE_BUTTON, mapped_button_labelled, "_Dismiss…");
+  g_assert_nonnull (dismiss);
+  assert_buttons_named (gtk_widget_get_parent (dismiss));
+
+  /* Dismissing asks first, and says what it costs. */
+  g_signal_emit_by_name (dismiss, "clicked");
+  spin_until (have_message_dialog, NULL, "the question");
+  confirm = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (confirm), "gone.example.com"));
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (confirm, "dismiss"), ==,
+                   ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_response (confirm, "dismiss");
+  gtk_window_destroy (GTK_WINDOW (confirm));
+  spin_until (widget_unmapped, dismiss, "the bar to go");
+
+  left = rekey_journal_list_unfinished (journal, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < left->len; i++)
+    g_assert_cmpstr (((RekeyJournalEntry *) g_ptr_array_index (left, i))->id, !=, entry->id);
+}
+
 /* Rekey died right after the server reset its own account's key: the
  * keyring holds the dead key, connecting fails, and only the recovery helps. */
 static void
@@ -1161,6 +1203,7 @@ main (int argc,
   ADD ("connect-dialog", test_connect_dialog);
   ADD ("unfinished-reset", test_unfinished_reset);
   ADD ("unfinished-elsewhere", test_unfinished_elsewhere);
+  ADD ("unfinished-server-gone", test_unfinished_server_gone);
   ADD ("own-reset-recovered-at-start", test_own_reset_recovered_at_start);
 #undef ADD
 

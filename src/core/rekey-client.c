@@ -1039,12 +1039,14 @@ find_in_page (JsonNode *root,
               guint *n_records,
               GError **error)
 {
-  g_autoptr (GPtrArray) found = rekey_affiliate_parse_page (root, NULL, NULL, error);
+  guint n_skipped = 0;
+  g_autoptr (GPtrArray) found = rekey_affiliate_parse_page (root, NULL, &n_skipped, error);
 
   if (found == NULL)
     return NULL;
+  /* Records that could not be read count too: the page was still full. */
   if (n_records != NULL)
-    *n_records = found->len;
+    *n_records = found->len + n_skipped;
   for (guint i = 0; i < found->len; i++)
     {
       RekeyAffiliate *a = g_ptr_array_index (found, i);
@@ -1140,7 +1142,8 @@ set_current_fallback (RekeyClient *self,
   g_free (call->endpoint);
   g_free (call->query);
   call->endpoint = g_strdup ("affiliate/search");
-  call->query = g_strdup_printf ("username=%s&start=%u&count=%u", escaped, start,
+  /* Ordered, so that the pages neither overlap nor leave a gap. */
+  call->query = g_strdup_printf ("username=%s&start=%u&count=%u&orderby=loginid", escaped, start,
                                  CURRENT_FALLBACK_PAGE);
 }
 

@@ -115,22 +115,18 @@ set_io_error (GError **error,
   return FALSE;
 }
 
-static gboolean
-sync_directory (const char *dir,
-                GError **error)
+/* Best effort: some file systems (FUSE, network mounts) refuse fsync on a
+ * directory, and by then the entry is written and flushed; failing here
+ * would leave an entry for a reset that is never sent. */
+static void
+sync_directory (const char *dir)
 {
   int fd = g_open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 
   if (fd < 0 || fsync (fd) != 0)
-    {
-      int saved_errno = errno;
-
-      if (fd >= 0)
-        close (fd);
-      return set_io_error (error, saved_errno, dir);
-    }
-  close (fd);
-  return TRUE;
+    g_debug ("Cannot flush the directory %s: %s", dir, g_strerror (errno));
+  if (fd >= 0)
+    close (fd);
 }
 
 /* One line, appended and on disk before this returns. */
@@ -190,11 +186,8 @@ append_line (RekeyJournal *self,
   close (fd);
   /* A new file's name is in its directory: flush that too, or a power cut
    * could lose the first entry with the file. */
-  if (created && !sync_directory (dir, error))
-    {
-      g_mutex_unlock (&self->lock);
-      return FALSE;
-    }
+  if (created)
+    sync_directory (dir);
   g_mutex_unlock (&self->lock);
   return TRUE;
 }

@@ -97,9 +97,16 @@ locked_error (void)
                                 "Keys) and try again."));
 }
 
+typedef enum
+{
+  DOING_READ,
+  DOING_SAVE,
+  DOING_DELETE,
+} Doing;
+
 static GError *
 map_error (const GError *error,
-           RekeyKeyringError fallback)
+           Doing doing)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return g_error_copy (error);
@@ -112,13 +119,22 @@ map_error (const GError *error,
   /* libsecret's and D-Bus's own words are for the debug log, not for the
    * admin (SPEC §2.1: never a raw error dump). */
   g_debug ("Keyring operation failed: %s", error->message);
-  if (fallback == REKEY_KEYRING_ERROR_WRITE_FAILED)
-    return g_error_new_literal (REKEY_KEYRING_ERROR, fallback,
-                                _("The keyring refused to save the key. Check that it works "
-                                  "(for example in Passwords and Keys) and try again."));
-  return g_error_new_literal (REKEY_KEYRING_ERROR, fallback,
-                              _("The keyring could not be read. Check that it works (for example "
-                                "in Passwords and Keys) and try again."));
+  switch (doing)
+    {
+    case DOING_SAVE:
+      return g_error_new_literal (REKEY_KEYRING_ERROR, REKEY_KEYRING_ERROR_WRITE_FAILED,
+                                  _("The keyring refused to save the key. Check that it works "
+                                    "(for example in Passwords and Keys) and try again."));
+    case DOING_DELETE:
+      return g_error_new_literal (REKEY_KEYRING_ERROR, REKEY_KEYRING_ERROR_WRITE_FAILED,
+                                  _("The keyring refused to delete the key. Check that it works "
+                                    "(for example in Passwords and Keys) and try again."));
+    case DOING_READ:
+    default:
+      return g_error_new_literal (REKEY_KEYRING_ERROR, REKEY_KEYRING_ERROR_READ_FAILED,
+                                  _("The keyring could not be read. Check that it works (for "
+                                    "example in Passwords and Keys) and try again."));
+    }
 }
 
 /* The default collection, unlocked, or an error that says why not. A NULL
@@ -141,7 +157,7 @@ ensure_unlocked (SecretService *service,
     {
       if (local_error != NULL)
         {
-          g_propagate_error (error, map_error (local_error, REKEY_KEYRING_ERROR_READ_FAILED));
+          g_propagate_error (error, map_error (local_error, DOING_READ));
           return FALSE;
         }
       return TRUE;
@@ -214,7 +230,7 @@ do_store (SecretService *service,
                                       SECRET_SEARCH_ALL, cancellable, &local_error);
   if (local_error != NULL)
     {
-      g_propagate_error (error, map_error (local_error, REKEY_KEYRING_ERROR_WRITE_FAILED));
+      g_propagate_error (error, map_error (local_error, DOING_SAVE));
       return FALSE;
     }
 
@@ -224,7 +240,7 @@ do_store (SecretService *service,
                                       SECRET_COLLECTION_DEFAULT, label, request->value,
                                       cancellable, &local_error))
         {
-          g_propagate_error (error, map_error (local_error, REKEY_KEYRING_ERROR_WRITE_FAILED));
+          g_propagate_error (error, map_error (local_error, DOING_SAVE));
           return FALSE;
         }
       return TRUE;
@@ -236,7 +252,7 @@ do_store (SecretService *service,
                                            cancellable, &local_error)
       || !secret_item_set_label_sync (items->data, label, cancellable, &local_error))
     {
-      g_propagate_error (error, map_error (local_error, REKEY_KEYRING_ERROR_WRITE_FAILED));
+      g_propagate_error (error, map_error (local_error, DOING_SAVE));
       return FALSE;
     }
   for (GList *l = items->next; l != NULL; l = l->next)
@@ -296,7 +312,7 @@ run_in_thread (GTask *task,
         value = secret_service_lookup_sync (service, rekey_keyring_get_schema (), match,
                                             cancellable, &error);
         if (error != NULL)
-          g_task_return_error (task, map_error (error, REKEY_KEYRING_ERROR_READ_FAILED));
+          g_task_return_error (task, map_error (error, DOING_READ));
         else
           g_task_return_pointer (task, value, (GDestroyNotify) secret_value_unref);
       }
@@ -314,7 +330,7 @@ run_in_thread (GTask *task,
         secret_service_clear_sync (service, rekey_keyring_get_schema (), match, cancellable,
                                    &error);
         if (error != NULL)
-          g_task_return_error (task, map_error (error, REKEY_KEYRING_ERROR_WRITE_FAILED));
+          g_task_return_error (task, map_error (error, DOING_DELETE));
         else
           g_task_return_boolean (task, TRUE);
       }
@@ -330,7 +346,7 @@ run_in_thread (GTask *task,
                                             SECRET_SEARCH_ALL, cancellable, &error);
         if (error != NULL)
           {
-            g_task_return_error (task, map_error (error, REKEY_KEYRING_ERROR_READ_FAILED));
+            g_task_return_error (task, map_error (error, DOING_READ));
             break;
           }
         for (GList *l = items; l != NULL; l = l->next)

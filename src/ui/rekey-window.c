@@ -67,6 +67,7 @@ G_DEFINE_FINAL_TYPE (RekeyWindow, rekey_window, ADW_TYPE_APPLICATION_WINDOW)
 static void start_list (RekeyWindow *self);
 static void show_details (RekeyWindow *self, RekeyAffiliate *affiliate);
 static void offer_next_unfinished (RekeyWindow *self);
+static void check_unfinished (RekeyWindow *self);
 static void run_rotation (RekeyWindow *self, RekeyRotation *rotation);
 
 /* ------------------------------------------------------------------ helpers */
@@ -773,7 +774,8 @@ offer_next_unfinished (RekeyWindow *self)
   g_autofree char *host = NULL;
   GtkWidget *dialog;
 
-  if (entry == NULL || self->offering || self->progress_dialog != NULL)
+  /* Recovering needs the connection: the offer waits for the key. */
+  if (entry == NULL || self->client == NULL || self->offering || self->progress_dialog != NULL)
     return;
   host = rekey_client_dup_host (entry->server);
   self->offering = TRUE;
@@ -844,6 +846,69 @@ show_other_unfinished (RekeyWindow *self,
 }
 
 static void
+bar_dismissed_cb (GObject *source,
+                  GAsyncResult *result,
+                  gpointer user_data)
+{
+  g_autoptr (RekeyWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (self->toast_overlay == NULL) /* the window is gone */
+    return;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    toast (self, error->message);
+  /* The next one elsewhere, if any (or this one again, if that failed). */
+  check_unfinished (self);
+}
+
+static void
+unfinished_dismiss_response_cb (AdwMessageDialog *dialog,
+                                const char *response,
+                                RekeyWindow *self)
+{
+  g_autoptr (GTask) task = NULL;
+
+  if (!g_str_equal (response, "dismiss") || self->other_unfinished == NULL)
+    return;
+  gtk_revealer_set_reveal_child (self->unfinished_revealer, FALSE);
+  task = g_task_new (rekey_application_get_journal (self->app), NULL, bar_dismissed_cb,
+                     g_object_ref (self));
+  g_task_set_task_data (task, g_steal_pointer (&self->other_unfinished),
+                        (GDestroyNotify) rekey_journal_entry_free);
+  g_task_run_in_thread (task, dismiss_thread);
+}
+
+/* For a profile that is gone, or a server that is: the admin gives up on
+ * the reset, knowing what that costs. */
+static void
+unfinished_dismiss_cb (RekeyWindow *self)
+{
+  RekeyJournalEntry *entry = self->other_unfinished;
+  g_autofree char *host = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  if (entry == NULL)
+    return;
+  host = rekey_client_dup_host (entry->server);
+  /* Translators: the account, the server's host name. */
+  body = g_strdup_printf (_("Rekey will no longer offer to recover the reset of the API key of %s "
+                            "on %s. If the server did reset the key, the new key is lost, and "
+                            "the key has to be reset once more."),
+                          entry->target_username, host);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Dismiss the Unfinished Reset?"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"),
+                                    "dismiss", _("_Dismiss"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "dismiss",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (unfinished_dismiss_response_cb), self,
+                           0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 unfinished_open_cb (RekeyWindow *self)
 {
   RekeyJournalEntry *entry = self->other_unfinished;
@@ -901,9 +966,9 @@ unfinished_listed_cb (GObject *source,
 
       /* Resets sent with this profile's credential are offered now; the
        * others wait for theirs, announced by the bar at the bottom. */
-      if (self->client != NULL
-          && g_strcmp0 (entry->server, rekey_client_get_server (self->client)) == 0
-          && g_strcmp0 (entry->caller, rekey_client_get_username (self->client)) == 0)
+      if (self->profile != NULL
+          && g_strcmp0 (entry->server, rekey_profile_get_server (self->profile)) == 0
+          && g_strcmp0 (entry->caller, rekey_profile_get_username (self->profile)) == 0)
         g_queue_push_tail (&self->unfinished, rekey_journal_entry_copy (entry));
       else if (self->other_unfinished == NULL)
         self->other_unfinished = rekey_journal_entry_copy (entry);
@@ -1068,6 +1133,9 @@ rekey_window_open_profile (RekeyWindow *self,
   gtk_label_set_label (self->loading_label, text);
   set_page (self, "loading");
   self->profile_cancellable = g_cancellable_new ();
+  /* At once, so that the bar about other profiles is right even when this
+   * one cannot connect; the offers for this one wait for its key. */
+  check_unfinished (self);
   rekey_keyring_lookup_async (rekey_profile_get_server (profile),
                               rekey_profile_get_username (profile), REKEY_KEYRING_FLAGS_NONE,
                               self->profile_cancellable, profile_key_cb, self);
@@ -1356,6 +1424,7 @@ rekey_window_class_init (RekeyWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, reset_requested_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, unfinished_open_cb);
+  gtk_widget_class_bind_template_callback (widget_class, unfinished_dismiss_cb);
 
   gtk_widget_class_install_action (widget_class, "win.add-server", NULL, add_server_action);
   gtk_widget_class_install_action (widget_class, "win.update-key", NULL, update_key_action);
