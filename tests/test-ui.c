@@ -109,6 +109,15 @@ mapped_button_labelled (GtkWidget *widget,
   return gtk_widget_get_mapped (widget) && button_labelled (widget, label);
 }
 
+/* { window, label }: a button with that label is on screen. */
+static gboolean
+button_shown (gpointer data)
+{
+  gpointer *args = data;
+
+  return find_widget (args[0], GTK_TYPE_BUTTON, mapped_button_labelled, args[1]) != NULL;
+}
+
 static gboolean
 widget_unmapped (gpointer data)
 {
@@ -645,7 +654,7 @@ test_list_stopped (Fixture *f,
   g_assert_nonnull (label);
   g_assert_nonnull (strstr (gtk_label_get_label (GTK_LABEL (label)),
                             rekey_affiliate_list_get_error (list)->message));
-  spin_for (400); /* the revealer's transition */
+  spin_until (button_shown, (gpointer[]){ window, "_Retry" }, "Retry");
   retry = find_widget (window, GTK_TYPE_BUTTON, mapped_button_labelled, "_Retry");
   g_assert_nonnull (retry);
   assert_buttons_named (gtk_widget_get_parent (retry));
@@ -657,8 +666,7 @@ test_list_stopped (Fixture *f,
   g_assert_null (rekey_affiliate_list_get_error (list));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 800);
   g_assert_false (gtk_widget_get_visible (retry));
-  spin_for (400);
-  g_assert_null (find_widget (window, GTK_TYPE_BUTTON, mapped_button_labelled, "_Retry"));
+  spin_until (widget_unmapped, retry, "Retry to go");
   g_assert_null (find_widget (window, GTK_TYPE_LABEL, visible_label_containing, "Stopped after"));
 }
 
@@ -1050,7 +1058,7 @@ test_unfinished_elsewhere (Fixture *f,
   /* Opening this profile shows it, and offers nothing here. */
   rekey_window_open_profile (f->window, f->profile);
   spin_until (list_loaded, f->window, "the affiliate list");
-  spin_for (400); /* the revealer's transition */
+  spin_until (button_shown, (gpointer[]){ window, "_Open Server to Recover" }, "the bar");
   g_assert_null (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
   label = find_widget (window, GTK_TYPE_LABEL, visible_label_containing, "was cut short");
   g_assert_nonnull (label);
@@ -1072,6 +1080,12 @@ test_unfinished_elsewhere (Fixture *f,
   spin_until (widget_unmapped, open, "the bar to go");
 }
 
+static gboolean
+have_connect_dialog (gpointer data)
+{
+  return find_toplevel (REKEY_TYPE_CONNECT_DIALOG) != NULL;
+}
+
 /* A reset cut short on a server Rekey no longer has a profile for: the bar
  * offers to add the server, or to dismiss the reset after a warning. */
 static void
@@ -1083,19 +1097,31 @@ test_unfinished_server_gone (Fixture *f,
   g_autoptr (GPtrArray) left = NULL;
   g_autoptr (GError) error = NULL;
   GtkWidget *window = GTK_WIDGET (f->window);
-  GtkWidget *dismiss;
+  GtkWidget *dismiss, *connect, *row;
   AdwMessageDialog *confirm;
 
   entry = rekey_journal_begin (journal, "https://gone.example.com", "admin", 7, "gonebob", &error);
   g_assert_no_error (error);
   rekey_window_open_profile (f->window, f->profile);
   spin_until (list_loaded, f->window, "the affiliate list");
-  spin_for (400);
+  spin_until (button_shown, (gpointer[]){ window, "_Add Server…" }, "the bar");
   g_assert_nonnull (find_widget (window, GTK_TYPE_LABEL, visible_label_containing, "gonebob"));
   g_assert_nonnull (find_widget (window, GTK_TYPE_BUTTON, mapped_button_labelled, "_Add Server…"));
   dismiss = find_widget (window, GTK_TYPE_BUTTON, mapped_button_labelled, "_Dismiss…");
   g_assert_nonnull (dismiss);
   assert_buttons_named (gtk_widget_get_parent (dismiss));
+
+  /* Adding the server again starts from its address and account. */
+  g_signal_emit_by_name (find_widget (window, GTK_TYPE_BUTTON, mapped_button_labelled,
+                                      "_Add Server…"),
+                         "clicked");
+  spin_until (have_connect_dialog, NULL, "the Connect dialog");
+  connect = find_toplevel (REKEY_TYPE_CONNECT_DIALOG);
+  row = find_widget (connect, ADW_TYPE_PREFERENCES_ROW, row_titled, "Server Address");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "https://gone.example.com");
+  row = find_widget (connect, ADW_TYPE_PREFERENCES_ROW, row_titled, "Admin Username");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "admin");
+  gtk_window_destroy (GTK_WINDOW (connect));
 
   /* Dismissing asks first, and says what it costs. */
   g_signal_emit_by_name (dismiss, "clicked");

@@ -328,6 +328,19 @@ rekey_connect_dialog_new (GtkWindow *parent,
   return self;
 }
 
+void
+rekey_connect_dialog_set_account (RekeyConnectDialog *self,
+                                  const char *server,
+                                  const char *username)
+{
+  g_return_if_fail (REKEY_IS_CONNECT_DIALOG (self));
+  g_return_if_fail (self->profile == NULL);
+
+  gtk_editable_set_text (GTK_EDITABLE (self->url_row), server != NULL ? server : "");
+  gtk_editable_set_text (GTK_EDITABLE (self->username_row), username != NULL ? username : "");
+  gtk_widget_grab_focus (GTK_WIDGET (self->key_row));
+}
+
 RekeyConnectDialog *
 rekey_connect_dialog_new_for_profile (GtkWindow *parent,
                                       RekeyProfileStore *store,

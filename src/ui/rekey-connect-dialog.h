@@ -14,6 +14,11 @@ G_DECLARE_FINAL_TYPE (RekeyConnectDialog, rekey_connect_dialog, REKEY, CONNECT_D
 
 RekeyConnectDialog *rekey_connect_dialog_new (GtkWindow *parent,
                                               RekeyProfileStore *store);
+/* A new profile, with the server and username filled in (a reset cut short
+ * on a server Rekey no longer has). */
+void rekey_connect_dialog_set_account (RekeyConnectDialog *self,
+                                       const char *server,
+                                       const char *username);
 /* Only the key can be changed. */
 RekeyConnectDialog *rekey_connect_dialog_new_for_profile (GtkWindow *parent,
                                                           RekeyProfileStore *store,

@@ -68,6 +68,8 @@ static void start_list (RekeyWindow *self);
 static void show_details (RekeyWindow *self, RekeyAffiliate *affiliate);
 static void offer_next_unfinished (RekeyWindow *self);
 static void check_unfinished (RekeyWindow *self);
+static void connect_saved_cb (RekeyConnectDialog *dialog, RekeyProfile *profile,
+                              RekeyWindow *self);
 static void run_rotation (RekeyWindow *self, RekeyRotation *rotation);
 
 /* ------------------------------------------------------------------ helpers */
@@ -921,7 +923,15 @@ unfinished_open_cb (RekeyWindow *self)
   if (profile != NULL)
     rekey_window_open_profile (self, profile); /* it offers the recovery */
   else
-    gtk_widget_activate_action (GTK_WIDGET (self), "win.add-server", NULL);
+    {
+      /* Added again, the server's profile opens and offers the recovery. */
+      RekeyConnectDialog *dialog = rekey_connect_dialog_new (
+          GTK_WINDOW (self), rekey_application_get_profiles (self->app));
+
+      rekey_connect_dialog_set_account (dialog, entry->server, entry->caller);
+      g_signal_connect_object (dialog, "saved", G_CALLBACK (connect_saved_cb), self, 0);
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
 }
 
 static void
