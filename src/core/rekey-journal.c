@@ -361,3 +361,104 @@ rekey_journal_list_unfinished (RekeyJournal *self,
     }
   return unfinished;
 }
+
+/* ------------------------------------------------------------------ async */
+
+typedef struct
+{
+  char *id;
+  RekeyJournalState state;
+} MarkData;
+
+static void
+mark_data_free (MarkData *data)
+{
+  g_free (data->id);
+  g_free (data);
+}
+
+static void
+mark_thread (GTask *task,
+             gpointer source_object,
+             gpointer task_data,
+             GCancellable *cancellable)
+{
+  MarkData *data = task_data;
+  GError *error = NULL;
+
+  if (rekey_journal_mark (source_object, data->id, data->state, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+rekey_journal_mark_async (RekeyJournal *self,
+                          const char *id,
+                          RekeyJournalState state,
+                          GCancellable *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  MarkData *data;
+
+  g_return_if_fail (REKEY_IS_JOURNAL (self));
+  g_return_if_fail (id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rekey_journal_mark_async);
+  data = g_new0 (MarkData, 1);
+  data->id = g_strdup (id);
+  data->state = state;
+  g_task_set_task_data (task, data, (GDestroyNotify) mark_data_free);
+  g_task_run_in_thread (task, mark_thread);
+}
+
+gboolean
+rekey_journal_mark_finish (RekeyJournal *self,
+                           GAsyncResult *result,
+                           GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+list_unfinished_thread (GTask *task,
+                        gpointer source_object,
+                        gpointer task_data,
+                        GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GPtrArray *entries = rekey_journal_list_unfinished (source_object, &error);
+
+  if (entries == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, entries, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+rekey_journal_list_unfinished_async (RekeyJournal *self,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (REKEY_IS_JOURNAL (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rekey_journal_list_unfinished_async);
+  g_task_run_in_thread (task, list_unfinished_thread);
+}
+
+GPtrArray *
+rekey_journal_list_unfinished_finish (RekeyJournal *self,
+                                      GAsyncResult *result,
+                                      GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

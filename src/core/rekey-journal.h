@@ -64,4 +64,22 @@ gboolean rekey_journal_mark (RekeyJournal *self,
 GPtrArray *rekey_journal_list_unfinished (RekeyJournal *self,
                                           GError **error);
 
+/* The same on a worker thread, for callers on the main loop. */
+void rekey_journal_mark_async (RekeyJournal *self,
+                               const char *id,
+                               RekeyJournalState state,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data);
+gboolean rekey_journal_mark_finish (RekeyJournal *self,
+                                    GAsyncResult *result,
+                                    GError **error);
+void rekey_journal_list_unfinished_async (RekeyJournal *self,
+                                          GCancellable *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer user_data);
+GPtrArray *rekey_journal_list_unfinished_finish (RekeyJournal *self,
+                                                 GAsyncResult *result,
+                                                 GError **error);
+
 G_END_DECLS

@@ -161,45 +161,15 @@ rekey_rotation_result_get_switched (RekeyRotationResult *self)
   return self->switched;
 }
 
-/* Journal writes block on fsync: they run on a worker thread. */
-typedef struct
-{
-  RekeyJournal *journal;
-  char *id;
-  RekeyJournalState state;
-} MarkData;
-
-static void
-mark_data_free (MarkData *data)
-{
-  g_object_unref (data->journal);
-  g_free (data->id);
-  g_free (data);
-}
-
-static void
-mark_thread (GTask *task,
-             gpointer source_object,
-             gpointer task_data,
-             GCancellable *cancellable)
-{
-  MarkData *data = task_data;
-  GError *error = NULL;
-
-  if (rekey_journal_mark (data->journal, data->id, data->state, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 /* A failed journal update leaves the entry unfinished, so it is offered for
  * recovery, which hands out the same key: annoying, never harmful. */
 static void
-log_mark_result (GAsyncResult *result)
+log_mark_result (GObject *journal,
+                 GAsyncResult *result)
 {
   g_autoptr (GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!rekey_journal_mark_finish (REKEY_JOURNAL (journal), result, &error))
     g_warning ("Cannot update the reset journal: %s", error->message);
 }
 
@@ -208,25 +178,7 @@ mark_done_cb (GObject *source,
               GAsyncResult *result,
               gpointer user_data)
 {
-  log_mark_result (result);
-}
-
-static void
-journal_mark_async (RekeyJournal *journal,
-                    const char *id,
-                    RekeyJournalState state,
-                    GAsyncReadyCallback callback,
-                    gpointer user_data)
-{
-  g_autoptr (GTask) task = g_task_new (NULL, NULL, callback != NULL ? callback : mark_done_cb,
-                                       user_data);
-  MarkData *data = g_new0 (MarkData, 1);
-
-  data->journal = g_object_ref (journal);
-  data->id = g_strdup (id);
-  data->state = state;
-  g_task_set_task_data (task, data, (GDestroyNotify) mark_data_free);
-  g_task_run_in_thread (task, mark_thread);
+  log_mark_result (source, result);
 }
 
 static void
@@ -250,7 +202,7 @@ result_finished_cb (GObject *source,
 {
   g_autoptr (GTask) task = user_data;
 
-  log_mark_result (result);
+  log_mark_result (source, result);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -271,8 +223,8 @@ result_save_cb (GObject *source,
       return;
     }
   set_saved (self, NULL);
-  journal_mark_async (self->journal, self->entry_id, REKEY_JOURNAL_STATE_FINISHED,
-                      result_finished_cb, g_steal_pointer (&task));
+  rekey_journal_mark_async (self->journal, self->entry_id, REKEY_JOURNAL_STATE_FINISHED, NULL,
+                            result_finished_cb, g_steal_pointer (&task));
 }
 
 void
@@ -306,7 +258,8 @@ rekey_rotation_result_dismiss (RekeyRotationResult *self)
   g_return_if_fail (REKEY_IS_ROTATION_RESULT (self));
 
   if (!self->saved)
-    journal_mark_async (self->journal, self->entry_id, REKEY_JOURNAL_STATE_DISMISSED, NULL, NULL);
+    rekey_journal_mark_async (self->journal, self->entry_id, REKEY_JOURNAL_STATE_DISMISSED, NULL,
+                              mark_done_cb, NULL);
 }
 
 /* ------------------------------------------------------------------ rotation */
@@ -532,8 +485,8 @@ begin_done_cb (GObject *source,
       g_task_set_task_data (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                        "Operation was cancelled"),
                             (GDestroyNotify) g_error_free);
-      journal_mark_async (self->journal, self->entry->id, REKEY_JOURNAL_STATE_FAILED,
-                          failed_marked_cb, task);
+      rekey_journal_mark_async (self->journal, self->entry->id, REKEY_JOURNAL_STATE_FAILED, NULL,
+                                failed_marked_cb, task);
       return;
     }
   send_reset (task);
@@ -546,7 +499,7 @@ failed_marked_cb (GObject *source,
 {
   GTask *task = user_data;
 
-  log_mark_result (result);
+  log_mark_result (source, result);
   g_task_return_error (task, g_error_copy (g_task_get_task_data (task)));
   g_object_unref (task);
 }
@@ -572,8 +525,8 @@ reset_done_cb (GObject *source,
       if (!rekey_rotation_error_is_outcome_unknown (error))
         {
           g_task_set_task_data (task, g_steal_pointer (&error), (GDestroyNotify) g_error_free);
-          journal_mark_async (self->journal, self->entry->id, REKEY_JOURNAL_STATE_FAILED,
-                              failed_marked_cb, task);
+          rekey_journal_mark_async (self->journal, self->entry->id, REKEY_JOURNAL_STATE_FAILED, NULL,
+                                    failed_marked_cb, task);
           return;
         }
       g_task_return_error (task, g_steal_pointer (&error));
@@ -596,8 +549,8 @@ reset_done_cb (GObject *source,
 
   /* COMMITTED before the keyring step, so that a later FINISHED is always
    * the last word on the entry. */
-  journal_mark_async (self->journal, self->entry->id, REKEY_JOURNAL_STATE_COMMITTED,
-                      committed_marked_cb, task);
+  rekey_journal_mark_async (self->journal, self->entry->id, REKEY_JOURNAL_STATE_COMMITTED, NULL,
+                            committed_marked_cb, task);
 }
 
 static void
@@ -609,7 +562,7 @@ committed_marked_cb (GObject *source,
   RekeyRotation *self = g_task_get_source_object (task);
   RekeyRotationResult *res = g_task_get_task_data (task);
 
-  log_mark_result (result);
+  log_mark_result (source, result);
   set_step (self, REKEY_ROTATION_STEP_KEYRING);
   /* Not cancellable: the reset happened, the key must land somewhere. */
   rekey_keyring_store_async (res->server, res->username, res->loginid, res->key,
@@ -621,7 +574,7 @@ finished_marked_cb (GObject *source,
                     GAsyncResult *result,
                     gpointer user_data)
 {
-  log_mark_result (result);
+  log_mark_result (source, result);
   switch_and_verify (user_data);
 }
 
@@ -639,8 +592,8 @@ keyring_done_cb (GObject *source,
   set_saved (res, error);
   if (res->saved)
     {
-      journal_mark_async (self->journal, self->entry->id, REKEY_JOURNAL_STATE_FINISHED,
-                          finished_marked_cb, task);
+      rekey_journal_mark_async (self->journal, self->entry->id, REKEY_JOURNAL_STATE_FINISHED, NULL,
+                                finished_marked_cb, task);
       return;
     }
   switch_and_verify (task);

@@ -709,22 +709,6 @@ api_toast_cb (RekeyWindow *self,
 /* ------------------------------------------------------------------ unfinished resets */
 
 static void
-dismiss_thread (GTask *task,
-                gpointer source_object,
-                gpointer task_data,
-                GCancellable *cancellable)
-{
-  RekeyJournalEntry *entry = task_data;
-  RekeyJournal *journal = source_object;
-  GError *error = NULL;
-
-  if (rekey_journal_mark (journal, entry->id, REKEY_JOURNAL_STATE_DISMISSED, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
 dismissed_cb (GObject *source,
               GAsyncResult *result,
               gpointer user_data)
@@ -732,7 +716,8 @@ dismissed_cb (GObject *source,
   g_autoptr (RekeyWindow) self = user_data;
   g_autoptr (GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error) && self->toast_overlay != NULL)
+  if (!rekey_journal_mark_finish (REKEY_JOURNAL (source), result, &error)
+      && self->toast_overlay != NULL)
     toast (self, error->message);
 }
 
@@ -755,14 +740,9 @@ unfinished_response_cb (AdwMessageDialog *dialog,
       run_rotation (self, rotation);
     }
   else if (g_str_equal (response, "dismiss"))
-    {
-      g_autoptr (GTask) task = g_task_new (rekey_application_get_journal (self->app), NULL,
-                                           dismissed_cb, g_object_ref (self));
-
-      g_task_set_task_data (task, rekey_journal_entry_copy (entry),
-                            (GDestroyNotify) rekey_journal_entry_free);
-      g_task_run_in_thread (task, dismiss_thread);
-    }
+    rekey_journal_mark_async (rekey_application_get_journal (self->app), entry->id,
+                              REKEY_JOURNAL_STATE_DISMISSED, NULL, dismissed_cb,
+                              g_object_ref (self));
   offer_next_unfinished (self);
 }
 
@@ -857,7 +837,7 @@ bar_dismissed_cb (GObject *source,
 
   if (self->toast_overlay == NULL) /* the window is gone */
     return;
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!rekey_journal_mark_finish (REKEY_JOURNAL (source), result, &error))
     toast (self, error->message);
   /* The next one elsewhere, if any (or this one again, if that failed). */
   check_unfinished (self);
@@ -868,16 +848,15 @@ unfinished_dismiss_response_cb (AdwMessageDialog *dialog,
                                 const char *response,
                                 RekeyWindow *self)
 {
-  g_autoptr (GTask) task = NULL;
+  g_autoptr (RekeyJournalEntry) entry = NULL;
 
   if (!g_str_equal (response, "dismiss") || self->other_unfinished == NULL)
     return;
+  entry = g_steal_pointer (&self->other_unfinished);
   gtk_revealer_set_reveal_child (self->unfinished_revealer, FALSE);
-  task = g_task_new (rekey_application_get_journal (self->app), NULL, bar_dismissed_cb,
-                     g_object_ref (self));
-  g_task_set_task_data (task, g_steal_pointer (&self->other_unfinished),
-                        (GDestroyNotify) rekey_journal_entry_free);
-  g_task_run_in_thread (task, dismiss_thread);
+  rekey_journal_mark_async (rekey_application_get_journal (self->app), entry->id,
+                            REKEY_JOURNAL_STATE_DISMISSED, NULL, bar_dismissed_cb,
+                            g_object_ref (self));
 }
 
 /* For a profile that is gone, or a server that is: the admin gives up on
@@ -935,21 +914,6 @@ unfinished_open_cb (RekeyWindow *self)
 }
 
 static void
-list_unfinished_thread (GTask *task,
-                        gpointer source_object,
-                        gpointer task_data,
-                        GCancellable *cancellable)
-{
-  GError *error = NULL;
-  GPtrArray *entries = rekey_journal_list_unfinished (REKEY_JOURNAL (source_object), &error);
-
-  if (entries == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, entries, (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void
 unfinished_listed_cb (GObject *source,
                       GAsyncResult *result,
                       gpointer user_data)
@@ -959,7 +923,7 @@ unfinished_listed_cb (GObject *source,
   g_autoptr (GError) error = NULL;
   guint n_more = 0;
 
-  entries = g_task_propagate_pointer (G_TASK (result), &error);
+  entries = rekey_journal_list_unfinished_finish (REKEY_JOURNAL (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = REKEY_WINDOW (user_data);
@@ -992,11 +956,9 @@ unfinished_listed_cb (GObject *source,
 static void
 check_unfinished (RekeyWindow *self)
 {
-  g_autoptr (GTask) task = g_task_new (rekey_application_get_journal (self->app),
+  /* Cancelled with the profile, so the callback never sees a gone window. */
+  rekey_journal_list_unfinished_async (rekey_application_get_journal (self->app),
                                        self->profile_cancellable, unfinished_listed_cb, self);
-
-  g_task_set_check_cancellable (task, TRUE);
-  g_task_run_in_thread (task, list_unfinished_thread);
 }
 
 /* ------------------------------------------------------------------ connecting */
