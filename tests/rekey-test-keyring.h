@@ -43,11 +43,15 @@ G_BEGIN_DECLS
 
 /* For the async calls of the tests: rekey_test_result_cb() keeps the
  * result in the GAsyncResult* that @user_data points to, and
- * rekey_test_wait() runs the main context until it is there (30 s at most). */
+ * rekey_test_wait() runs the main context until it is there (45 s at most,
+ * above the client's own 30 s timeout; the test fails after that).
+ * rekey_test_wait_for() gives up after @seconds and returns NULL. */
 void rekey_test_result_cb (GObject *source,
                            GAsyncResult *result,
                            gpointer user_data);
 GAsyncResult *rekey_test_wait (GAsyncResult **slot);
+GAsyncResult *rekey_test_wait_for (GAsyncResult **slot,
+                                   guint seconds);
 
 /* The keyring, through Rekey's own store; either fails the test on an
  * error. */

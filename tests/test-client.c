@@ -18,7 +18,6 @@
 #include "rekey-test-sandbox.h"
 
 #define TEST_SEED 2000
-#define DEADLINE  45 /* seconds; above the client's own 30 s timeout */
 
 /* The key the fake servers accept, and a well-formed key nobody accepts. */
 #define FAKE_KEY  "0123456789abcdef0123456789abcdef"
@@ -27,56 +26,6 @@
 static const int admin_types[] = { 150, 200, 225 };
 
 /* ------------------------------------------------------------------ waiting */
-
-static gboolean
-deadline_cb (gpointer user_data)
-{
-  gboolean *expired = user_data;
-
-  *expired = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until *@done or @seconds have passed; returns
- * FALSE on the deadline. */
-static gboolean
-iterate_until (const gboolean *done,
-               guint seconds)
-{
-  gboolean expired = FALSE;
-  guint deadline = g_timeout_add_seconds (seconds, deadline_cb, &expired);
-
-  while (!*done && !expired)
-    g_main_context_iteration (NULL, TRUE);
-  if (!expired)
-    g_source_remove (deadline);
-  return !expired;
-}
-
-typedef struct
-{
-  GAsyncResult *result;
-  gboolean done;
-} Pending;
-
-static void
-pending_cb (GObject *source,
-            GAsyncResult *result,
-            gpointer user_data)
-{
-  Pending *p = user_data;
-
-  p->result = g_object_ref (result);
-  p->done = TRUE;
-}
-
-static GAsyncResult *
-pending_wait (Pending *p)
-{
-  if (!iterate_until (&p->done, DEADLINE))
-    g_error ("no answer within %d s", DEADLINE);
-  return p->result;
-}
 
 static void
 drain_main_context (void)
@@ -89,11 +38,10 @@ static gboolean
 do_ping (RekeyClient *client,
          GError **error)
 {
-  Pending p = { 0 };
   g_autoptr (GAsyncResult) result = NULL;
 
-  rekey_client_ping_async (client, NULL, pending_cb, &p);
-  result = pending_wait (&p);
+  rekey_client_ping_async (client, NULL, rekey_test_result_cb, &result);
+  rekey_test_wait (&result);
   return rekey_client_ping_finish (client, result, error);
 }
 
@@ -101,11 +49,10 @@ static RekeyAffiliate *
 do_get_current (RekeyClient *client,
                 GError **error)
 {
-  Pending p = { 0 };
   g_autoptr (GAsyncResult) result = NULL;
 
-  rekey_client_get_current_async (client, NULL, pending_cb, &p);
-  result = pending_wait (&p);
+  rekey_client_get_current_async (client, NULL, rekey_test_result_cb, &result);
+  rekey_test_wait (&result);
   return rekey_client_get_current_finish (client, result, error);
 }
 
@@ -113,11 +60,10 @@ static GPtrArray *
 do_get_account_types (RekeyClient *client,
                       GError **error)
 {
-  Pending p = { 0 };
   g_autoptr (GAsyncResult) result = NULL;
 
-  rekey_client_get_account_types_async (client, NULL, pending_cb, &p);
-  result = pending_wait (&p);
+  rekey_client_get_account_types_async (client, NULL, rekey_test_result_cb, &result);
+  rekey_test_wait (&result);
   return rekey_client_get_account_types_finish (client, result, error);
 }
 
@@ -126,11 +72,10 @@ do_search (RekeyClient *client,
            const RekeySearchQuery *query,
            GError **error)
 {
-  Pending p = { 0 };
   g_autoptr (GAsyncResult) result = NULL;
 
-  rekey_client_search_async (client, query, NULL, pending_cb, &p);
-  result = pending_wait (&p);
+  rekey_client_search_async (client, query, NULL, rekey_test_result_cb, &result);
+  rekey_test_wait (&result);
   return rekey_client_search_finish (client, result, error);
 }
 
@@ -139,11 +84,10 @@ do_get_affiliate (RekeyClient *client,
                   gint64 loginid,
                   GError **error)
 {
-  Pending p = { 0 };
   g_autoptr (GAsyncResult) result = NULL;
 
-  rekey_client_get_affiliate_async (client, loginid, NULL, pending_cb, &p);
-  result = pending_wait (&p);
+  rekey_client_get_affiliate_async (client, loginid, NULL, rekey_test_result_cb, &result);
+  rekey_test_wait (&result);
   return rekey_client_get_affiliate_finish (client, result, error);
 }
 
@@ -152,11 +96,10 @@ do_get_api_key (RekeyClient *client,
                 gint64 loginid,
                 GError **error)
 {
-  Pending p = { 0 };
   g_autoptr (GAsyncResult) result = NULL;
 
-  rekey_client_get_api_key_async (client, loginid, NULL, pending_cb, &p);
-  result = pending_wait (&p);
+  rekey_client_get_api_key_async (client, loginid, NULL, rekey_test_result_cb, &result);
+  rekey_test_wait (&result);
   return rekey_client_get_api_key_finish (client, result, error);
 }
 
@@ -166,13 +109,12 @@ do_reset (RekeyClient *client,
           const char *idempotency_key,
           GError **error)
 {
-  Pending p = { 0 };
   g_autoptr (GAsyncResult) result = NULL;
 
   SecretValue *key;
 
-  rekey_client_reset_api_key_async (client, loginid, idempotency_key, NULL, pending_cb, &p);
-  result = pending_wait (&p);
+  rekey_client_reset_api_key_async (client, loginid, idempotency_key, NULL, rekey_test_result_cb, &result);
+  rekey_test_wait (&result);
   key = rekey_client_reset_api_key_finish (client, result, error);
   if (key != NULL)
     rekey_test_record_key (secret_value_get_text (key));
@@ -1560,18 +1502,16 @@ test_error_dns (void)
                                                      FAKE_KEY, REKEY_CLIENT_FLAGS_NONE, &error);
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GAsyncResult) result = NULL;
-  Pending p = { 0 };
 
   g_assert_no_error (error);
-  rekey_client_ping_async (client, cancellable, pending_cb, &p);
-  if (!iterate_until (&p.done, 10))
+  rekey_client_ping_async (client, cancellable, rekey_test_result_cb, &result);
+  if (rekey_test_wait_for (&result, 10) == NULL)
     {
       g_cancellable_cancel (cancellable);
-      result = pending_wait (&p);
+      rekey_test_wait (&result);
       g_test_skip ("the resolver does not answer within 10 s here");
       return;
     }
-  result = g_steal_pointer (&p.result);
   g_assert_false (rekey_client_ping_finish (client, result, &error));
   g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_DNS);
   g_assert_nonnull (strstr (error->message, "name"));
@@ -1825,13 +1765,12 @@ test_cancel (Fixture *f,
   g_autoptr (GError) error = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GAsyncResult) result = NULL;
-  Pending p = { 0 };
   gint64 t0 = g_get_monotonic_time ();
 
   rekey_sandbox_server_set_latency (f->server, 2000);
-  rekey_client_ping_async (f->client, cancellable, pending_cb, &p);
+  rekey_client_ping_async (f->client, cancellable, rekey_test_result_cb, &result);
   g_timeout_add (50, cancel_cb, cancellable);
-  result = pending_wait (&p);
+  rekey_test_wait (&result);
   g_assert_false (rekey_client_ping_finish (f->client, result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   /* At once, not when the server would have answered. */
@@ -1844,15 +1783,14 @@ test_cancel (Fixture *f,
   {
     g_autoptr (GCancellable) c2 = g_cancellable_new ();
     g_autoptr (RekeySandboxAffiliate) other = find_other_admin (f);
-    Pending p2 = { 0 };
     g_autoptr (GAsyncResult) r2 = NULL;
     g_autoptr (SecretValue) key = NULL;
 
     rekey_sandbox_server_set_latency (f->server, 0);
     rekey_sandbox_server_set_fault (f->server, REKEY_SANDBOX_FAULT_STALL, 1);
-    rekey_client_reset_api_key_async (f->client, other->loginid, NULL, c2, pending_cb, &p2);
+    rekey_client_reset_api_key_async (f->client, other->loginid, NULL, c2, rekey_test_result_cb, &r2);
     g_timeout_add (50, cancel_cb, c2);
-    r2 = pending_wait (&p2);
+    rekey_test_wait (&r2);
     key = rekey_client_reset_api_key_finish (f->client, r2, &error);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_assert_null (key);
@@ -1874,13 +1812,12 @@ test_cancel_during_body (void)
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) error = NULL;
-  Pending p = { 0 };
   gint64 t0 = g_get_monotonic_time ();
 
   rekey_client_set_timeout (client, 5);
-  rekey_client_ping_async (client, cancellable, pending_cb, &p);
+  rekey_client_ping_async (client, cancellable, rekey_test_result_cb, &result);
   g_timeout_add (200, cancel_cb, cancellable);
-  result = pending_wait (&p);
+  rekey_test_wait (&result);
   g_assert_cmpuint (fake_count (fake, NULL), ==, 1);
   g_assert_false (rekey_client_ping_finish (client, result, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);

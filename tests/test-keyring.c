@@ -9,34 +9,6 @@
 #include "rekey-keyring.h"
 #include "rekey-test-keyring.h"
 
-typedef struct
-{
-  GAsyncResult *result;
-} Wait;
-
-static void
-done_cb (GObject *source,
-         GAsyncResult *result,
-         gpointer user_data)
-{
-  Wait *w = user_data;
-
-  w->result = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (Wait *w)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (w->result == NULL)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  return w->result;
-}
-
 static gboolean
 store_with_flags (const char *server,
                   const char *username,
@@ -45,14 +17,13 @@ store_with_flags (const char *server,
                   RekeyKeyringFlags flags,
                   GError **error)
 {
-  Wait w = { 0 };
+  g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (SecretValue) value = secret_value_new (key, -1, "text/plain");
   gboolean ok;
 
   rekey_test_record_key (key);
-  rekey_keyring_store_async (server, username, loginid, value, flags, NULL, done_cb, &w);
-  ok = rekey_keyring_store_finish (wait_result (&w), error);
-  g_object_unref (w.result);
+  rekey_keyring_store_async (server, username, loginid, value, flags, NULL, rekey_test_result_cb, &result);
+  ok = rekey_keyring_store_finish (rekey_test_wait (&result), error);
   return ok;
 }
 
@@ -64,12 +35,11 @@ lookup_with_flags (const char *server,
                    RekeyKeyringFlags flags,
                    GError **error)
 {
-  Wait w = { 0 };
+  g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (SecretValue) value = NULL;
 
-  rekey_keyring_lookup_async (server, username, flags, NULL, done_cb, &w);
-  value = rekey_keyring_lookup_finish (wait_result (&w), error);
-  g_object_unref (w.result);
+  rekey_keyring_lookup_async (server, username, flags, NULL, rekey_test_result_cb, &result);
+  value = rekey_keyring_lookup_finish (rekey_test_wait (&result), error);
   if (value == NULL)
     return NULL;
   rekey_test_record_key (secret_value_get_text (value));
@@ -83,12 +53,11 @@ clear (const char *server,
        const char *username,
        GError **error)
 {
-  Wait w = { 0 };
+  g_autoptr (GAsyncResult) result = NULL;
   gboolean ok;
 
-  rekey_keyring_clear_async (server, username, REKEY_KEYRING_FLAGS_NONE, NULL, done_cb, &w);
-  ok = rekey_keyring_clear_finish (wait_result (&w), error);
-  g_object_unref (w.result);
+  rekey_keyring_clear_async (server, username, REKEY_KEYRING_FLAGS_NONE, NULL, rekey_test_result_cb, &result);
+  ok = rekey_keyring_clear_finish (rekey_test_wait (&result), error);
   return ok;
 }
 
@@ -96,12 +65,11 @@ static GStrv
 list_usernames (const char *server,
                 GError **error)
 {
-  Wait w = { 0 };
+  g_autoptr (GAsyncResult) result = NULL;
   GStrv names;
 
-  rekey_keyring_list_usernames_async (server, NULL, done_cb, &w);
-  names = rekey_keyring_list_usernames_finish (wait_result (&w), error);
-  g_object_unref (w.result);
+  rekey_keyring_list_usernames_async (server, NULL, rekey_test_result_cb, &result);
+  names = rekey_keyring_list_usernames_finish (rekey_test_wait (&result), error);
   return names;
 }
 
