@@ -872,8 +872,9 @@ test_wrong_key (Fixture *f,
   g_assert_nonnull (strstr (rekey_window_get_error_text (f->window), "username or API key"));
 }
 
-/* The key is reset elsewhere while Rekey works with it: the next request
- * is refused, and the window says so and offers to update the key. */
+/* The key is reset elsewhere while Rekey works with it: the next request —
+ * the list's (data "list") or an account's details ("details") — is
+ * refused, and the window says so and offers to update the key. */
 static void
 test_key_reset_elsewhere (Fixture *f,
                           gconstpointer data)
@@ -889,10 +890,13 @@ test_key_reset_elsewhere (Fixture *f,
   g_assert_no_error (error);
   rekey_test_record_key (new_key);
 
-  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refresh", NULL);
+  if (g_str_equal (data, "details"))
+    g_assert_true (rekey_window_select_loginid (f->window, 1));
+  else
+    gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refresh", NULL);
   spin_until (on_page, args, "the error page");
   g_assert_nonnull (strstr (rekey_window_get_error_text (f->window), "username or API key"));
-  spin_for (300);
+  spin_until (button_shown, (gpointer[]){ f->window, "_Update API Key…" }, "Update API Key");
   update = find_widget (GTK_WIDGET (f->window), GTK_TYPE_BUTTON, mapped_button_labelled,
                         "_Update API Key…");
   g_assert_nonnull (update);
@@ -1225,7 +1229,10 @@ main (int argc,
   ADD ("copy-and-clear", test_copy_and_clear);
   ADD ("narrow", test_narrow);
   ADD ("wrong-key", test_wrong_key);
-  ADD ("key-reset-elsewhere", test_key_reset_elsewhere);
+  g_test_add ("/ui/key-reset-elsewhere/list", Fixture, "list", fixture_set_up,
+              test_key_reset_elsewhere, fixture_tear_down);
+  g_test_add ("/ui/key-reset-elsewhere/details", Fixture, "details", fixture_set_up,
+              test_key_reset_elsewhere, fixture_tear_down);
   ADD ("connect-dialog", test_connect_dialog);
   ADD ("unfinished-reset", test_unfinished_reset);
   ADD ("unfinished-elsewhere", test_unfinished_elsewhere);
