@@ -1066,8 +1066,10 @@ profile_key_cb (GObject *source,
       return;
     }
   /* Before connecting: a reset of this very account that was cut short
-   * leaves the keyring with a dead key, and only its recovery helps. */
-  check_unfinished (self);
+   * leaves the keyring with a dead key, and only its recovery helps. The
+   * journal was read when the profile opened; if that is still running, it
+   * offers when it is done. */
+  offer_next_unfinished (self);
   rekey_client_ping_async (self->client, self->profile_cancellable, ping_cb, self);
 }
 
