@@ -366,6 +366,75 @@ rekey_journal_list_unfinished (RekeyJournal *self,
 
 typedef struct
 {
+  char *server;
+  char *caller;
+  gint64 target_loginid;
+  char *target_username;
+} BeginData;
+
+static void
+begin_data_free (BeginData *data)
+{
+  g_free (data->server);
+  g_free (data->caller);
+  g_free (data->target_username);
+  g_free (data);
+}
+
+static void
+begin_thread (GTask *task,
+              gpointer source_object,
+              gpointer task_data,
+              GCancellable *cancellable)
+{
+  BeginData *data = task_data;
+  GError *error = NULL;
+  RekeyJournalEntry *entry = rekey_journal_begin (source_object, data->server, data->caller,
+                                                  data->target_loginid, data->target_username,
+                                                  &error);
+
+  if (entry == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, entry, (GDestroyNotify) rekey_journal_entry_free);
+}
+
+void
+rekey_journal_begin_async (RekeyJournal *self,
+                           const char *server,
+                           const char *caller,
+                           gint64 target_loginid,
+                           const char *target_username,
+                           GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  BeginData *data;
+
+  g_return_if_fail (REKEY_IS_JOURNAL (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, rekey_journal_begin_async);
+  data = g_new0 (BeginData, 1);
+  data->server = g_strdup (server);
+  data->caller = g_strdup (caller);
+  data->target_loginid = target_loginid;
+  data->target_username = g_strdup (target_username);
+  g_task_set_task_data (task, data, (GDestroyNotify) begin_data_free);
+  g_task_run_in_thread (task, begin_thread);
+}
+
+RekeyJournalEntry *
+rekey_journal_begin_finish (RekeyJournal *self,
+                            GAsyncResult *result,
+                            GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
   char *id;
   RekeyJournalState state;
 } MarkData;

@@ -64,7 +64,18 @@ gboolean rekey_journal_mark (RekeyJournal *self,
 GPtrArray *rekey_journal_list_unfinished (RekeyJournal *self,
                                           GError **error);
 
-/* The same on a worker thread, for callers on the main loop. */
+/* The same on a worker thread, for callers on the main loop. Beginning
+ * takes no cancellable: an entry written is an entry the caller closes. */
+void rekey_journal_begin_async (RekeyJournal *self,
+                                const char *server,
+                                const char *caller,
+                                gint64 target_loginid,
+                                const char *target_username,
+                                GAsyncReadyCallback callback,
+                                gpointer user_data);
+RekeyJournalEntry *rekey_journal_begin_finish (RekeyJournal *self,
+                                               GAsyncResult *result,
+                                               GError **error);
 void rekey_journal_mark_async (RekeyJournal *self,
                                const char *id,
                                RekeyJournalState state,

@@ -441,25 +441,6 @@ send_reset (GTask *task)
 }
 
 static void
-begin_thread (GTask *task,
-              gpointer source_object,
-              gpointer task_data,
-              GCancellable *cancellable)
-{
-  RekeyRotation *self = source_object;
-  GError *error = NULL;
-  RekeyJournalEntry *entry;
-
-  entry = rekey_journal_begin (self->journal, rekey_client_get_server (self->client),
-                               rekey_client_get_username (self->client), self->target_loginid,
-                               self->target_username, &error);
-  if (entry == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, entry, (GDestroyNotify) rekey_journal_entry_free);
-}
-
-static void
 begin_done_cb (GObject *source,
                GAsyncResult *result,
                gpointer user_data)
@@ -468,7 +449,7 @@ begin_done_cb (GObject *source,
   RekeyRotation *self = g_task_get_source_object (task);
   GError *error = NULL;
 
-  self->entry = g_task_propagate_pointer (G_TASK (result), &error);
+  self->entry = rekey_journal_begin_finish (REKEY_JOURNAL (source), result, &error);
   if (self->entry == NULL)
     {
       /* Nothing was sent: no journal, no reset. */
@@ -664,13 +645,11 @@ rekey_rotation_run_async (RekeyRotation *self,
     }
 
   set_step (self, REKEY_ROTATION_STEP_JOURNAL);
-  {
-    g_autoptr (GTask) begin = g_task_new (self, cancellable, begin_done_cb, task);
-
-    /* An entry written is an entry to close, cancelled or not. */
-    g_task_set_check_cancellable (begin, FALSE);
-    g_task_run_in_thread (begin, begin_thread);
-  }
+  /* An entry written is an entry to close, cancelled or not: begin_done_cb
+   * looks at the cancellable. */
+  rekey_journal_begin_async (self->journal, rekey_client_get_server (self->client),
+                             rekey_client_get_username (self->client), self->target_loginid,
+                             self->target_username, begin_done_cb, task);
 }
 
 RekeyRotationResult *
