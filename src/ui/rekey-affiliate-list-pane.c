@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "Rekey"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "rekey-affiliate-list-pane.h"
+#include "rekey-affiliate-row.h"
+
+struct _RekeyAffiliateListPane
+{
+  GtkWidget parent_instance;
+
+  GtkWidget *box;
+  GtkToggleButton *admins_button;
+  GtkLabel *count_label;
+  GtkListView *list_view;
+  GtkButton *list_retry_button;
+  GtkStack *list_stack;
+  AdwStatusPage *list_status;
+  GtkProgressBar *progress_bar;
+  GtkLabel *progress_label;
+  GtkRevealer *progress_revealer;
+  GtkSearchBar *search_bar;
+  GtkSearchEntry *search_entry;
+
+  RekeySession *session;
+  RekeyAffiliateList *list;
+  GtkSingleSelection *selection;
+  RekeyAffiliate *selected;
+  /* While the list loads again: the account to select once it is back. */
+  gint64 keep_loginid;
+};
+
+G_DEFINE_FINAL_TYPE (RekeyAffiliateListPane, rekey_affiliate_list_pane, GTK_TYPE_WIDGET)
+
+enum
+{
+  PROP_0,
+  PROP_SELECTED,
+  PROP_SEARCH_MODE_ENABLED,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+set_selected (RekeyAffiliateListPane *self,
+              RekeyAffiliate *affiliate)
+{
+  if (g_set_object (&self->selected, affiliate))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
+}
+
+/* ------------------------------------------------------------------ state */
+
+static char *
+stopped_text (guint n,
+              gint64 total,
+              const GError *error)
+{
+  g_autofree char *n_text = g_strdup_printf ("%'u", n);
+  g_autofree char *total_text = g_strdup_printf ("%'" G_GINT64_FORMAT, total);
+
+  if (total > 0)
+    /* Translators: "Stopped after 100 of 800 affiliates: <why>". */
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Stopped after %s of %s affiliate: %s",
+                                         "Stopped after %s of %s affiliates: %s",
+                                         (gulong) MIN (total, G_MAXLONG)),
+                            n_text, total_text, error->message);
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Stopped after %s affiliate: %s",
+                                       "Stopped after %s affiliates: %s", n),
+                          n_text, error->message);
+}
+
+static void
+show_progress (RekeyAffiliateListPane *self,
+               guint n,
+               gint64 total)
+{
+  g_autofree char *text = NULL;
+  /* Digits grouped the way the user's locale groups them. */
+  g_autofree char *n_text = g_strdup_printf ("%'u", n);
+  g_autofree char *total_text = g_strdup_printf ("%'" G_GINT64_FORMAT, total);
+
+  if (total > 0)
+    {
+      /* Translators: "Loaded 12,000 of 100,000 affiliates"; the plural
+       * follows the second number. */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Loaded %s of %s affiliate",
+                                           "Loaded %s of %s affiliates",
+                                           (gulong) MIN (total, G_MAXLONG)),
+                              n_text, total_text);
+      gtk_progress_bar_set_fraction (self->progress_bar, MIN (1.0, (double) n / total));
+    }
+  else
+    {
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Loaded %s affiliate",
+                                           "Loaded %s affiliates", n),
+                              n_text);
+      gtk_progress_bar_pulse (self->progress_bar);
+    }
+  gtk_label_set_label (self->progress_label, text);
+}
+
+static void
+show_status (RekeyAffiliateListPane *self,
+             const char *icon,
+             const char *title,
+             const char *description)
+{
+  adw_status_page_set_icon_name (self->list_status, icon);
+  adw_status_page_set_title (self->list_status, title);
+  adw_status_page_set_description (self->list_status, description);
+  gtk_stack_set_visible_child_name (self->list_stack, "status");
+}
+
+static void
+update_count (RekeyAffiliateListPane *self,
+              guint n,
+              gboolean loading)
+{
+  g_autofree char *text = NULL;
+
+  if (!loading && n > 0)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u account", "%'u accounts", n), n);
+  gtk_label_set_label (self->count_label, text != NULL ? text : "");
+}
+
+static void
+update_list_state (RekeyAffiliateListPane *self)
+{
+  const GError *error = rekey_affiliate_list_get_error (self->list);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->list));
+  gboolean loading = rekey_affiliate_list_get_loading (self->list);
+  gint64 total = rekey_affiliate_list_get_total (self->list);
+  gboolean stopped;
+
+  if (error != NULL && rekey_session_check_error (self->session, error))
+    return;
+  if (!loading && self->keep_loginid != 0)
+    {
+      /* The account is not there any more. */
+      self->keep_loginid = 0;
+      set_selected (self, gtk_single_selection_get_selected_item (self->selection));
+    }
+  update_count (self, n, loading);
+  if (n > 0)
+    gtk_stack_set_visible_child_name (self->list_stack, "list");
+  else if (error != NULL)
+    show_status (self, "network-error-symbolic", _("Could Not Load Affiliates"), error->message);
+  else if (loading)
+    gtk_stack_set_visible_child_name (self->list_stack, "loading");
+  else
+    show_status (self, "edit-find-symbolic", _("No Affiliates Found"),
+                 gtk_toggle_button_get_active (self->admins_button)
+                     ? _("Try another search, or turn off Admins Only to see every account.")
+                     : _("Try another search."));
+
+  /* A list that stopped part of the way says so where the progress was,
+   * until it is loaded again: a toast alone would pass, and a partial list
+   * look complete. */
+  stopped = n > 0 && error != NULL && !loading;
+  gtk_revealer_set_reveal_child (self->progress_revealer, (loading && n > 0) || stopped);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), !stopped);
+  gtk_widget_set_visible (GTK_WIDGET (self->list_retry_button), stopped);
+  if (stopped)
+    {
+      g_autofree char *text = stopped_text (n, total, error);
+
+      gtk_widget_remove_css_class (GTK_WIDGET (self->progress_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->progress_label), "warning");
+      gtk_label_set_label (self->progress_label, text);
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->progress_label), "warning");
+  gtk_widget_add_css_class (GTK_WIDGET (self->progress_label), "dim-label");
+  if (loading && n > 0)
+    show_progress (self, n, total);
+}
+
+/* ------------------------------------------------------------------ rows */
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem *item,
+              RekeyAffiliateListPane *self)
+{
+  gtk_list_item_set_child (item, GTK_WIDGET (rekey_affiliate_row_new ()));
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem *item,
+             RekeyAffiliateListPane *self)
+{
+  RekeyAffiliate *affiliate = gtk_list_item_get_item (item);
+
+  rekey_affiliate_row_set_affiliate (
+      REKEY_AFFILIATE_ROW (gtk_list_item_get_child (item)), affiliate,
+      self->session != NULL && rekey_session_is_me (self->session, affiliate),
+      self->session != NULL
+          && rekey_session_has_stored_key (self->session, rekey_affiliate_get_username (affiliate)));
+}
+
+static void
+rebind_rows (RekeyAffiliateListPane *self)
+{
+  GtkListItemFactory *factory = g_object_ref (gtk_list_view_get_factory (self->list_view));
+
+  /* Rows show "You" and the key icon from the session: bind them again. */
+  gtk_list_view_set_factory (self->list_view, NULL);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+}
+
+/* ------------------------------------------------------------------ query */
+
+static void
+start_list (RekeyAffiliateListPane *self)
+{
+  rekey_affiliate_list_set_query (self->list,
+                                  gtk_editable_get_text (GTK_EDITABLE (self->search_entry)),
+                                  gtk_toggle_button_get_active (self->admins_button));
+}
+
+/* GtkSearchEntry also says "search-changed" when nothing changed (as the
+ * search bar settles at start-up); reloading then would drop the selection
+ * the user has just made. A list that failed is always tried again. */
+static void
+query_changed_cb (RekeyAffiliateListPane *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  if (self->list == NULL)
+    return;
+  if (rekey_affiliate_list_get_error (self->list) == NULL
+      && g_strcmp0 (*text != '\0' ? text : NULL,
+                    rekey_affiliate_list_get_username (self->list)) == 0
+      && !gtk_toggle_button_get_active (self->admins_button)
+           == !rekey_affiliate_list_get_admins_only (self->list))
+    return;
+  self->keep_loginid = 0;
+  start_list (self);
+}
+
+static void
+items_changed_cb (RekeyAffiliateListPane *self)
+{
+  int position;
+
+  if (self->keep_loginid == 0)
+    return;
+  position = rekey_affiliate_list_find (self->list, self->keep_loginid);
+  if (position < 0)
+    return;
+  self->keep_loginid = 0;
+  gtk_single_selection_set_selected (self->selection, (guint) position);
+}
+
+static void
+selection_changed_cb (RekeyAffiliateListPane *self)
+{
+  /* While the list loads again, the account stays shown. */
+  if (self->keep_loginid != 0)
+    return;
+  set_selected (self, gtk_single_selection_get_selected_item (self->selection));
+}
+
+void
+rekey_affiliate_list_pane_reload (RekeyAffiliateListPane *self)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
+
+  if (self->list == NULL)
+    return;
+  self->keep_loginid = self->selected != NULL ? rekey_affiliate_get_loginid (self->selected) : 0;
+  start_list (self);
+}
+
+void
+rekey_affiliate_list_pane_set_session (RekeyAffiliateListPane *self,
+                                       RekeySession *session)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
+  g_return_if_fail (session == NULL || REKEY_IS_SESSION (session));
+
+  self->keep_loginid = 0;
+  gtk_single_selection_set_model (self->selection, NULL);
+  g_clear_object (&self->list);
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_set_object (&self->session, session);
+  set_selected (self, NULL);
+  if (session == NULL)
+    return;
+
+  g_signal_connect_object (session, "keyring-changed", G_CALLBACK (rebind_rows), self,
+                           G_CONNECT_SWAPPED);
+  self->list = rekey_affiliate_list_new (rekey_session_get_client (session));
+  g_signal_connect_object (self->list, "notify::loading", G_CALLBACK (update_list_state), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->list, "notify::n-items", G_CALLBACK (update_list_state), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->list, "notify::error", G_CALLBACK (update_list_state), self,
+                           G_CONNECT_SWAPPED);
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->list));
+  start_list (self);
+}
+
+void
+rekey_affiliate_list_pane_set_admins_only (RekeyAffiliateListPane *self,
+                                           gboolean admins_only)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
+
+  gtk_toggle_button_set_active (self->admins_button, admins_only);
+}
+
+void
+rekey_affiliate_list_pane_focus_search (RekeyAffiliateListPane *self)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+RekeyAffiliate *
+rekey_affiliate_list_pane_get_selected (RekeyAffiliateListPane *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self), NULL);
+
+  return self->selected;
+}
+
+gboolean
+rekey_affiliate_list_pane_select_loginid (RekeyAffiliateListPane *self,
+                                          gint64 loginid)
+{
+  int position;
+
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self), FALSE);
+
+  if (self->list == NULL)
+    return FALSE;
+  position = rekey_affiliate_list_find (self->list, loginid);
+  if (position < 0)
+    return FALSE;
+  self->keep_loginid = 0;
+  gtk_single_selection_set_selected (self->selection, (guint) position);
+  return TRUE;
+}
+
+RekeyAffiliateList *
+rekey_affiliate_list_pane_get_list (RekeyAffiliateListPane *self)
+{
+  return self->list;
+}
+
+GtkListView *
+rekey_affiliate_list_pane_get_list_view (RekeyAffiliateListPane *self)
+{
+  return self->list_view;
+}
+
+GtkSearchEntry *
+rekey_affiliate_list_pane_get_search_entry (RekeyAffiliateListPane *self)
+{
+  return self->search_entry;
+}
+
+GtkToggleButton *
+rekey_affiliate_list_pane_get_admins_button (RekeyAffiliateListPane *self)
+{
+  return self->admins_button;
+}
+
+/* ------------------------------------------------------------------ object */
+
+static void
+rekey_affiliate_list_pane_get_property (GObject *object,
+                                        guint prop_id,
+                                        GValue *value,
+                                        GParamSpec *pspec)
+{
+  RekeyAffiliateListPane *self = REKEY_AFFILIATE_LIST_PANE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SELECTED:
+      g_value_set_object (value, self->selected);
+      break;
+    case PROP_SEARCH_MODE_ENABLED:
+      g_value_set_boolean (value, gtk_search_bar_get_search_mode (self->search_bar));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+rekey_affiliate_list_pane_set_property (GObject *object,
+                                        guint prop_id,
+                                        const GValue *value,
+                                        GParamSpec *pspec)
+{
+  RekeyAffiliateListPane *self = REKEY_AFFILIATE_LIST_PANE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SEARCH_MODE_ENABLED:
+      gtk_search_bar_set_search_mode (self->search_bar, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+search_mode_cb (RekeyAffiliateListPane *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_MODE_ENABLED]);
+}
+
+static void
+rekey_affiliate_list_pane_dispose (GObject *object)
+{
+  RekeyAffiliateListPane *self = REKEY_AFFILIATE_LIST_PANE (object);
+
+  if (self->selection != NULL)
+    gtk_single_selection_set_model (self->selection, NULL);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->list);
+  g_clear_object (&self->selected);
+  g_clear_object (&self->session);
+  gtk_widget_dispose_template (GTK_WIDGET (object), REKEY_TYPE_AFFILIATE_LIST_PANE);
+
+  G_OBJECT_CLASS (rekey_affiliate_list_pane_parent_class)->dispose (object);
+}
+
+static void
+rekey_affiliate_list_pane_class_init (RekeyAffiliateListPaneClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->get_property = rekey_affiliate_list_pane_get_property;
+  object_class->set_property = rekey_affiliate_list_pane_set_property;
+  object_class->dispose = rekey_affiliate_list_pane_dispose;
+
+  properties[PROP_SELECTED] = g_param_spec_object ("selected", NULL, NULL, REKEY_TYPE_AFFILIATE,
+                                                   G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
+                                                       | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SEARCH_MODE_ENABLED] =
+      g_param_spec_boolean ("search-mode-enabled", NULL, NULL, FALSE,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/rekeyapp/Rekey/ui/"
+                                                             "rekey-affiliate-list-pane.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, box);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, admins_button);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, count_label);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, list_view);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, list_retry_button);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, list_stack);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, list_status);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, progress_label);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, progress_revealer);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, search_entry);
+  gtk_widget_class_bind_template_callback (widget_class, query_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_mode_cb);
+}
+
+static void
+rekey_affiliate_list_pane_init (RekeyAffiliateListPane *self)
+{
+  g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  self->selection = gtk_single_selection_new (NULL);
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_swapped (self->selection, "notify::selected-item",
+                            G_CALLBACK (selection_changed_cb), self);
+  /* The selection's, not the list's: it has taken the change in by then. */
+  g_signal_connect_swapped (self->selection, "items-changed", G_CALLBACK (items_changed_cb), self);
+
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->list_view));
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "rekey-affiliate-list.h"
+#include "rekey-session.h"
+
+G_BEGIN_DECLS
+
+/* The affiliates of the connected server: search, Admins Only, the list,
+ * how far it has loaded (or where it stopped), and its empty states. */
+#define REKEY_TYPE_AFFILIATE_LIST_PANE (rekey_affiliate_list_pane_get_type ())
+G_DECLARE_FINAL_TYPE (RekeyAffiliateListPane, rekey_affiliate_list_pane, REKEY,
+                      AFFILIATE_LIST_PANE, GtkWidget)
+
+/* Lists @session's affiliates (a connected session), or nothing (NULL). */
+void rekey_affiliate_list_pane_set_session (RekeyAffiliateListPane *self,
+                                            RekeySession *session);
+void rekey_affiliate_list_pane_set_admins_only (RekeyAffiliateListPane *self,
+                                                gboolean admins_only);
+/* Loads the list again; the selected account stays selected when it is
+ * still there. */
+void rekey_affiliate_list_pane_reload (RekeyAffiliateListPane *self);
+void rekey_affiliate_list_pane_focus_search (RekeyAffiliateListPane *self);
+
+RekeyAffiliate *rekey_affiliate_list_pane_get_selected (RekeyAffiliateListPane *self);
+/* Selects the affiliate @loginid; FALSE when it is not in the list. */
+gboolean rekey_affiliate_list_pane_select_loginid (RekeyAffiliateListPane *self,
+                                                   gint64 loginid);
+
+RekeyAffiliateList *rekey_affiliate_list_pane_get_list (RekeyAffiliateListPane *self);
+GtkListView *rekey_affiliate_list_pane_get_list_view (RekeyAffiliateListPane *self);
+GtkSearchEntry *rekey_affiliate_list_pane_get_search_entry (RekeyAffiliateListPane *self);
+GtkToggleButton *rekey_affiliate_list_pane_get_admins_button (RekeyAffiliateListPane *self);
+
+G_END_DECLS
