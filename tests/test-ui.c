@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rekey-api-page.h"
+#include "rekey-affiliate-row.h"
 #include "rekey-application.h"
 #include "rekey-clipboard.h"
 #include "rekey-connect-dialog.h"
@@ -355,7 +356,10 @@ test_reveal_own_key (Fixture *f,
 
   /* Masked until revealed. */
   g_assert_null (strstr (gtk_label_get_label (GTK_LABEL (label)), f->admin_key));
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (reveal)), ==, "view-reveal-symbolic");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (reveal), TRUE);
+  /* Shown, the button hides it: its icon says so. */
+  g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (reveal)), ==, "view-conceal-symbolic");
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, f->admin_key);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (reveal), FALSE);
   g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), !=, f->admin_key);
@@ -543,6 +547,14 @@ test_reset_own_key (Fixture *f,
   g_assert_cmpstr (shown, ==, on_server);
   g_assert_true (rekey_client_has_api_key (client, shown));
   gtk_window_destroy (rekey_window_get_new_key_dialog (f->window));
+
+  /* The reset's end reloads the list (requests in flight used the old
+   * key); the account stays selected and shown. */
+  spin_until (list_loaded, f->window, "the list reloaded after the reset");
+  g_assert_nonnull (rekey_window_get_selected (f->window));
+  g_assert_cmpint (rekey_affiliate_get_loginid (rekey_window_get_selected (f->window)), ==, 1);
+  g_assert_cmpstr (rekey_window_get_detail (f->window, "Username"), ==, "admin");
+  g_assert_true (rekey_api_page_get_affiliate (rekey_window_get_api_page (f->window)) != NULL);
 
   /* The app keeps working: reload the list with the new key. */
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refresh", NULL);
@@ -938,6 +950,94 @@ profile_saved (gpointer data)
   return *(RekeyProfile **) data != NULL;
 }
 
+static gboolean
+is_type_badge (GtkWidget *widget,
+               gconstpointer data)
+{
+  return gtk_widget_has_css_class (widget, "rekey-badge")
+         && !gtk_widget_has_css_class (widget, "rekey-badge-me")
+         && !gtk_widget_has_css_class (widget, "warning");
+}
+
+static gboolean
+is_affiliate_row (GtkWidget *widget,
+                  gconstpointer username)
+{
+  RekeyAffiliate *a = rekey_affiliate_row_get_affiliate (REKEY_AFFILIATE_ROW (widget));
+
+  return a != NULL && g_strcmp0 (rekey_affiliate_get_username (a), username) == 0;
+}
+
+/* What a screen reader and a tidy eye need of the list and the tabs. */
+static void
+test_rows_and_tabs (Fixture *f,
+                    gconstpointer data)
+{
+  GtkWidget *list_view = GTK_WIDGET (rekey_window_get_list_view (f->window));
+  GtkWidget *switcher = find_widget (GTK_WIDGET (f->window), ADW_TYPE_VIEW_SWITCHER_TITLE, NULL,
+                                     NULL);
+  GtkWidget *admins = GTK_WIDGET (rekey_window_get_admins_button (f->window));
+  GtkWidget *me_row, *other_row, *me_badge, *other_badge, *group;
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+  gpointer args[2] = { f, username };
+  graphene_rect_t me_bounds, other_bounds;
+  g_autofree char *heading = NULL;
+  guint n_named = 0;
+
+  /* Nothing selected: the Details/API switcher has nothing to switch. */
+  g_assert_null (rekey_window_get_selected (f->window));
+  g_assert_false (gtk_widget_is_sensitive (switcher));
+
+  /* Admins Only is a filter beside the list, not the window's main action. */
+  g_assert_true (gtk_widget_has_css_class (admins, "rekey-filter"));
+  g_assert_false (gtk_widget_has_css_class (admins, "pill"));
+  g_assert_false (gtk_widget_has_css_class (admins, "suggested-action"));
+
+  /* Every row the list shows has a name of its own: the list's row, which
+   * assistive technologies walk, and the row inside it. */
+  spin_for (100);
+  for (GtkWidget *item = gtk_widget_get_first_child (list_view); item != NULL;
+       item = gtk_widget_get_next_sibling (item))
+    {
+      GtkWidget *row = gtk_widget_get_first_child (item);
+
+      if (!REKEY_IS_AFFILIATE_ROW (row) || !gtk_widget_get_mapped (row))
+        continue;
+      g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (item),
+                                                       GTK_ACCESSIBLE_PROPERTY_LABEL));
+      g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (row),
+                                                       GTK_ACCESSIBLE_PROPERTY_LABEL));
+      n_named++;
+    }
+  g_assert_cmpuint (n_named, >, 3);
+
+  /* The type badges form a column, whether or not a key icon follows. */
+  me_row = find_widget (list_view, REKEY_TYPE_AFFILIATE_ROW, is_affiliate_row, "admin");
+  other_row = find_widget (list_view, REKEY_TYPE_AFFILIATE_ROW, is_affiliate_row, username);
+  g_assert_nonnull (me_row);
+  g_assert_nonnull (other_row);
+  me_badge = find_widget (me_row, GTK_TYPE_LABEL, is_type_badge, NULL);
+  other_badge = find_widget (other_row, GTK_TYPE_LABEL, is_type_badge, NULL);
+  g_assert_true (gtk_widget_compute_bounds (me_badge, list_view, &me_bounds));
+  g_assert_true (gtk_widget_compute_bounds (other_badge, list_view, &other_bounds));
+  g_assert_cmpfloat_with_epsilon (me_bounds.origin.x + me_bounds.size.width,
+                                  other_bounds.origin.x + other_bounds.size.width, 0.5);
+
+  /* A row can be chosen without a pointer: its action selects it. */
+  g_assert_true (gtk_widget_activate_action (other_row, "row.select", NULL));
+  spin_until (details_for, args, "the details of the row chosen by its action");
+  g_assert_cmpint (rekey_affiliate_get_loginid (rekey_window_get_selected (f->window)), ==,
+                   loginid);
+  g_assert_true (gtk_widget_is_sensitive (switcher));
+
+  /* The API tab names the account in its heading. */
+  group = find_widget (GTK_WIDGET (rekey_window_get_api_page (f->window)),
+                       ADW_TYPE_PREFERENCES_GROUP, NULL, NULL);
+  heading = g_strdup_printf ("General API Details of %s", username);
+  g_assert_cmpstr (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (group)), ==, heading);
+}
+
 static void
 test_connect_dialog (Fixture *f,
                      gconstpointer data)
@@ -1238,6 +1338,7 @@ main (int argc,
   ADD ("unfinished-elsewhere", test_unfinished_elsewhere);
   ADD ("unfinished-server-gone", test_unfinished_server_gone);
   ADD ("own-reset-recovered-at-start", test_own_reset_recovered_at_start);
+  ADD ("rows-and-tabs", test_rows_and_tabs);
 #undef ADD
 
   status = g_test_run ();

@@ -139,12 +139,6 @@ update_list_state (RekeyAffiliateListPane *self)
 
   if (error != NULL && rekey_session_check_error (self->session, error))
     return;
-  if (!loading && self->keep_loginid != 0)
-    {
-      /* The account is not there any more. */
-      self->keep_loginid = 0;
-      set_selected (self, gtk_single_selection_get_selected_item (self->selection));
-    }
   update_count (self, n, loading);
   if (n > 0)
     gtk_stack_set_visible_child_name (self->list_stack, "list");
@@ -178,6 +172,19 @@ update_list_state (RekeyAffiliateListPane *self)
   gtk_widget_add_css_class (GTK_WIDGET (self->progress_label), "dim-label");
   if (loading && n > 0)
     show_progress (self, n, total);
+}
+
+static void
+loading_changed_cb (RekeyAffiliateListPane *self)
+{
+  /* Loaded again without the account that was selected: it is gone. (Not
+   * on n-items: the list empties before its loading starts.) */
+  if (!rekey_affiliate_list_get_loading (self->list) && self->keep_loginid != 0)
+    {
+      self->keep_loginid = 0;
+      set_selected (self, gtk_single_selection_get_selected_item (self->selection));
+    }
+  update_list_state (self);
 }
 
 /* ------------------------------------------------------------------ rows */
@@ -299,7 +306,7 @@ rekey_affiliate_list_pane_set_session (RekeyAffiliateListPane *self,
   g_signal_connect_object (session, "keyring-changed", G_CALLBACK (rebind_rows), self,
                            G_CONNECT_SWAPPED);
   self->list = rekey_affiliate_list_new (rekey_session_get_client (session));
-  g_signal_connect_object (self->list, "notify::loading", G_CALLBACK (update_list_state), self,
+  g_signal_connect_object (self->list, "notify::loading", G_CALLBACK (loading_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->list, "notify::n-items", G_CALLBACK (update_list_state), self,
                            G_CONNECT_SWAPPED);

@@ -35,6 +35,16 @@ rekey_affiliate_row_dispose (GObject *object)
   G_OBJECT_CLASS (rekey_affiliate_row_parent_class)->dispose (object);
 }
 
+/* Selects the row, as a click would: for the keyboard and for assistive
+ * technologies, which list this action. */
+static void
+select_action (GtkWidget *widget,
+               const char *action_name,
+               GVariant *parameter)
+{
+  gtk_widget_activate_action (widget, "listitem.select", "(bb)", FALSE, FALSE);
+}
+
 static void
 rekey_affiliate_row_class_init (RekeyAffiliateRowClass *klass)
 {
@@ -53,6 +63,7 @@ rekey_affiliate_row_class_init (RekeyAffiliateRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, type_badge);
+  gtk_widget_class_install_action (widget_class, "row.select", NULL, select_action);
 }
 
 static void
@@ -81,6 +92,7 @@ rekey_affiliate_row_set_affiliate (RekeyAffiliateRow *self,
                                    gboolean has_key)
 {
   g_autofree char *accessible = NULL;
+  GtkWidget *parent;
   const char *display;
   int status;
 
@@ -107,7 +119,8 @@ rekey_affiliate_row_set_affiliate (RekeyAffiliateRow *self,
                           status != REKEY_AFFILIATE_STATUS_ACTIVE
                               && status != REKEY_AFFILIATE_STATUS_UNKNOWN);
   gtk_widget_set_visible (GTK_WIDGET (self->me_badge), is_me);
-  gtk_widget_set_visible (GTK_WIDGET (self->key_icon), has_key);
+  gtk_widget_set_opacity (GTK_WIDGET (self->key_icon), has_key ? 1.0 : 0.0);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->key_icon), has_key);
 
   /* One sentence for a screen reader instead of five fragments. */
   accessible = g_strdup_printf ("%s%s%s, %s%s%s%s", rekey_affiliate_get_username (affiliate),
@@ -126,4 +139,10 @@ rekey_affiliate_row_set_affiliate (RekeyAffiliateRow *self,
     }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
                                   -1);
+  /* The list's own row is what a screen reader walks: it gets the same
+   * name (GTK 4.8 has no API for it but the widget itself). */
+  parent = gtk_widget_get_parent (GTK_WIDGET (self));
+  if (parent != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (parent), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    accessible, -1);
 }

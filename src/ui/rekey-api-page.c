@@ -13,6 +13,7 @@ struct _RekeyApiPage
 {
   GtkWidget parent_instance;
 
+  AdwPreferencesGroup *api_group;
   GtkStack *api_stack;
   GtkButton *copy_key_button;
   GtkButton *copy_keyring_button;
@@ -66,6 +67,8 @@ show_key (RekeyApiPage *self)
     gtk_label_set_label (self->key_label, secret_value_get_text (self->key));
   else
     gtk_label_set_label (self->key_label, MASK);
+  gtk_button_set_icon_name (GTK_BUTTON (self->reveal_button),
+                            revealed ? "view-conceal-symbolic" : "view-reveal-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->reveal_button),
                                revealed ? _("Hide API Key") : _("Reveal API Key"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->reveal_button),
@@ -121,6 +124,7 @@ update (RekeyApiPage *self)
 {
   const char *username;
   g_autofree char *hidden = NULL;
+  g_autofree char *heading = NULL;
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
@@ -143,6 +147,10 @@ update (RekeyApiPage *self)
       return;
     }
   gtk_stack_set_visible_child_name (self->api_stack, "admin");
+
+  /* NATS's words, with the account they are of. */
+  heading = g_strdup_printf (_("General API Details of %s"), username);
+  adw_preferences_group_set_title (self->api_group, heading);
 
   adw_action_row_set_subtitle (self->username_row, username);
   gtk_label_set_label (self->keyring_label, self->in_keyring ? _("Yes") : _("No"));
@@ -287,6 +295,7 @@ rekey_api_page_class_init (RekeyApiPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/rekeyapp/Rekey/ui/rekey-api-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, api_group);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, api_stack);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, copy_key_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, copy_keyring_button);
