@@ -223,15 +223,45 @@ fixture_set_up (Fixture *f,
                                                   NULL);
   server = rekey_client_normalize_url (f->url, FALSE, NULL);
   rekey_test_keyring_store (server, "admin", f->admin_key);
-  f->profile = g_object_ref (rekey_profile_store_add (rekey_application_get_profiles (app), name,
-                                                      f->url, "admin", FALSE, FALSE, &error));
+  f->profile = rekey_profile_store_add (rekey_application_get_profiles (app), name, f->url, "admin",
+                                        FALSE, FALSE, &error);
   g_assert_no_error (error);
+  g_object_ref (f->profile);
 
   f->window = rekey_window_new (app);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 700);
   gtk_window_present (GTK_WINDOW (f->window));
   rekey_window_open_profile (f->window, f->profile);
   spin_until (list_loaded, f->window, "the affiliate list");
+}
+
+static void
+profile_removed_cb (GObject *source,
+                    GAsyncResult *result,
+                    gpointer user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr (GError) error = NULL;
+
+  rekey_profile_store_remove_finish (REKEY_PROFILE_STORE (source), result, &error);
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+remove_profile (RekeyProfile *profile)
+{
+  gboolean done = FALSE;
+
+  rekey_profile_store_remove_async (rekey_application_get_profiles (app), profile, FALSE, NULL,
+                                    profile_removed_cb, &done);
+  spin_until (is_true, &done, "the profile to be removed");
 }
 
 static void
@@ -250,6 +280,17 @@ fixture_tear_down (Fixture *f,
   rekey_test_record_sandbox_keys (rekey_sandbox_server_get_store (f->server));
   rekey_sandbox_server_shutdown (f->server);
   g_clear_object (&f->server);
+  /* The next fixture's sandbox may get this one's port: its profile would
+   * be a second one of the same account. */
+  {
+    g_autofree char *server = rekey_client_normalize_url (f->url, FALSE, NULL);
+    RekeyProfile *left = rekey_profile_store_find_by_account (rekey_application_get_profiles (app),
+                                                              server, "admin");
+
+    /* The fixture's, or the one a test made for the same account. */
+    if (left != NULL)
+      remove_profile (left);
+  }
   g_clear_object (&f->profile);
   g_free (f->url);
   g_free (f->admin_key);
