@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* RekeySession against the sandbox and the private test keyring: one
+ * ping and one who-am-I per connection, the failures the window tells
+ * apart, and the keyring's index of the server's accounts. */
+#include "config.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "rekey-keyring.h"
+#include "rekey-session.h"
+#include "rekey-test-keyring.h"
+#include "rekey-test-sandbox.h"
+
+typedef struct
+{
+  RekeyTestSandbox *sandbox;
+  GSettings *settings;
+  RekeyProfileStore *store;
+  RekeyProfile *profile;
+  char *server;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f,
+                gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->sandbox = rekey_test_sandbox_start (200);
+  f->settings = g_settings_new (REKEY_SETTINGS_SCHEMA);
+  g_settings_reset (f->settings, "profiles");
+  f->store = rekey_profile_store_new (f->settings);
+  f->profile = rekey_profile_store_add (f->store, "Sandbox", rekey_test_sandbox_get_url (f->sandbox),
+                                        "admin", FALSE, FALSE, &error);
+  g_assert_no_error (error);
+  g_object_ref (f->profile);
+  f->server = g_strdup (rekey_profile_get_server (f->profile));
+}
+
+static void
+fixture_tear_down (Fixture *f,
+                   gconstpointer data)
+{
+  GAsyncResult *result = NULL;
+
+  rekey_keyring_clear_async (f->server, "admin", REKEY_KEYRING_FLAGS_NONE, NULL,
+                             rekey_test_result_cb, &result);
+  g_assert_true (rekey_keyring_clear_finish (rekey_test_wait (&result), NULL));
+  g_object_unref (result);
+  g_settings_reset (f->settings, "profiles");
+  g_clear_object (&f->profile);
+  g_clear_object (&f->store);
+  g_clear_object (&f->settings);
+  g_free (f->server);
+  rekey_test_sandbox_stop (f->sandbox);
+}
+
+static gboolean
+connect_session (RekeySession *session,
+                 GError **error)
+{
+  GAsyncResult *result = NULL;
+  gboolean ok;
+
+  rekey_session_connect_async (session, NULL, rekey_test_result_cb, &result);
+  ok = rekey_session_connect_finish (session, rekey_test_wait (&result), error);
+  g_object_unref (result);
+  return ok;
+}
+
+static void
+count_cb (GObject *object,
+          GParamSpec *pspec,
+          guint *count)
+{
+  (*count)++;
+}
+
+static void
+test_connect_once (Fixture *f,
+                   gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autofree char *key = rekey_test_sandbox_dup_key (f->sandbox, 1);
+  g_autoptr (RekeySession) session = rekey_session_new (f->profile);
+  g_autoptr (GError) error = NULL;
+  guint before, client_notes = 0;
+
+  rekey_test_keyring_store (f->server, "admin", key);
+  g_signal_connect (session, "notify::client", G_CALLBACK (count_cb), &client_notes);
+  g_assert_cmpint (rekey_session_get_state (session), ==, REKEY_SESSION_STATE_IDLE);
+  g_assert_null (rekey_session_get_client (session));
+
+  before = rekey_sandbox_server_get_request_count (server);
+  g_assert_true (connect_session (session, &error));
+  g_assert_no_error (error);
+  /* Ping and who-am-I, nothing more. */
+  g_assert_cmpuint (rekey_sandbox_server_get_request_count (server) - before, ==, 2);
+  g_assert_cmpint (rekey_session_get_state (session), ==, REKEY_SESSION_STATE_CONNECTED);
+  g_assert_cmpuint (client_notes, ==, 1);
+  g_assert_true (rekey_client_has_api_key (rekey_session_get_client (session), key));
+  g_assert_cmpstr (rekey_affiliate_get_username (rekey_session_get_me (session)), ==, "admin");
+  g_assert_true (rekey_session_is_me (session, rekey_session_get_me (session)));
+  g_assert_cmpstr (rekey_session_get_server (session), ==, f->server);
+
+  /* Connected already: nothing is sent again. */
+  before = rekey_sandbox_server_get_request_count (server);
+  g_assert_true (connect_session (session, &error));
+  g_assert_cmpuint (rekey_sandbox_server_get_request_count (server), ==, before);
+}
+
+static void
+test_for_client (Fixture *f,
+                 gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autofree char *key = rekey_test_sandbox_dup_key (f->sandbox, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RekeyClient) client = rekey_client_new (rekey_test_sandbox_get_url (f->sandbox),
+                                                     "admin", key, REKEY_CLIENT_FLAGS_NONE,
+                                                     &error);
+  g_autoptr (RekeySession) session = NULL;
+  guint before;
+
+  g_assert_no_error (error);
+  session = rekey_session_new_for_client (client);
+  g_assert_null (rekey_session_get_profile (session));
+  before = rekey_sandbox_server_get_request_count (server);
+  /* No keyring is read for a client the user typed in. */
+  g_assert_true (connect_session (session, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (rekey_sandbox_server_get_request_count (server) - before, ==, 2);
+  g_assert_true (rekey_session_get_client (session) == client);
+
+  /* Saved as a profile, the session goes on as it is. */
+  rekey_session_set_profile (session, f->profile);
+  g_assert_true (rekey_session_get_profile (session) == f->profile);
+  g_assert_true (connect_session (session, &error));
+  g_assert_cmpuint (rekey_sandbox_server_get_request_count (server) - before, ==, 2);
+}
+
+static void
+test_no_key (Fixture *f,
+             gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autoptr (RekeySession) session = rekey_session_new (f->profile);
+  g_autoptr (GError) error = NULL;
+  guint before = rekey_sandbox_server_get_request_count (server);
+
+  g_assert_false (connect_session (session, &error));
+  g_assert_error (error, REKEY_SESSION_ERROR, REKEY_SESSION_ERROR_NO_KEY);
+  g_assert_nonnull (strstr (error->message, "admin"));
+  g_assert_true (rekey_session_error_wants_key (error));
+  g_assert_cmpint (rekey_session_get_state (session), ==, REKEY_SESSION_STATE_FAILED);
+  g_assert_error (rekey_session_get_error (session), REKEY_SESSION_ERROR,
+                  REKEY_SESSION_ERROR_NO_KEY);
+  g_assert_null (rekey_session_get_client (session));
+  /* Nothing goes to the server without a key. */
+  g_assert_cmpuint (rekey_sandbox_server_get_request_count (server), ==, before);
+}
+
+static gboolean
+on_key_rejected (RekeySession *session,
+                 const GError *error,
+                 guint *count)
+{
+  (*count)++;
+  return TRUE;
+}
+
+static void
+test_wrong_key (Fixture *f,
+                gconstpointer data)
+{
+  g_autoptr (RekeySession) session = rekey_session_new (f->profile);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "no");
+  guint rejected = 0;
+
+  rekey_test_record_key ("0123456789abcdef0123456789abcdef");
+  rekey_test_keyring_store (f->server, "admin", "0123456789abcdef0123456789abcdef");
+  g_assert_false (connect_session (session, &error));
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_INVALID_CREDENTIALS);
+  g_assert_true (rekey_session_error_wants_key (error));
+  /* The key was read: a recovery could have used the client. */
+  g_assert_nonnull (rekey_session_get_client (session));
+
+  /* A refusal later in the session goes to whoever deals with it. */
+  g_assert_false (rekey_session_check_error (session, error));
+  g_signal_connect (session, "key-rejected", G_CALLBACK (on_key_rejected), &rejected);
+  g_assert_true (rekey_session_check_error (session, error));
+  g_assert_false (rekey_session_check_error (session, other));
+  g_assert_cmpuint (rejected, ==, 1);
+}
+
+static void
+keyring_changed_cb (RekeySession *session,
+                    gboolean *changed)
+{
+  *changed = TRUE;
+}
+
+static gboolean
+is_true (gboolean *flag)
+{
+  return *flag;
+}
+
+static void
+test_keyring_index (Fixture *f,
+                    gconstpointer data)
+{
+  g_autofree char *key = rekey_test_sandbox_dup_key (f->sandbox, 1);
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 0, &username);
+  g_autofree char *other_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_autoptr (RekeySession) session = rekey_session_new (f->profile);
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  gboolean changed = FALSE;
+  GAsyncResult *result = NULL;
+
+  rekey_test_keyring_store (f->server, "admin", key);
+  rekey_test_keyring_store (f->server, username, other_key);
+  g_assert_true (connect_session (session, NULL));
+  g_assert_false (rekey_session_has_stored_key (session, username));
+
+  g_signal_connect (session, "keyring-changed", G_CALLBACK (keyring_changed_cb), &changed);
+  rekey_session_refresh_keyring (session);
+  while (!is_true (&changed) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (changed);
+  g_assert_true (rekey_session_has_stored_key (session, "admin"));
+  g_assert_true (rekey_session_has_stored_key (session, username));
+  g_assert_false (rekey_session_has_stored_key (session, "nobody"));
+
+  /* Closed, the session says nothing more. */
+  changed = FALSE;
+  rekey_session_refresh_keyring (session);
+  rekey_session_close (session);
+  for (int i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (changed);
+
+  rekey_keyring_clear_async (f->server, username, REKEY_KEYRING_FLAGS_NONE, NULL,
+                             rekey_test_result_cb, &result);
+  g_assert_true (rekey_keyring_clear_finish (rekey_test_wait (&result), NULL));
+  g_object_unref (result);
+}
+
+int
+main (int argc,
+      char *argv[])
+{
+  rekey_test_settings_init ("test-session");
+  g_test_init (&argc, &argv, NULL);
+  if (!rekey_test_require_keyring ())
+    {
+      g_print ("1..0 # SKIP no test keyring\n");
+      return 0;
+    }
+
+#define ADD(path, func) \
+  g_test_add ("/session/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("connect-once", test_connect_once);
+  ADD ("for-client", test_for_client);
+  ADD ("no-key", test_no_key);
+  ADD ("wrong-key", test_wrong_key);
+  ADD ("keyring-index", test_keyring_index);
+#undef ADD
+
+  return g_test_run ();
+}
