@@ -236,32 +236,14 @@ fixture_set_up (Fixture *f,
 }
 
 static void
-profile_removed_cb (GObject *source,
-                    GAsyncResult *result,
-                    gpointer user_data)
-{
-  gboolean *done = user_data;
-  g_autoptr (GError) error = NULL;
-
-  rekey_profile_store_remove_finish (REKEY_PROFILE_STORE (source), result, &error);
-  g_assert_no_error (error);
-  *done = TRUE;
-}
-
-static gboolean
-is_true (gpointer data)
-{
-  return *(gboolean *) data;
-}
-
-static void
 remove_profile (RekeyProfile *profile)
 {
-  gboolean done = FALSE;
+  RekeyProfileStore *store = rekey_application_get_profiles (app);
+  GAsyncResult *result = NULL;
 
-  rekey_profile_store_remove_async (rekey_application_get_profiles (app), profile, FALSE, NULL,
-                                    profile_removed_cb, &done);
-  spin_until (is_true, &done, "the profile to be removed");
+  rekey_profile_store_remove_async (store, profile, FALSE, NULL, rekey_test_result_cb, &result);
+  g_assert_true (rekey_profile_store_remove_finish (store, rekey_test_wait (&result), NULL));
+  g_object_unref (result);
 }
 
 static void
@@ -1089,16 +1071,7 @@ test_connect_dialog (Fixture *f,
   g_autofree char *stored = NULL;
 
   /* One profile per account: make room for the one this dialog makes. */
-  {
-    GAsyncResult *result = NULL;
-
-    rekey_profile_store_remove_async (rekey_application_get_profiles (app), f->profile, FALSE,
-                                      NULL, rekey_test_result_cb, &result);
-    rekey_test_wait (&result);
-    g_assert_true (rekey_profile_store_remove_finish (rekey_application_get_profiles (app), result,
-                                                      NULL));
-    g_object_unref (result);
-  }
+  remove_profile (f->profile);
   dialog = rekey_connect_dialog_new (GTK_WINDOW (f->window), rekey_application_get_profiles (app));
   gtk_window_present (GTK_WINDOW (dialog));
   g_signal_connect (dialog, "saved", G_CALLBACK (saved_cb), &saved);
