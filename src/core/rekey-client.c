@@ -92,10 +92,25 @@ char *
 rekey_client_dup_host (const char *url)
 {
   g_autoptr (GUri) uri = url != NULL ? g_uri_parse (url, G_URI_FLAGS_NONE, NULL) : NULL;
+  const char *host = uri != NULL ? g_uri_get_host (uri) : NULL;
+  const char *scheme;
+  gboolean ipv6;
+  int port;
 
-  if (uri != NULL && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0')
-    return g_strdup (g_uri_get_host (uri));
-  return g_strdup (url != NULL ? url : "");
+  if (host == NULL || *host == '\0')
+    return g_strdup (url != NULL ? url : "");
+
+  /* Two servers on one host differ by their port (two sandboxes on
+   * 127.0.0.1): it is part of the name unless it goes without saying. */
+  scheme = g_uri_get_scheme (uri);
+  port = g_uri_get_port (uri);
+  if ((g_ascii_strcasecmp (scheme, "https") == 0 && port == 443)
+      || (g_ascii_strcasecmp (scheme, "http") == 0 && port == 80))
+    port = -1;
+  ipv6 = strchr (host, ':') != NULL;
+  if (port < 0)
+    return ipv6 ? g_strdup_printf ("[%s]", host) : g_strdup (host);
+  return g_strdup_printf (ipv6 ? "[%s]:%d" : "%s:%d", host, port);
 }
 
 char *
