@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The client object: its server, credential and settings, the server
+ * addresses it accepts, and the types its operations return. How it talks
+ * is in rekey-client-transport.c, what it asks in rekey-client-endpoints.c. */
 #define G_LOG_DOMAIN "RekeyClient"
 
 #include "config.h"
@@ -80,6 +83,14 @@ is_loopback_host (const char *host)
   return address != NULL && g_inet_address_get_is_loopback (address);
 }
 
+static gboolean
+is_default_port (const char *scheme,
+                 int port)
+{
+  return (g_ascii_strcasecmp (scheme, "https") == 0 && port == 443)
+         || (g_ascii_strcasecmp (scheme, "http") == 0 && port == 80);
+}
+
 gboolean
 rekey_client_is_loopback_url (const char *url)
 {
@@ -104,8 +115,7 @@ rekey_client_dup_host (const char *url)
    * 127.0.0.1): it is part of the name unless it goes without saying. */
   scheme = g_uri_get_scheme (uri);
   port = g_uri_get_port (uri);
-  if ((g_ascii_strcasecmp (scheme, "https") == 0 && port == 443)
-      || (g_ascii_strcasecmp (scheme, "http") == 0 && port == 80))
+  if (is_default_port (scheme, port))
     port = -1;
   ipv6 = strchr (host, ':') != NULL;
   if (port < 0)
@@ -186,8 +196,7 @@ rekey_client_normalize_url (const char *text,
     }
 
   port = g_uri_get_port (uri);
-  if ((g_ascii_strcasecmp (scheme, "https") == 0 && port == 443)
-      || (g_ascii_strcasecmp (scheme, "http") == 0 && port == 80))
+  if (is_default_port (scheme, port))
     port = -1;
 
   result = g_uri_build (G_URI_FLAGS_NONE, g_ascii_strcasecmp (scheme, "https") == 0 ? "https"
