@@ -1930,16 +1930,63 @@ test_current_fallback_pages (void)
   g_assert_cmpuint (fake_count (fake, "GET /api/affiliate/search"), ==, 2);
 }
 
+/* The host as people read it: with the port unless it goes without saying,
+ * so that two servers on one host (two sandboxes on 127.0.0.1) differ. */
 static void
 test_dup_host (void)
 {
-  g_autofree char *a = rekey_client_dup_host ("https://nats.example.com:8443/nats");
-  g_autofree char *b = rekey_client_dup_host ("http://127.0.0.1:47223");
-  g_autofree char *c = rekey_client_dup_host ("not a url");
+  static const struct
+  {
+    const char *url;
+    const char *host;
+  } cases[] = {
+    { "https://nats.example.com:8443/nats", "nats.example.com:8443" },
+    { "http://127.0.0.1:47223", "127.0.0.1:47223" },
+    { "http://127.0.0.1:40123/", "127.0.0.1:40123" },
+    { "https://nats.example.com", "nats.example.com" },
+    { "https://nats.example.com:443/nats", "nats.example.com" },
+    { "http://nats.example.com:80", "nats.example.com" },
+    /* Default for the other scheme only: said. */
+    { "http://nats.example.com:443", "nats.example.com:443" },
+    { "https://nats.example.com:80", "nats.example.com:80" },
+    { "http://[::1]:8080", "[::1]:8080" },
+    { "https://[2001:db8::5]:8443/nats", "[2001:db8::5]:8443" },
+    { "https://[2001:db8::5]", "[2001:db8::5]" },
+    { "not a url", "not a url" },
+    { "", "" },
+  };
 
-  g_assert_cmpstr (a, ==, "nats.example.com");
-  g_assert_cmpstr (b, ==, "127.0.0.1");
-  g_assert_cmpstr (c, ==, "not a url");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *host = rekey_client_dup_host (cases[i].url);
+
+      g_test_message ("%s", cases[i].url);
+      g_assert_cmpstr (host, ==, cases[i].host);
+    }
+
+  {
+    g_autofree char *null_host = rekey_client_dup_host (NULL);
+
+    g_assert_cmpstr (null_host, ==, "");
+  }
+
+  /* What a client keeps, as its server is shown in messages and keyring
+   * labels: the port a person typed stays, a default one goes. */
+  {
+    g_autoptr (RekeyClient) typed = rekey_client_new ("nats.example.com:8443/nats/api/", "admin",
+                                                      FAKE_KEY, REKEY_CLIENT_FLAGS_NONE, NULL);
+    g_autoptr (RekeyClient) plain = rekey_client_new ("https://NATS.example.com:443", "admin",
+                                                      FAKE_KEY, REKEY_CLIENT_FLAGS_NONE, NULL);
+    g_autoptr (RekeyClient) loopback = rekey_client_new ("http://[::1]:40123", "admin", FAKE_KEY,
+                                                         REKEY_CLIENT_FLAGS_NONE, NULL);
+    g_autofree char *a = rekey_client_dup_host (rekey_client_get_server (typed));
+    g_autofree char *b = rekey_client_dup_host (rekey_client_get_server (plain));
+    g_autofree char *c = rekey_client_dup_host (rekey_client_get_server (loopback));
+
+    g_assert_cmpstr (a, ==, "nats.example.com:8443");
+    g_assert_cmpstr (b, ==, "nats.example.com");
+    g_assert_cmpstr (c, ==, "[::1]:40123");
+  }
 }
 
 /* A redirect is never followed: the key headers would go along to wherever

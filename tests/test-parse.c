@@ -1675,6 +1675,8 @@ test_error_map_transport (void)
     { 2 /* G_IO_ERROR */, G_IO_ERROR_HOST_UNREACHABLE, REKEY_CLIENT_ERROR_NETWORK },
     { 2 /* G_IO_ERROR */, G_IO_ERROR_HOST_NOT_FOUND, REKEY_CLIENT_ERROR_DNS },
     { 2 /* G_IO_ERROR */, G_IO_ERROR_BROKEN_PIPE, REKEY_CLIENT_ERROR_NETWORK },
+    /* The transport's body cap: worded here too, not where it is hit. */
+    { 2 /* G_IO_ERROR */, G_IO_ERROR_MESSAGE_TOO_LARGE, REKEY_CLIENT_ERROR_UNEXPECTED },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -1700,6 +1702,15 @@ test_error_map_transport (void)
       with_body = rekey_client_error_map (transport, 500, NULL, body);
       g_assert_error (with_body, REKEY_CLIENT_ERROR, (gint) cases[i].expected);
     }
+
+  /* The body cap names the cap. */
+  {
+    g_autoptr (GError) too_large = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                                                        "raw");
+    g_autoptr (GError) error = rekey_client_error_map (too_large, 0, NULL, NULL);
+
+    g_assert_nonnull (strstr (error->message, "8 MB"));
+  }
 
   /* Cancellation passes through unchanged. */
   {

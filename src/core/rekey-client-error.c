@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "rekey-client.h"
 #include "rekey-client-error.h"
 #include "rekey-json.h"
 
@@ -218,6 +219,14 @@ map_transport (const GError *error)
     return new_error (REKEY_CLIENT_ERROR_TIMEOUT, 0, 0,
                       _("The server did not answer in time. It may be overloaded or "
                         "unreachable; try again later."));
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
+    {
+      g_autofree char *text = g_strdup_printf (_("The server’s answer is larger than %u MB; Rekey "
+                                                 "does not read it."),
+                                               REKEY_CLIENT_MAX_BODY / (1024 * 1024));
+
+      return new_error (REKEY_CLIENT_ERROR_UNEXPECTED, 0, 0, text);
+    }
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND))
     return new_error (REKEY_CLIENT_ERROR_DNS, 0, 0,
                       _("The server’s name could not be found. Check the server address and "

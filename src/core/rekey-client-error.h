@@ -31,9 +31,9 @@ typedef enum
 GQuark rekey_client_error_quark (void);
 
 /* The one place where a failure becomes a REKEY_CLIENT_ERROR: from a
- * transport error (@transport_error set) or from a non-successful or
- * malformed answer (@status and @body). G_IO_ERROR_CANCELLED comes back
- * unchanged. */
+ * transport error (@transport_error set; G_IO_ERROR_MESSAGE_TOO_LARGE for an
+ * answer over REKEY_CLIENT_MAX_BODY) or from a non-successful or malformed
+ * answer (@status and @body). G_IO_ERROR_CANCELLED comes back unchanged. */
 GError *rekey_client_error_map (const GError *transport_error,
                                 guint status,
                                 SoupMessageHeaders *response_headers,

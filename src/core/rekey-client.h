@@ -78,8 +78,10 @@ char *rekey_client_normalize_url (const char *text,
                                   gboolean allow_insecure,
                                   GError **error);
 gboolean rekey_client_is_loopback_url (const char *url);
-/* The host name of a server address, for people: "nats.example.com"; @url
- * itself when it has none. */
+/* The host of a server address, for people, with its port unless that is
+ * the scheme's default: "nats.example.com" (https on 443, http on 80),
+ * "nats.example.com:8443", "127.0.0.1:40123", "[::1]:8080" (an IPv6 literal
+ * in brackets, as in a URL); @url itself when it has no host. */
 char *rekey_client_dup_host (const char *url);
 
 RekeyClient *rekey_client_new (const char *url,

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the client's files share: the object (rekey-client.c), the transport
+ * and the one response pipeline (rekey-client-transport.c), and the
+ * endpoints that go through it (rekey-client-endpoints.c). */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "rekey-client.h"
+
+G_BEGIN_DECLS
+
+struct _RekeyClient
+{
+  GObject parent_instance;
+
+  SoupSession *session;
+  SoupLogger *logger; /* added once, never removed: libsoup 3.2 leaks a removed one */
+  gboolean debug;
+  char *server; /* normalised base URL, no trailing slash */
+  char *username;
+  SecretValue *api_key;
+  RekeyClientFlags flags;
+
+  /* Learnt from the server; shared by clients for other accounts. */
+  guint ping_variant;     /* index into the ping endpoint's variants */
+  const char *api_prefix; /* "/api" or "/api/v1" */
+  gboolean no_search_limited;
+  gboolean no_current;
+  gboolean no_account_types;
+};
+
+SecretValue *_rekey_client_secret_new (const char *key);
+
+/* The session (user agent and timeout set once) and REKEY_DEBUG_HTTP. */
+void _rekey_client_init_transport (RekeyClient *self);
+
+/* ------------------------------------------------------------------ the pipeline */
+
+/* One answer, whole and capped. @root is its JSON once the pipeline has
+ * parsed it: NULL for an endpoint that reads the bare body. */
+typedef struct
+{
+  guint status;
+  SoupMessageHeaders *headers;
+  GBytes *body;
+  JsonNode *root;
+} RekeyAnswer;
+
+typedef struct _RekeyCall RekeyCall;
+
+/* An endpoint's hook. Returns the operation's result; or NULL with @error
+ * set, the failure; or _rekey_call_send_again(), after changing what @call
+ * asks for. As read, it gets a 200 answer, its JSON parsed. As recover, it
+ * gets a failure before read, already a REKEY_CLIENT_ERROR in @error: the
+ * exchange failed (@answer NULL), the status was not 200, or the body was not
+ * JSON; it may amend @error, or return a result that stands for it. */
+typedef gpointer (*RekeyCallFunc) (RekeyCall *call,
+                                   const RekeyAnswer *answer,
+                                   GError **error);
+
+typedef enum
+{
+  REKEY_CALL_NONE = 0,
+  /* Read gets the body as it is; no JSON. */
+  REKEY_CALL_RAW_BODY = 1 << 0,
+  /* The answer may carry a key: the body is wiped once checked, the key in
+   * the JSON once read, whatever the outcome. */
+  REKEY_CALL_SECRET = 1 << 1,
+  /* JSON and read run on a worker thread, read with @call NULL: it may use
+   * the answer only, never the client. */
+  REKEY_CALL_IN_THREAD = 1 << 2,
+} RekeyCallFlags;
+
+/* What an endpoint is, apart from the request it sends. */
+typedef struct
+{
+  const char *method; /* NULL: GET */
+  RekeyCallFlags flags;
+  RekeyCallFunc read;
+  RekeyCallFunc recover; /* NULL: every failure is final */
+  GDestroyNotify result_free;
+} RekeyEndpoint;
+
+/* One operation in flight, freed with its task. The endpoint sets the
+ * request before each send; the last fields are its own to use. */
+struct _RekeyCall
+{
+  RekeyClient *client; /* the task's source object */
+  const RekeyEndpoint *endpoint;
+  GTask *task;
+
+  const char *prefix; /* NULL: the API prefix the client found */
+  char *path;         /* "affiliate/search" */
+  char *query;        /* escaped, or NULL */
+  char *form;         /* a POST body, or NULL */
+  char *idempotency_key;
+  gboolean send_again;
+
+  guint attempt;
+  gint64 loginid;
+  gboolean fallback;
+  guint start;
+  gpointer data;
+  GDestroyNotify data_free;
+};
+
+RekeyCall *_rekey_call_new (RekeyClient *self,
+                            const RekeyEndpoint *endpoint,
+                            gpointer source_tag,
+                            GCancellable *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer user_data);
+/* What the next send asks for: @path under the API prefix, with @query. */
+void _rekey_call_set_path (RekeyCall *call,
+                           const char *path,
+                           const char *query);
+/* Sends the request; the pipeline owns @call from here to its end. */
+void _rekey_call_send (RekeyCall *call);
+/* From a hook: the request goes out once more, and the error the hook was
+ * given is dropped. Returns NULL, for the hook to return. */
+gpointer _rekey_call_send_again (RekeyCall *call);
+/* Ends @call with @result, without a request. */
+void _rekey_call_return (RekeyCall *call,
+                         gpointer result);
+gpointer _rekey_call_finish (RekeyClient *self,
+                             GAsyncResult *result,
+                             gpointer source_tag,
+                             GError **error);
+
+G_END_DECLS

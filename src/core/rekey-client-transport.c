@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* How the client talks to a server: one HTTP exchange (auth headers, a
+ * deadline, a body cap, no redirects, redacted debug logging), and the one
+ * pipeline every endpoint's answer goes through (status, body, JSON, error
+ * mapping, the endpoint's read, the result). What a failure means to the user
+ * is rekey_client_error_map()'s to say, and nobody else's. */
+#define G_LOG_DOMAIN "RekeyClient"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "rekey-client-private.h"
+#include "rekey-json.h"
+
+/* ------------------------------------------------------------------ session */
+
+void
+_rekey_client_init_transport (RekeyClient *self)
+{
+  self->session = soup_session_new_with_options ("user-agent", "Rekey/" PACKAGE_VERSION,
+                                                 "timeout", REKEY_CLIENT_DEFAULT_TIMEOUT,
+                                                 "max-conns-per-host", 4,
+                                                 NULL);
+  if (g_strcmp0 (g_getenv ("REKEY_DEBUG_HTTP"), "1") == 0)
+    rekey_client_set_debug (self, TRUE);
+}
+
+void
+rekey_client_set_timeout (RekeyClient *self,
+                          guint seconds)
+{
+  g_return_if_fail (REKEY_IS_CLIENT (self));
+  soup_session_set_timeout (self->session, seconds);
+}
+
+static void
+log_printer (SoupLogger *logger,
+             SoupLoggerLogLevel level,
+             char direction,
+             const char *data,
+             gpointer user_data)
+{
+  RekeyClient *self = user_data;
+
+  if (!self->debug)
+    return;
+  /* Keys travel in headers only; these are the headers they travel in. */
+  if (g_ascii_strncasecmp (data, "api-key:", 8) == 0 || g_ascii_strncasecmp (data, "api_key:", 8) == 0)
+    g_log ("RekeyHttp", G_LOG_LEVEL_DEBUG, "%c %.7s [redacted]", direction, data);
+  else
+    g_log ("RekeyHttp", G_LOG_LEVEL_DEBUG, "%c %s", direction, data);
+}
+
+void
+rekey_client_set_debug (RekeyClient *self,
+                        gboolean enabled)
+{
+  g_return_if_fail (REKEY_IS_CLIENT (self));
+
+  self->debug = !!enabled;
+  if (enabled && self->logger == NULL)
+    {
+      /* Headers only: bodies may carry keys (a reset's answer). */
+      self->logger = soup_logger_new (SOUP_LOGGER_LOG_HEADERS);
+      soup_logger_set_printer (self->logger, log_printer, self, NULL);
+      soup_session_add_feature (self->session, SOUP_SESSION_FEATURE (self->logger));
+    }
+}
+
+/* ------------------------------------------------------------------ answers */
+
+static void
+answer_free (RekeyAnswer *answer)
+{
+  g_clear_pointer (&answer->headers, soup_message_headers_unref);
+  g_clear_pointer (&answer->body, g_bytes_unref);
+  g_clear_pointer (&answer->root, json_node_unref);
+  g_free (answer);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RekeyAnswer, answer_free)
+
+/* For answers that may carry a key: the buffer is ours (see
+ * exchange_return), so it is wiped before it is freed. */
+static void
+answer_wipe_body (RekeyAnswer *answer)
+{
+  gsize size = 0;
+  gpointer data = answer->body != NULL ? (gpointer) g_bytes_get_data (answer->body, &size) : NULL;
+
+  if (data != NULL && size > 0)
+    explicit_bzero (data, size);
+}
+
+/* json-glib keeps its own copy of every string it parsed: overwrite the
+ * key's in the tree before the tree is freed. */
+static void
+answer_wipe_json_key (RekeyAnswer *answer)
+{
+  JsonObject *object = answer->root != NULL && JSON_NODE_HOLDS_OBJECT (answer->root)
+                           ? json_node_get_object (answer->root)
+                           : NULL;
+  JsonNode *node = object != NULL ? json_object_get_member (object, "api_key") : NULL;
+  char *text;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return;
+  text = (char *) json_node_get_string (node);
+  if (text != NULL)
+    explicit_bzero (text, strlen (text));
+}
+
+/* ------------------------------------------------------------------ one exchange */
+
+typedef struct
+{
+  SoupMessage *msg;
+  GInputStream *stream;
+  GByteArray *buffer;
+  GCancellable *io; /* cancelled by the caller's cancellable or the deadline */
+  GCancellable *caller;
+  gulong caller_handler;
+  guint deadline;
+  gboolean timed_out;
+} Exchange;
+
+static void
+exchange_free (Exchange *exchange)
+{
+  g_clear_handle_id (&exchange->deadline, g_source_remove);
+  if (exchange->caller != NULL && exchange->caller_handler != 0)
+    g_cancellable_disconnect (exchange->caller, exchange->caller_handler);
+  g_clear_object (&exchange->caller);
+  g_clear_object (&exchange->io);
+  g_clear_object (&exchange->msg);
+  g_clear_object (&exchange->stream);
+  g_clear_pointer (&exchange->buffer, g_byte_array_unref);
+  g_free (exchange);
+}
+
+/* The session's timeout is per read or write: a server that trickles a byte
+ * now and then would keep a request alive for hours. The whole exchange
+ * gets twice that. */
+static gboolean
+deadline_cb (gpointer data)
+{
+  Exchange *exchange = data;
+
+  exchange->deadline = 0;
+  exchange->timed_out = TRUE;
+  g_cancellable_cancel (exchange->io);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+caller_cancelled_cb (GCancellable *caller,
+                     GCancellable *io)
+{
+  g_cancellable_cancel (io);
+}
+
+/* Ends the exchange with a transport failure, @cause, as a REKEY_CLIENT_ERROR. */
+static void
+exchange_fail (GTask *task,
+               GError *cause)
+{
+  Exchange *exchange = g_task_get_task_data (task);
+  g_autoptr (GError) error = cause;
+
+  /* Our deadline, not the caller, cancelled it. */
+  if (exchange->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&error);
+      error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "deadline");
+    }
+  g_task_return_error (task, rekey_client_error_map (error, 0, NULL, NULL));
+}
+
+static GError *
+too_large (void)
+{
+  return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE, "body cap");
+}
+
+static SoupMessage *
+build_message (RekeyClient *self,
+               RekeyCall *call)
+{
+  g_autofree char *url = NULL;
+  SoupMessage *msg;
+  SoupMessageHeaders *headers;
+  gboolean legacy = (self->flags & REKEY_CLIENT_FLAGS_LEGACY_HEADERS) != 0;
+  const char *method = call->endpoint->method != NULL ? call->endpoint->method : "GET";
+
+  url = g_strdup_printf ("%s%s/%s%s%s", self->server,
+                         call->prefix != NULL ? call->prefix : self->api_prefix, call->path,
+                         call->query ? "?" : "", call->query ? call->query : "");
+  msg = soup_message_new (method, url);
+  g_return_val_if_fail (msg != NULL, NULL);
+
+  headers = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (headers, legacy ? "api_username" : "api-username", self->username);
+  soup_message_headers_replace (headers, legacy ? "api_key" : "api-key",
+                                secret_value_get_text (self->api_key));
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  if (call->idempotency_key != NULL)
+    soup_message_headers_replace (headers, "Idempotency-Key", call->idempotency_key);
+  if (call->form != NULL)
+    {
+      g_autoptr (GBytes) body = g_bytes_new (call->form, strlen (call->form));
+      soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", body);
+    }
+  /* libsoup would resend the key headers to wherever a redirect points,
+   * another host or plain HTTP included: a redirect is an answer to report. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_NO_REDIRECT);
+  return msg;
+}
+
+static void
+exchange_return (GTask *task)
+{
+  Exchange *exchange = g_task_get_task_data (task);
+  RekeyAnswer *answer = g_new0 (RekeyAnswer, 1);
+
+  answer->status = soup_message_get_status (exchange->msg);
+  answer->headers = soup_message_headers_ref (soup_message_get_response_headers (exchange->msg));
+  answer->body = g_byte_array_free_to_bytes (g_steal_pointer (&exchange->buffer));
+  g_task_return_pointer (task, answer, (GDestroyNotify) answer_free);
+}
+
+static void
+read_cb (GObject *source,
+         GAsyncResult *result,
+         gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Exchange *exchange = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr (GBytes) chunk = NULL;
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (chunk == NULL)
+    exchange_fail (task, error);
+  else if (g_bytes_get_size (chunk) == 0)
+    exchange_return (task);
+  else if (exchange->buffer->len + g_bytes_get_size (chunk) > REKEY_CLIENT_MAX_BODY)
+    exchange_fail (task, too_large ());
+  else
+    {
+      g_byte_array_append (exchange->buffer, g_bytes_get_data (chunk, NULL),
+                           (guint) g_bytes_get_size (chunk));
+      g_input_stream_read_bytes_async (exchange->stream, 64 * 1024, G_PRIORITY_DEFAULT,
+                                       exchange->io, read_cb, g_steal_pointer (&task));
+    }
+}
+
+static void
+send_cb (GObject *source,
+         GAsyncResult *result,
+         gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Exchange *exchange = g_task_get_task_data (task);
+  GError *error = NULL;
+  goffset length;
+
+  exchange->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (exchange->stream == NULL)
+    {
+      exchange_fail (task, error);
+      return;
+    }
+
+  length = soup_message_headers_get_content_length (
+      soup_message_get_response_headers (exchange->msg));
+  if (length > REKEY_CLIENT_MAX_BODY)
+    {
+      exchange_fail (task, too_large ());
+      return;
+    }
+
+  exchange->buffer = g_byte_array_sized_new (length > 0 ? (guint) length : 4096);
+  g_input_stream_read_bytes_async (exchange->stream, 64 * 1024, G_PRIORITY_DEFAULT, exchange->io,
+                                   read_cb, g_steal_pointer (&task));
+}
+
+/* One HTTP exchange: the whole answer, capped, whatever its status; or a
+ * REKEY_CLIENT_ERROR for a transport failure. */
+static void
+exchange_async (RekeyClient *self,
+                SoupMessage *msg,
+                GCancellable *cancellable,
+                GAsyncReadyCallback callback,
+                gpointer user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Exchange *exchange = g_new0 (Exchange, 1);
+  guint timeout = soup_session_get_timeout (self->session);
+
+  g_task_set_source_tag (task, exchange_async);
+  exchange->msg = g_object_ref (msg);
+  exchange->io = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      exchange->caller = g_object_ref (cancellable);
+      exchange->caller_handler = g_cancellable_connect (cancellable,
+                                                        G_CALLBACK (caller_cancelled_cb),
+                                                        g_object_ref (exchange->io),
+                                                        g_object_unref);
+    }
+  /* Not g_timeout_add_seconds(): it rounds to whole seconds and may fire up
+   * to a second early. */
+  if (timeout > 0)
+    exchange->deadline = g_timeout_add ((guint) MIN ((guint64) timeout * 2000, G_MAXUINT),
+                                        deadline_cb, exchange);
+  g_task_set_task_data (task, exchange, (GDestroyNotify) exchange_free);
+  soup_session_send_async (self->session, msg, G_PRIORITY_DEFAULT, exchange->io, send_cb, task);
+}
+
+static RekeyAnswer *
+exchange_finish (RekeyClient *self,
+                 GAsyncResult *result,
+                 GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------ the pipeline */
+
+static void
+call_free (RekeyCall *call)
+{
+  g_free (call->path);
+  g_free (call->query);
+  g_free (call->form);
+  g_free (call->idempotency_key);
+  if (call->data_free != NULL)
+    g_clear_pointer (&call->data, call->data_free);
+  g_free (call);
+}
+
+RekeyCall *
+_rekey_call_new (RekeyClient *self,
+                 const RekeyEndpoint *endpoint,
+                 gpointer source_tag,
+                 GCancellable *cancellable,
+                 GAsyncReadyCallback callback,
+                 gpointer user_data)
+{
+  RekeyCall *call = g_new0 (RekeyCall, 1);
+
+  call->client = self;
+  call->endpoint = endpoint;
+  call->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (call->task, source_tag);
+  g_task_set_task_data (call->task, call, (GDestroyNotify) call_free);
+  return call;
+}
+
+void
+_rekey_call_set_path (RekeyCall *call,
+                      const char *path,
+                      const char *query)
+{
+  g_free (call->path);
+  g_free (call->query);
+  call->path = g_strdup (path);
+  call->query = g_strdup (query);
+}
+
+gpointer
+_rekey_call_send_again (RekeyCall *call)
+{
+  call->send_again = TRUE;
+  return NULL;
+}
+
+void
+_rekey_call_return (RekeyCall *call,
+                    gpointer result)
+{
+  g_autoptr (GTask) task = call->task;
+
+  g_task_return_pointer (task, result, call->endpoint->result_free);
+}
+
+gpointer
+_rekey_call_finish (RekeyClient *self,
+                    GAsyncResult *result,
+                    gpointer source_tag,
+                    GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* What every answer goes through: the status, the JSON, the endpoint's read.
+ * @failed tells a failure before read (recover's to meet) from one of read.
+ * On a worker thread for REKEY_CALL_IN_THREAD, with @call NULL. */
+static gpointer
+answer_read (const RekeyEndpoint *endpoint,
+             RekeyCall *call,
+             RekeyAnswer *answer,
+             gboolean *failed,
+             GError **error)
+{
+  gboolean secret = (endpoint->flags & REKEY_CALL_SECRET) != 0;
+  gpointer result = NULL;
+
+  *failed = TRUE;
+  if (answer->status != SOUP_STATUS_OK)
+    g_propagate_error (error, rekey_client_error_map (NULL, answer->status, answer->headers,
+                                                      answer->body));
+  else if (!(endpoint->flags & REKEY_CALL_RAW_BODY)
+           && (answer->root = rekey_json_parse_bytes (answer->body, NULL)) == NULL)
+    g_propagate_error (error, rekey_client_error_new_unexpected (answer->status, answer->body,
+                                                                 _("not JSON")));
+  else
+    *failed = FALSE;
+
+  if (secret)
+    answer_wipe_body (answer);
+  if (!*failed)
+    result = endpoint->read (call, answer, error);
+  if (secret)
+    answer_wipe_json_key (answer);
+  return result;
+}
+
+static void call_send (GTask *task);
+
+/* Where every attempt ends: recover meets a failure before read; then the
+ * request goes once more, or the operation ends with its result or error. */
+static void
+call_settle (GTask *task,
+             const RekeyAnswer *answer,
+             gboolean failed,
+             gpointer result,
+             GError *error)
+{
+  RekeyCall *call = g_task_get_task_data (task);
+
+  if (failed && call->endpoint->recover != NULL
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    result = call->endpoint->recover (call, answer, &error);
+
+  if (call->send_again)
+    {
+      g_clear_error (&error);
+      call->send_again = FALSE;
+      call_send (task);
+      return;
+    }
+  if (result != NULL)
+    {
+      g_clear_error (&error);
+      g_task_return_pointer (task, result, call->endpoint->result_free);
+    }
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+/* A worker thread's share of a call: the answer, nothing more. Whichever
+ * thread drops it last frees only plain memory, never the client or its
+ * session. */
+typedef struct
+{
+  const RekeyEndpoint *endpoint;
+  RekeyAnswer *answer;
+  gboolean failed;
+} ReadJob;
+
+static void
+read_job_free (ReadJob *job)
+{
+  g_clear_pointer (&job->answer, answer_free);
+  g_free (job);
+}
+
+static void
+read_thread (GTask *job_task,
+             gpointer source_object,
+             gpointer task_data,
+             GCancellable *cancellable)
+{
+  ReadJob *job = task_data;
+  GError *error = NULL;
+  gpointer result;
+
+  if (g_task_return_error_if_cancelled (job_task))
+    return;
+  result = answer_read (job->endpoint, NULL, job->answer, &job->failed, &error);
+  if (result == NULL)
+    g_task_return_error (job_task, error);
+  else
+    g_task_return_pointer (job_task, result, job->endpoint->result_free);
+}
+
+/* Back on the main thread. */
+static void
+read_done_cb (GObject *source,
+              GAsyncResult *result,
+              gpointer user_data)
+{
+  ReadJob *job = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+  gpointer value = g_task_propagate_pointer (G_TASK (result), &error);
+
+  call_settle (user_data, job->answer, job->failed, value, error);
+}
+
+static void
+call_exchanged_cb (GObject *source,
+                   GAsyncResult *result,
+                   gpointer user_data)
+{
+  GTask *task = user_data;
+  RekeyCall *call = g_task_get_task_data (task);
+  const RekeyEndpoint *endpoint = call->endpoint;
+  g_autoptr (RekeyAnswer) answer = NULL;
+  GError *error = NULL;
+  gboolean failed = TRUE;
+  gpointer value = NULL;
+
+  answer = exchange_finish (REKEY_CLIENT (source), result, &error);
+  if (answer != NULL && (endpoint->flags & REKEY_CALL_IN_THREAD))
+    {
+      /* A page of 1,000 records takes about 15 ms to parse: off the main
+       * thread, so that a loading list never costs the window a frame. */
+      g_autoptr (GTask) job_task = g_task_new (NULL, g_task_get_cancellable (task), read_done_cb,
+                                               task);
+      ReadJob *job = g_new0 (ReadJob, 1);
+
+      job->endpoint = endpoint;
+      job->answer = g_steal_pointer (&answer);
+      g_task_set_source_tag (job_task, read_thread);
+      g_task_set_task_data (job_task, job, (GDestroyNotify) read_job_free);
+      g_task_run_in_thread (job_task, read_thread);
+      return;
+    }
+  if (answer != NULL)
+    value = answer_read (endpoint, call, answer, &failed, &error);
+  call_settle (task, answer, failed, value, error);
+}
+
+static void
+call_send (GTask *task)
+{
+  RekeyCall *call = g_task_get_task_data (task);
+  g_autoptr (SoupMessage) msg = build_message (call->client, call);
+
+  exchange_async (call->client, msg, g_task_get_cancellable (task), call_exchanged_cb, task);
+}
+
+void
+_rekey_call_send (RekeyCall *call)
+{
+  call_send (call->task);
+}
