@@ -422,6 +422,13 @@ reset_through_ui (Fixture *f,
   confirm = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_nonnull (strstr (adw_message_dialog_get_heading (confirm), username));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (confirm), "127.0.0.1"));
+  /* With the port: another server may listen on the same host. */
+  {
+    g_autofree char *host_port = g_strdup_printf (
+        "127.0.0.1:%u", rekey_sandbox_server_get_port (f->server));
+
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (confirm), host_port));
+  }
   g_assert_nonnull (strstr (adw_message_dialog_get_body (confirm), "old key will fail"));
   g_assert_true (adw_message_dialog_has_response (confirm, "cancel"));
   g_assert_cmpint (adw_message_dialog_get_response_appearance (confirm, "reset"), ==,

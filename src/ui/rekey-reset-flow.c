@@ -218,7 +218,7 @@ rekey_reset_flow_ask (RekeyResetFlow *self,
     return;
   heading = g_strdup_printf (_("Reset API Key of %s?"), rekey_affiliate_get_username (target));
   host = rekey_client_dup_host (rekey_session_get_server (session));
-  /* Translators: the account, then the server's host name. */
+  /* Translators: the account, then the server's host (with its port unless it is the usual one). */
   what = g_strdup_printf (_("The API key of %s on %s will be replaced by a new one at once. "
                             "Anything using the old key will fail until it is updated with the "
                             "new API key."),

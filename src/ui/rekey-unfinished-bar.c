@@ -110,7 +110,7 @@ offer_next (RekeyUnfinishedBar *self)
   self->offering = TRUE;
   when = g_date_time_new_from_unix_local (entry->started);
   time_text = when != NULL ? g_date_time_format (when, "%x %X") : g_strdup ("");
-  /* Translators: the account, the server's host name, the date and time. */
+  /* Translators: the account, the server's host (with its port unless it is the usual one), the date and time. */
   body = g_strdup_printf (_("Rekey stopped while resetting the API key of %s on %s (%s). The "
                             "server may hold a new key that is in no keyring. Recover the reset "
                             "to get that key from the server and save it, or dismiss it."),
@@ -169,7 +169,7 @@ show_other (RekeyUnfinishedBar *self,
   host = rekey_client_dup_host (entry->server);
   profile = rekey_profile_store_find_by_account (self->profiles, entry->server, entry->caller);
   text = g_string_new (NULL);
-  /* Translators: the account whose key was being reset, the server's host name. */
+  /* Translators: the account whose key was being reset, the server's host (with its port unless it is the usual one). */
   g_string_printf (text, _("A reset of the API key of %s on %s was cut short. The new key may "
                            "be on the server only."),
                    entry->target_username, host);
@@ -229,7 +229,7 @@ dismiss_cb (RekeyUnfinishedBar *self)
   if (entry == NULL)
     return;
   host = rekey_client_dup_host (entry->server);
-  /* Translators: the account, the server's host name. */
+  /* Translators: the account, the server's host (with its port unless it is the usual one). */
   body = g_strdup_printf (_("Rekey will no longer offer to recover the reset of the API key of %s "
                             "on %s. If the server did reset the key, the new key is lost, and "
                             "the key has to be reset once more."),
