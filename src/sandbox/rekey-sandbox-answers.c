@@ -26,25 +26,42 @@ rekey_sandbox_respond_json (SoupServerMessage *msg,
                                     body, length);
 }
 
+JsonBuilder *
+rekey_sandbox_answer_begin (gboolean success)
+{
+  JsonBuilder *b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "success");
+  json_builder_add_boolean_value (b, success);
+  return b;
+}
+
+void
+rekey_sandbox_respond_answer (SoupServerMessage *msg,
+                              guint status,
+                              JsonBuilder *b)
+{
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  rekey_sandbox_respond_json (msg, status, root);
+}
+
 void
 rekey_sandbox_respond_error (SoupServerMessage *msg,
                              guint status,
                              const char *code,
                              const char *message)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) b = rekey_sandbox_answer_begin (FALSE);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "success");
-  json_builder_add_boolean_value (b, FALSE);
   json_builder_set_member_name (b, "error");
   json_builder_add_string_value (b, code);
   json_builder_set_member_name (b, "message");
   json_builder_add_string_value (b, message);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  rekey_sandbox_respond_json (msg, status, root);
+  rekey_sandbox_respond_answer (msg, status, b);
 }
 
 void

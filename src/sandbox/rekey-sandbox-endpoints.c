@@ -222,12 +222,8 @@ static void
 handle_account_types (SoupServerMessage *msg)
 {
   static const int types[] = { 0, 100, 115, 125, 150, 200, 225, 1000 };
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) b = rekey_sandbox_answer_begin (TRUE);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "success");
-  json_builder_add_boolean_value (b, TRUE);
   json_builder_set_member_name (b, "types");
   json_builder_begin_array (b);
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
@@ -252,27 +248,19 @@ handle_account_types (SoupServerMessage *msg)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  rekey_sandbox_respond_json (msg, SOUP_STATUS_OK, root);
+  rekey_sandbox_respond_answer (msg, SOUP_STATUS_OK, b);
 }
 
 static void
 handle_current (SoupServerMessage *msg,
                 const RekeySandboxAffiliate *caller)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) b = rekey_sandbox_answer_begin (TRUE);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "success");
-  json_builder_add_boolean_value (b, TRUE);
   rekey_sandbox_add_number_member (b, "loginid", caller->loginid);
   rekey_sandbox_add_string_member (b, "username", caller->username);
   rekey_sandbox_add_number_member (b, "type", caller->type);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  rekey_sandbox_respond_json (msg, SOUP_STATUS_OK, root);
+  rekey_sandbox_respond_answer (msg, SOUP_STATUS_OK, b);
 }
 
 /* Answers a request that passed every check, from the admin-level @caller. */

@@ -37,18 +37,12 @@ respond_key (SoupServerMessage *msg,
              const char *username,
              const char *key)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) b = rekey_sandbox_answer_begin (TRUE);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "success");
-  json_builder_add_boolean_value (b, TRUE);
   rekey_sandbox_add_number_member (b, "loginid", loginid);
   rekey_sandbox_add_string_member (b, "username", username);
   rekey_sandbox_add_string_member (b, "api_key", key);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  rekey_sandbox_respond_json (msg, SOUP_STATUS_OK, root);
+  rekey_sandbox_respond_answer (msg, SOUP_STATUS_OK, b);
 }
 
 void
@@ -58,8 +52,7 @@ rekey_sandbox_server_answer_api_key (RekeySandboxServer *self,
                                      const RekeySandboxAffiliate *caller)
 {
   g_autoptr (RekeySandboxAffiliate) target = NULL;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) b = NULL;
   g_autoptr (GError) error = NULL;
   guint64 loginid;
 
@@ -78,9 +71,7 @@ rekey_sandbox_server_answer_api_key (RekeySandboxServer *self,
       return;
     }
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "success");
-  json_builder_add_boolean_value (b, TRUE);
+  b = rekey_sandbox_answer_begin (TRUE);
   rekey_sandbox_add_number_member (b, "loginid", target->loginid);
   rekey_sandbox_add_string_member (b, "username", target->username);
   rekey_sandbox_add_string_member (b, "api_key_set", target->has_api_key ? "1" : "0");
@@ -102,9 +93,7 @@ rekey_sandbox_server_answer_api_key (RekeySandboxServer *self,
       json_builder_add_null_value (b);
       rekey_sandbox_add_string_member (b, "hidden", "1");
     }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  rekey_sandbox_respond_json (msg, SOUP_STATUS_OK, root);
+  rekey_sandbox_respond_answer (msg, SOUP_STATUS_OK, b);
 }
 
 void

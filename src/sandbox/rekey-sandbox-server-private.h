@@ -94,6 +94,12 @@ void rekey_sandbox_respond_html (SoupServerMessage *msg);
 void rekey_sandbox_respond_json (SoupServerMessage *msg,
                                  guint status,
                                  JsonNode *root);
+/* An answer: a builder inside its object, whose first member is "success";
+ * rekey_sandbox_respond_answer() closes the object and sends it. */
+JsonBuilder *rekey_sandbox_answer_begin (gboolean success);
+void rekey_sandbox_respond_answer (SoupServerMessage *msg,
+                                   guint status,
+                                   JsonBuilder *b);
 void rekey_sandbox_respond_error (SoupServerMessage *msg,
                                   guint status,
                                   const char *code,
