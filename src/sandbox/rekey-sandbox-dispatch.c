@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "RekeySandbox"
+
+#include "config.h"
+
+#include "rekey-sandbox-server-private.h"
+
+#include <string.h>
+
+/* One request, from arrival to answer: faults, the body's size, the REST API
+ * switch, Allowed IPs, route and method, the rate limit, parameters, the
+ * credentials and the admin check, then its endpoint. */
+
+static const char *
+header (SoupServerMessage *msg,
+        const char *name,
+        const char *legacy_name)
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+  const char *value = soup_message_headers_get_one (h, name);
+
+  return value != NULL ? value : soup_message_headers_get_one (h, legacy_name);
+}
+
+static gboolean
+valid_idempotency_key (const char *key)
+{
+  gsize len = strlen (key);
+
+  if (len == 0 || len > 255)
+    return FALSE;
+  for (const char *p = key; *p; p++)
+    if (*p < 0x21 || *p > 0x7e)
+      return FALSE;
+  return TRUE;
+}
+
+void
+rekey_sandbox_server_process (RekeySandboxServer *self,
+                              SoupServerMessage *msg)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *method = soup_server_message_get_method (msg);
+  const char *path = g_uri_get_path (uri);
+  const RekeySandboxRoute *route;
+  gboolean known_prefix;
+  g_auto (RekeySandboxParams) params = {
+    g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free)
+  };
+  g_autofree char *message = NULL;
+  g_autoptr (RekeySandboxAffiliate) caller = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *username, *api_key, *idempotency_key;
+  GByteArray *body;
+  guint retry_after;
+
+  self->request_count++;
+
+  if (rekey_sandbox_server_take_fault (self, REKEY_SANDBOX_FAULT_GARBAGE))
+    {
+      rekey_sandbox_respond_garbage (msg);
+      return;
+    }
+  if (rekey_sandbox_server_take_fault (self, REKEY_SANDBOX_FAULT_HTML))
+    {
+      rekey_sandbox_respond_html (msg);
+      return;
+    }
+
+  if (g_object_get_data (G_OBJECT (msg), REKEY_SANDBOX_BODY_TOO_LARGE_KEY) != NULL)
+    {
+      message = g_strdup_printf ("The request body is larger than %u bytes",
+                                 REKEY_SANDBOX_MAX_BODY);
+      rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", message);
+      return;
+    }
+
+  if (!self->rest_enabled)
+    {
+      rekey_sandbox_respond_error (msg, SOUP_STATUS_FORBIDDEN, "rest_disabled",
+                                   "The REST API is disabled on this server (Configuration "
+                                   "Admin → Security → APIs → Enable REST API)");
+      return;
+    }
+  if (!rekey_sandbox_server_address_allowed (self, msg))
+    {
+      g_autofree char *text = g_strdup_printf (
+          "This IP address (%s) is not in Admin API Allowed IPs", rekey_sandbox_remote_key (msg));
+      rekey_sandbox_respond_error (msg, SOUP_STATUS_FORBIDDEN, "ip_not_allowed", text);
+      return;
+    }
+
+  route = rekey_sandbox_find_route (path, &known_prefix);
+  if (route == NULL)
+    {
+      rekey_sandbox_respond_error (msg, SOUP_STATUS_NOT_FOUND, "not_found",
+                                   "No such API endpoint");
+      return;
+    }
+  if (!g_str_equal (method, route->method)
+      && !(g_str_equal (route->method, "GET") && g_str_equal (method, "HEAD")))
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
+                                    route->method);
+      rekey_sandbox_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                   "This endpoint does not accept that method");
+      return;
+    }
+
+  if ((retry_after = rekey_sandbox_server_rate_limited (self, msg)) > 0)
+    {
+      rekey_sandbox_respond_rate_limited (msg, retry_after);
+      return;
+    }
+
+  if (!rekey_sandbox_params_merge_form (&params, g_uri_get_query (uri), route->params, &message))
+    {
+      rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", message);
+      return;
+    }
+  body = g_object_get_data (G_OBJECT (msg), REKEY_SANDBOX_BODY_KEY);
+  if (body != NULL && body->len > 0)
+    {
+      const char *content_type = soup_message_headers_get_content_type (
+          soup_server_message_get_request_headers (msg), NULL);
+      gsize size = body->len;
+      const char *data = (const char *) body->data;
+      g_autofree char *text = NULL;
+
+      if (content_type != NULL
+          && g_ascii_strcasecmp (content_type, "application/x-www-form-urlencoded") != 0)
+        {
+          rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                       "The request body must be "
+                                       "application/x-www-form-urlencoded");
+          return;
+        }
+      if (memchr (data, '\0', size) != NULL)
+        {
+          rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                       "The request body is not a form");
+          return;
+        }
+      text = g_strndup (data, size);
+      if (!rekey_sandbox_params_merge_form (&params, text, route->params, &message))
+        {
+          rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", message);
+          return;
+        }
+    }
+
+  username = header (msg, "api-username", "api_username");
+  api_key = header (msg, "api-key", "api_key");
+  idempotency_key = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                  "Idempotency-Key");
+  if (idempotency_key != NULL && !valid_idempotency_key (idempotency_key))
+    {
+      rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                                   "Idempotency-Key must be 1 to 255 printable ASCII characters");
+      return;
+    }
+
+  caller = rekey_sandbox_store_authenticate (self->store, username, api_key, &error);
+  if (error != NULL)
+    {
+      g_warning ("Authentication failed: %s", error->message);
+      rekey_sandbox_respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
+                                   "Internal error");
+      return;
+    }
+  if (caller == NULL)
+    {
+      if (route->endpoint == REKEY_SANDBOX_ENDPOINT_RESET_API_KEY && idempotency_key != NULL
+          && rekey_sandbox_server_answer_reset_replay (self, msg, &params, username, api_key,
+                                                       idempotency_key))
+        return;
+
+      rekey_sandbox_server_record_auth_failure (self, msg);
+      rekey_sandbox_respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials",
+                                   "Invalid API username or API key");
+      return;
+    }
+  rekey_sandbox_server_forget_auth_failures (self, msg);
+
+  if (!rekey_sandbox_is_admin_type (caller->type))
+    {
+      rekey_sandbox_respond_error (msg, SOUP_STATUS_FORBIDDEN, "not_admin",
+                                   "Only admin-level accounts may use the API");
+      return;
+    }
+
+  rekey_sandbox_server_answer (self, msg, route, &params, caller, api_key, idempotency_key);
+}

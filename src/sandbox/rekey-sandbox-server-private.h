@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+/* What the files of the sandbox server share. rekey-sandbox-server.c holds
+ * the object, its public API and the SoupServer plumbing; a request goes
+ * through rekey-sandbox-dispatch.c, which uses -checks.c, -faults.c and
+ * -params.c, to its endpoint in -endpoints.c or -key-endpoints.c, which
+ * answer with -answers.c. Not for use outside src/sandbox. */
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "rekey-sandbox-server.h"
+
+G_BEGIN_DECLS
+
+struct _RekeySandboxServer
+{
+  GObject parent_instance;
+
+  RekeySandboxStore *store;
+  SoupServer *server;
+  guint port;
+
+  GPtrArray *allowed;  /* GInetAddressMask*, NULL = any address */
+  gboolean rest_enabled;
+  guint latency_ms;
+  RekeySandboxFault fault;
+  guint fault_count;
+
+  guint max_failures;
+  guint window_seconds;
+  GHashTable *failures;  /* remote host -> AuthFailures* (-checks.c) */
+
+  GHashTable *pending;   /* SoupServerMessage* paused by latency or a stall */
+  guint request_count;
+  guint reset_count;
+};
+
+/* Set on a request by the early handler: its body, and a mark when the body
+ * is larger than REKEY_SANDBOX_MAX_BODY. */
+#define REKEY_SANDBOX_BODY_KEY "rekey-sandbox-body"
+#define REKEY_SANDBOX_BODY_TOO_LARGE_KEY "rekey-sandbox-body-too-large"
+
+/* rekey-sandbox-dispatch.c */
+void rekey_sandbox_server_process (RekeySandboxServer *self,
+                                   SoupServerMessage *msg);
+
+/* rekey-sandbox-params.c */
+typedef struct
+{
+  GHashTable *values;  /* owned strings */
+} RekeySandboxParams;
+
+void rekey_sandbox_params_clear (RekeySandboxParams *p);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RekeySandboxParams, rekey_sandbox_params_clear)
+/* Adds the form @encoded to @p; every name must be in @allowed. */
+gboolean rekey_sandbox_params_merge_form (RekeySandboxParams *p,
+                                          const char *encoded,
+                                          const char *const *allowed,
+                                          char **error_message);
+/* @fallback when @name is absent. */
+gboolean rekey_sandbox_params_get_uint (RekeySandboxParams *p,
+                                        const char *name,
+                                        guint64 min,
+                                        guint64 max,
+                                        guint64 fallback,
+                                        guint64 *out,
+                                        char **error_message);
+
+/* rekey-sandbox-checks.c */
+gboolean rekey_sandbox_server_address_allowed (RekeySandboxServer *self,
+                                               SoupServerMessage *msg);
+/* The address the rate limit counts by. */
+const char *rekey_sandbox_remote_key (SoupServerMessage *msg);
+guint rekey_sandbox_server_rate_limited (RekeySandboxServer *self,
+                                         SoupServerMessage *msg);
+void rekey_sandbox_server_record_auth_failure (RekeySandboxServer *self,
+                                               SoupServerMessage *msg);
+void rekey_sandbox_server_forget_auth_failures (RekeySandboxServer *self,
+                                                SoupServerMessage *msg);
+void rekey_sandbox_respond_rate_limited (SoupServerMessage *msg,
+                                         guint retry_after);
+
+/* rekey-sandbox-faults.c */
+/* TRUE when @fault is set, counting it down. */
+gboolean rekey_sandbox_server_take_fault (RekeySandboxServer *self,
+                                          RekeySandboxFault fault);
+void rekey_sandbox_drop_connection (SoupServerMessage *msg);
+void rekey_sandbox_respond_garbage (SoupServerMessage *msg);
+void rekey_sandbox_respond_html (SoupServerMessage *msg);
+
+/* rekey-sandbox-answers.c */
+void rekey_sandbox_respond_json (SoupServerMessage *msg,
+                                 guint status,
+                                 JsonNode *root);
+/* An answer: a builder inside its object, whose first member is "success";
+ * rekey_sandbox_respond_answer() closes the object and sends it. */
+JsonBuilder *rekey_sandbox_answer_begin (gboolean success);
+void rekey_sandbox_respond_answer (SoupServerMessage *msg,
+                                   guint status,
+                                   JsonBuilder *b);
+void rekey_sandbox_respond_error (SoupServerMessage *msg,
+                                  guint status,
+                                  const char *code,
+                                  const char *message);
+void rekey_sandbox_respond_text (SoupServerMessage *msg,
+                                 const char *body);
+void rekey_sandbox_add_string_member (JsonBuilder *b,
+                                      const char *name,
+                                      const char *value);
+void rekey_sandbox_add_number_member (JsonBuilder *b,
+                                      const char *name,
+                                      gint64 value);
+
+/* rekey-sandbox-endpoints.c */
+typedef enum
+{
+  REKEY_SANDBOX_ENDPOINT_PING,
+  REKEY_SANDBOX_ENDPOINT_LEGACY_PING,
+  REKEY_SANDBOX_ENDPOINT_SEARCH,
+  REKEY_SANDBOX_ENDPOINT_SEARCH_LIMITED,
+  REKEY_SANDBOX_ENDPOINT_ACCOUNT_TYPES,
+  REKEY_SANDBOX_ENDPOINT_CURRENT,
+  REKEY_SANDBOX_ENDPOINT_API_KEY,
+  REKEY_SANDBOX_ENDPOINT_RESET_API_KEY,
+} RekeySandboxEndpoint;
+
+typedef struct
+{
+  const char *path;
+  RekeySandboxEndpoint endpoint;
+  const char *method;
+  const char *const *params;
+} RekeySandboxRoute;
+
+/* The route of @path ("/api/…" or "/api/v1/…"), NULL when there is none. */
+const RekeySandboxRoute *rekey_sandbox_find_route (const char *path,
+                                                   gboolean *known_prefix);
+void rekey_sandbox_server_answer (RekeySandboxServer *self,
+                                  SoupServerMessage *msg,
+                                  const RekeySandboxRoute *route,
+                                  RekeySandboxParams *params,
+                                  const RekeySandboxAffiliate *caller,
+                                  const char *api_key,
+                                  const char *idempotency_key);
+
+/* rekey-sandbox-key-endpoints.c */
+void rekey_sandbox_server_answer_api_key (RekeySandboxServer *self,
+                                          SoupServerMessage *msg,
+                                          RekeySandboxParams *params,
+                                          const RekeySandboxAffiliate *caller);
+void rekey_sandbox_server_answer_reset (RekeySandboxServer *self,
+                                        SoupServerMessage *msg,
+                                        RekeySandboxParams *params,
+                                        const RekeySandboxAffiliate *caller,
+                                        const char *caller_key,
+                                        const char *idempotency_key);
+gboolean rekey_sandbox_server_answer_reset_replay (RekeySandboxServer *self,
+                                                   SoupServerMessage *msg,
+                                                   RekeySandboxParams *params,
+                                                   const char *username,
+                                                   const char *api_key,
+                                                   const char *idempotency_key);
+
+G_END_DECLS
