@@ -565,6 +565,62 @@ test_retry_refused (Fixture *f,
   soup_server_disconnect (server);
 }
 
+/* A real NATS has no reset endpoint: it answers 404 or 405 with an HTML
+ * page. That is a definite "not done". */
+static void
+refuse_with_html (SoupServer *server,
+                  SoupServerMessage *msg,
+                  const char *path,
+                  GHashTable *query,
+                  gpointer user_data)
+{
+  guint status = GPOINTER_TO_UINT (user_data);
+  static const char page[] = "<html><body><h1>Not Allowed</h1></body></html>";
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_STATIC, page, sizeof page - 1);
+}
+
+static void
+test_not_supported (Fixture *f,
+                    gconstpointer data)
+{
+  static const guint statuses[] = { 404, 405 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      g_autoptr (SoupServer) server = soup_server_new (NULL, NULL);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (RekeyClient) client = NULL;
+      g_autoptr (RekeyRotation) rotation = NULL;
+      g_autoptr (RekeyRotationResult) res = NULL;
+      g_autoptr (GPtrArray) unfinished = NULL;
+      g_autofree char *url = NULL;
+      GSList *uris;
+
+      soup_server_add_handler (server, "/api", refuse_with_html, GUINT_TO_POINTER (statuses[i]),
+                               NULL);
+      g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+      uris = soup_server_get_uris (server);
+      url = g_uri_to_string (uris->data);
+      g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+      rekey_test_record_key (WRONG_KEY);
+      client = rekey_client_new (url, "admin", WRONG_KEY, REKEY_CLIENT_FLAGS_NONE, &error);
+      g_assert_no_error (error);
+      rotation = rekey_rotation_new (client, f->journal, 7, "sreed");
+      res = run (rotation, &error);
+      g_assert_null (res);
+      g_assert_nonnull (error);
+      g_assert_cmpuint (rekey_client_error_get_http_status (error), ==, statuses[i]);
+      /* Nothing was reset, and nothing is left to recover. */
+      g_assert_false (rekey_rotation_error_is_outcome_unknown (error));
+      unfinished = rekey_journal_list_unfinished (f->journal, NULL);
+      g_assert_cmpuint (unfinished->len, ==, 0);
+      soup_server_disconnect (server);
+    }
+}
+
 static void
 cancel_at_journal (RekeyRotation *rotation,
                    int step,
@@ -619,6 +675,7 @@ main (int argc,
   ADD ("journal-unwritable", test_journal_unwritable);
   ADD ("journal-damaged-lines", test_journal_damaged_lines);
   ADD ("retry-refused", test_retry_refused);
+  ADD ("not-supported", test_not_supported);
   ADD ("cancelled-before-reset", test_cancelled_before_reset);
 #undef ADD
 

@@ -687,9 +687,10 @@ reset_recover (RekeyCall *call,
       return _rekey_call_send_again (call);
     }
   /* Whatever the retry met, the first attempt may have reset the key; so
-   * may a server that failed inside. */
-  if (call->attempt > 0 || is_connection_failure (*error)
-      || (answer != NULL && answer->status >= 500))
+   * may a server that failed inside, and one whose success could not be
+   * read. A refusal (3xx, 4xx: 404 and 405 of a server without the
+   * endpoint too) is definite. */
+  if (call->attempt > 0 || answer == NULL || answer->status < 300 || answer->status >= 500)
     rekey_client_error_set_outcome_unknown (*error);
   return NULL;
 }

@@ -393,11 +393,13 @@ rekey_rotation_error_is_outcome_unknown (const GError *error)
 {
   if (error == NULL || error->domain != REKEY_CLIENT_ERROR)
     return TRUE;
+  /* An answer that says no (404 and 405 included: a server without the
+   * endpoint) is definite. Only a lost connection, an answer that could
+   * not be read (the client marks those, 5xx from a proxy too) or a
+   * retry leave it open. */
   if (rekey_client_error_get_outcome_unknown (error))
     return TRUE;
-  return error->code == REKEY_CLIENT_ERROR_NETWORK || error->code == REKEY_CLIENT_ERROR_TIMEOUT
-         || error->code == REKEY_CLIENT_ERROR_UNEXPECTED
-         || error->code == REKEY_CLIENT_ERROR_SERVER;
+  return error->code == REKEY_CLIENT_ERROR_NETWORK || error->code == REKEY_CLIENT_ERROR_TIMEOUT;
 }
 
 RekeyRotationStep
