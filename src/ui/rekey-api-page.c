@@ -89,6 +89,48 @@ copied_toast (RekeyApiPage *self)
   toast (self, message);
 }
 
+/* A server without Rekey's key endpoints (404, or 405) cannot show a key. */
+static gboolean
+server_hides_keys (const GError *error)
+{
+  guint status = rekey_client_error_get_http_status (error);
+
+  return g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_NOT_FOUND)
+         || (error != NULL && error->domain == REKEY_CLIENT_ERROR && status == 405);
+}
+
+static void
+own_keyring_cb (GObject *source,
+                GAsyncResult *result,
+                gpointer user_data)
+{
+  RekeyApiPage *self;
+  g_autoptr (SecretValue) value = NULL;
+  g_autoptr (GError) error = NULL;
+
+  value = rekey_keyring_lookup_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = REKEY_API_PAGE (user_data);
+  gtk_spinner_stop (self->spinner);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
+  g_clear_pointer (&self->key, secret_value_unref);
+  if (value != NULL)
+    self->key = secret_value_ref (value);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->reveal_button), self->key != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->copy_key_button), self->key != NULL);
+  if (error != NULL)
+    adw_action_row_set_subtitle (self->key_row, error->message);
+  else
+    adw_action_row_set_subtitle (self->key_row,
+                                 self->key != NULL
+                                     ? _("From this computer’s keyring: this server does not show "
+                                         "API keys")
+                                     : _("This server does not show API keys, and this "
+                                         "computer’s keyring holds none for this account"));
+  show_key (self);
+}
+
 static void
 api_key_cb (GObject *source,
             GAsyncResult *result,
@@ -105,6 +147,18 @@ api_key_cb (GObject *source,
   gtk_spinner_stop (self->spinner);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), FALSE);
 
+  if (info == NULL && server_hides_keys (error))
+    {
+      /* A real NATS shows keys in its admin pages only: show the copy this
+       * computer's keyring holds, the one Rekey is connected with. */
+      gtk_widget_set_visible (GTK_WIDGET (self->spinner), TRUE);
+      gtk_spinner_start (self->spinner);
+      rekey_keyring_lookup_async (rekey_client_get_server (self->client),
+                                  rekey_affiliate_get_username (self->affiliate),
+                                  REKEY_KEYRING_FLAGS_NO_PROMPT, self->cancellable,
+                                  own_keyring_cb, self);
+      return;
+    }
   if (info == NULL)
     {
       adw_action_row_set_subtitle (self->key_row, error->message);
