@@ -84,7 +84,9 @@ test_connect_once (Fixture *f,
   RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
   g_autofree char *key = rekey_test_sandbox_dup_key (f->sandbox, 1);
   g_autoptr (RekeySession) session = rekey_session_new (f->profile);
+  g_autoptr (RekeySession) again = NULL;
   g_autoptr (GError) error = NULL;
+  RekeyServerFeatures known, present;
   guint before, client_notes = 0;
 
   rekey_test_keyring_store (f->server, "admin", key);
@@ -95,8 +97,17 @@ test_connect_once (Fixture *f,
   before = rekey_sandbox_server_get_request_count (server);
   g_assert_true (connect_session (session, &error));
   g_assert_no_error (error);
-  /* Ping and who-am-I, nothing more. */
-  g_assert_cmpuint (rekey_sandbox_server_get_request_count (server) - before, ==, 2);
+  /* Ping, who-am-I, and the first time what the server does: its key
+   * endpoints, account types, and a search for the account among the admin
+   * types (search-limited, a list of types). Never a reset. */
+  g_assert_cmpuint (rekey_sandbox_server_get_request_count (server) - before, ==, 5);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 0);
+  present = rekey_client_get_features (rekey_session_get_client (session), &known);
+  g_assert_cmpuint (known, ==, REKEY_SERVER_FEATURES_ALL);
+  g_assert_cmpuint (present, ==, REKEY_SERVER_FEATURES_ALL);
+  /* The profile remembers it. */
+  g_assert_cmpuint (rekey_profile_get_features (f->profile, &known), ==, REKEY_SERVER_FEATURES_ALL);
+  g_assert_cmpuint (known, ==, REKEY_SERVER_FEATURES_ALL);
   g_assert_cmpint (rekey_session_get_state (session), ==, REKEY_SESSION_STATE_CONNECTED);
   g_assert_cmpuint (client_notes, ==, 1);
   g_assert_true (rekey_client_has_api_key (rekey_session_get_client (session), key));
@@ -108,6 +119,14 @@ test_connect_once (Fixture *f,
   before = rekey_sandbox_server_get_request_count (server);
   g_assert_true (connect_session (session, &error));
   g_assert_cmpuint (rekey_sandbox_server_get_request_count (server), ==, before);
+
+  /* The next connection with the profile: ping and who-am-I alone. */
+  again = rekey_session_new (f->profile);
+  g_assert_true (connect_session (again, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (rekey_sandbox_server_get_request_count (server) - before, ==, 2);
+  g_assert_cmpuint (rekey_client_get_features (rekey_session_get_client (again), NULL), ==,
+                    REKEY_SERVER_FEATURES_ALL);
 }
 
 static void
@@ -130,14 +149,16 @@ test_for_client (Fixture *f,
   /* No keyring is read for a client the user typed in. */
   g_assert_true (connect_session (session, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (rekey_sandbox_server_get_request_count (server) - before, ==, 2);
+  g_assert_cmpuint (rekey_sandbox_server_get_request_count (server) - before, ==, 5);
   g_assert_true (rekey_session_get_client (session) == client);
 
-  /* Saved as a profile, the session goes on as it is. */
+  /* Saved as a profile, the session goes on as it is, and the profile
+   * keeps what was found out. */
   rekey_session_set_profile (session, f->profile);
   g_assert_true (rekey_session_get_profile (session) == f->profile);
   g_assert_true (connect_session (session, &error));
-  g_assert_cmpuint (rekey_sandbox_server_get_request_count (server) - before, ==, 2);
+  g_assert_cmpuint (rekey_sandbox_server_get_request_count (server) - before, ==, 5);
+  g_assert_cmpuint (rekey_profile_get_features (f->profile, NULL), ==, REKEY_SERVER_FEATURES_ALL);
 }
 
 static void

@@ -158,7 +158,7 @@ static void
 search_set_path (RekeyCall *call)
 {
   SearchData *data = call->data;
-  gboolean limited = !call->client->no_search_limited;
+  gboolean limited = !_rekey_client_lacks (call->client, REKEY_SERVER_FEATURE_SEARCH_LIMITED);
   g_autofree char *query = search_query (&data->query, limited);
 
   _rekey_call_set_path (call, limited ? "affiliate/search-limited" : "affiliate/search", query);
@@ -187,10 +187,11 @@ search_recover (RekeyCall *call,
   RekeyClient *self = call->client;
 
   /* An older NATS without search-limited: plain search from now on. */
-  if (answer != NULL && answer->status == SOUP_STATUS_NOT_FOUND && !self->no_search_limited
+  if (answer != NULL && answer->status == SOUP_STATUS_NOT_FOUND
+      && !_rekey_client_lacks (self, REKEY_SERVER_FEATURE_SEARCH_LIMITED)
       && g_error_matches (*error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_NOT_FOUND))
     {
-      self->no_search_limited = TRUE;
+      _rekey_client_learn (self, REKEY_SERVER_FEATURE_SEARCH_LIMITED, FALSE);
       search_set_path (call);
       return _rekey_call_send_again (call);
     }
@@ -386,6 +387,8 @@ current_read (RekeyCall *call,
                                                                    _("another account answered")));
       return NULL;
     }
+  if (!call->fallback)
+    _rekey_client_learn (self, REKEY_SERVER_FEATURE_CURRENT, TRUE);
   return g_steal_pointer (&affiliate);
 }
 
@@ -398,7 +401,7 @@ current_recover (RekeyCall *call,
       && g_error_matches (*error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_NOT_FOUND))
     {
       /* No affiliate/current: find the account by its username. */
-      call->client->no_current = TRUE;
+      _rekey_client_learn (call->client, REKEY_SERVER_FEATURE_CURRENT, FALSE);
       current_set_fallback (call, 0);
       return _rekey_call_send_again (call);
     }
@@ -423,7 +426,7 @@ rekey_client_get_current_async (RekeyClient *self,
 
   call = _rekey_call_new (self, &current_endpoint, rekey_client_get_current_async, cancellable,
                           callback, user_data);
-  if (self->no_current)
+  if (_rekey_client_lacks (self, REKEY_SERVER_FEATURE_CURRENT))
     current_set_fallback (call, 0);
   else
     _rekey_call_set_path (call, "affiliate/current", NULL);
@@ -513,6 +516,7 @@ account_types_read (RekeyCall *call,
       if (info != NULL)
         g_ptr_array_add (types, info);
     }
+  _rekey_client_learn (call->client, REKEY_SERVER_FEATURE_ACCOUNT_TYPES, TRUE);
   return types;
 }
 
@@ -528,7 +532,7 @@ account_types_recover (RekeyCall *call,
           || (answer->status == SOUP_STATUS_NOT_FOUND
               && g_error_matches (*error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_NOT_FOUND))))
     {
-      call->client->no_account_types = TRUE;
+      _rekey_client_learn (call->client, REKEY_SERVER_FEATURE_ACCOUNT_TYPES, FALSE);
       return builtin_account_types ();
     }
   return NULL;
@@ -552,7 +556,7 @@ rekey_client_get_account_types_async (RekeyClient *self,
 
   call = _rekey_call_new (self, &account_types_endpoint, rekey_client_get_account_types_async,
                           cancellable, callback, user_data);
-  if (self->no_account_types)
+  if (_rekey_client_lacks (self, REKEY_SERVER_FEATURE_ACCOUNT_TYPES))
     {
       _rekey_call_return (call, builtin_account_types ());
       return;
@@ -607,12 +611,41 @@ api_key_read (RekeyCall *call,
     }
   info->is_set = rekey_json_object_get_bool (object, "api_key_set", &flag) ? flag
                                                                           : info->key != NULL;
+  _rekey_client_learn (call->client, REKEY_SERVER_FEATURE_KEY_ENDPOINTS, TRUE);
   return g_steal_pointer (&info);
+}
+
+/* A server without Rekey's key endpoints answers 404 or 405 with a page of
+ * its own; a 404 with Rekey's JSON error is about the loginid. */
+static void
+learn_key_endpoints (RekeyCall *call,
+                     const RekeyAnswer *answer)
+{
+  g_autoptr (JsonNode) root = NULL;
+
+  if (answer == NULL
+      || (answer->status != SOUP_STATUS_NOT_FOUND
+          && answer->status != SOUP_STATUS_METHOD_NOT_ALLOWED))
+    return;
+  if (answer->body != NULL)
+    root = rekey_json_parse_bytes (answer->body, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    _rekey_client_learn (call->client, REKEY_SERVER_FEATURE_KEY_ENDPOINTS, FALSE);
+}
+
+static gpointer
+api_key_recover (RekeyCall *call,
+                 const RekeyAnswer *answer,
+                 GError **error)
+{
+  learn_key_endpoints (call, answer);
+  return NULL;
 }
 
 static const RekeyEndpoint api_key_endpoint = {
   .flags = REKEY_CALL_SECRET,
   .read = api_key_read,
+  .recover = api_key_recover,
   .result_free = (GDestroyNotify) rekey_api_key_info_free,
 };
 
@@ -679,6 +712,7 @@ reset_recover (RekeyCall *call,
                const RekeyAnswer *answer,
                GError **error)
 {
+  learn_key_endpoints (call, answer);
   /* The reset may have committed before the connection died: ask once more
    * with the same idempotency key, which returns the same key. */
   if (answer == NULL && call->attempt == 0 && is_connection_failure (*error))

@@ -26,10 +26,17 @@ struct _RekeyClient
   /* Learnt from the server; shared by clients for other accounts. */
   guint ping_variant;     /* index into the ping endpoint's variants */
   const char *api_prefix; /* "/api" or "/api/v1" */
-  gboolean no_search_limited;
-  gboolean no_current;
-  gboolean no_account_types;
+  RekeyServerFeatures known;
+  RekeyServerFeatures present;
 };
+
+/* Notes what an answer showed of the server; the latest answer wins. */
+void _rekey_client_learn (RekeyClient *self,
+                          RekeyServerFeatures feature,
+                          gboolean present);
+/* TRUE when the server is known to lack @feature. */
+gboolean _rekey_client_lacks (RekeyClient *self,
+                              RekeyServerFeatures feature);
 
 SecretValue *_rekey_client_secret_new (const char *key);
 

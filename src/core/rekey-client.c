@@ -280,13 +280,53 @@ rekey_client_new_for_account (RekeyClient *self,
   other->flags = self->flags;
   other->ping_variant = self->ping_variant;
   other->api_prefix = self->api_prefix;
-  other->no_search_limited = self->no_search_limited;
-  other->no_current = self->no_current;
-  other->no_account_types = self->no_account_types;
+  other->known = self->known;
+  other->present = self->present;
   soup_session_set_timeout (other->session, soup_session_get_timeout (self->session));
   if (self->debug)
     rekey_client_set_debug (other, TRUE);
   return other;
+}
+
+void
+_rekey_client_learn (RekeyClient *self,
+                     RekeyServerFeatures feature,
+                     gboolean present)
+{
+  self->known |= feature;
+  if (present)
+    self->present |= feature;
+  else
+    self->present &= ~feature;
+}
+
+gboolean
+_rekey_client_lacks (RekeyClient *self,
+                     RekeyServerFeatures feature)
+{
+  return (self->known & feature) != 0 && (self->present & feature) == 0;
+}
+
+RekeyServerFeatures
+rekey_client_get_features (RekeyClient *self,
+                           RekeyServerFeatures *known)
+{
+  g_return_val_if_fail (REKEY_IS_CLIENT (self), REKEY_SERVER_FEATURE_NONE);
+
+  if (known != NULL)
+    *known = self->known;
+  return self->present & self->known;
+}
+
+void
+rekey_client_set_features (RekeyClient *self,
+                           RekeyServerFeatures known,
+                           RekeyServerFeatures present)
+{
+  g_return_if_fail (REKEY_IS_CLIENT (self));
+
+  self->known = known & REKEY_SERVER_FEATURES_ALL;
+  self->present = present & self->known;
 }
 
 const char *

@@ -67,6 +67,24 @@ typedef struct
   guint count;
 } RekeySearchQuery;
 
+/* What a server does, as Rekey finds out from its answers (and never by
+ * sending a reset). A real NATS 4 or 5 lacks some of these; it is a normal,
+ * supported server all the same. */
+typedef enum
+{
+  REKEY_SERVER_FEATURE_NONE = 0,
+  REKEY_SERVER_FEATURE_SEARCH_LIMITED = 1 << 0, /* affiliate/search-limited (NATS 5) */
+  REKEY_SERVER_FEATURE_CURRENT = 1 << 1,        /* affiliate/current */
+  REKEY_SERVER_FEATURE_ACCOUNT_TYPES = 1 << 2,  /* affiliate/account-types */
+  REKEY_SERVER_FEATURE_KEY_ENDPOINTS = 1 << 3,  /* Rekey's affiliate/api-key and reset-api-key */
+  REKEY_SERVER_FEATURE_TYPE_LIST = 1 << 4,      /* type=150,200,225 is honoured as a list */
+} RekeyServerFeatures;
+
+#define REKEY_SERVER_FEATURES_ALL                                                                \
+  (REKEY_SERVER_FEATURE_SEARCH_LIMITED | REKEY_SERVER_FEATURE_CURRENT                            \
+   | REKEY_SERVER_FEATURE_ACCOUNT_TYPES | REKEY_SERVER_FEATURE_KEY_ENDPOINTS                     \
+   | REKEY_SERVER_FEATURE_TYPE_LIST)
+
 #define REKEY_TYPE_CLIENT (rekey_client_get_type ())
 G_DECLARE_FINAL_TYPE (RekeyClient, rekey_client, REKEY, CLIENT, GObject)
 
@@ -110,6 +128,28 @@ void rekey_client_set_timeout (RekeyClient *self,
  * in the "RekeyHttp" domain; also on with REKEY_DEBUG_HTTP=1. */
 void rekey_client_set_debug (RekeyClient *self,
                              gboolean enabled);
+
+/* The features the server has, of those it is known about (@known). */
+RekeyServerFeatures rekey_client_get_features (RekeyClient *self,
+                                               RekeyServerFeatures *known);
+/* What an earlier connection learnt (a profile remembers it); an answer
+ * that contradicts it wins. */
+void rekey_client_set_features (RekeyClient *self,
+                                RekeyServerFeatures known,
+                                RekeyServerFeatures present);
+
+/* Finds out what the server does, with requests about @me (the connected
+ * account) only: whether the key endpoints, search-limited and
+ * account-types exist and whether a list of types is honoured. Never
+ * fails: what cannot be found out stays unknown. */
+void rekey_client_probe_async (RekeyClient *self,
+                               RekeyAffiliate *me,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data);
+RekeyServerFeatures rekey_client_probe_finish (RekeyClient *self,
+                                               GAsyncResult *result,
+                                               RekeyServerFeatures *known);
 
 void rekey_client_ping_async (RekeyClient *self,
                               GCancellable *cancellable,

@@ -18,9 +18,15 @@ struct _RekeyProfile
   char *username;
   gboolean allow_insecure;
   gboolean legacy_headers;
+  /* What the server was found to do, at the last connect. */
+  RekeyServerFeatures features_known;
+  RekeyServerFeatures features;
+  RekeyProfileStore *store; /* weak: where it is saved */
 };
 
 G_DEFINE_FINAL_TYPE (RekeyProfile, rekey_profile, G_TYPE_OBJECT)
+
+static void save (RekeyProfileStore *self);
 
 enum
 {
@@ -40,6 +46,7 @@ rekey_profile_finalize (GObject *object)
   g_free (self->name);
   g_free (self->server);
   g_free (self->username);
+  g_clear_weak_pointer (&self->store);
 
   G_OBJECT_CLASS (rekey_profile_parent_class)->finalize (object);
 }
@@ -129,6 +136,7 @@ rekey_profile_create_client (RekeyProfile *self,
                              GError **error)
 {
   RekeyClientFlags flags = REKEY_CLIENT_FLAGS_NONE;
+  RekeyClient *client;
 
   g_return_val_if_fail (REKEY_IS_PROFILE (self), NULL);
 
@@ -136,7 +144,38 @@ rekey_profile_create_client (RekeyProfile *self,
     flags |= REKEY_CLIENT_FLAGS_ALLOW_INSECURE;
   if (self->legacy_headers)
     flags |= REKEY_CLIENT_FLAGS_LEGACY_HEADERS;
-  return rekey_client_new (self->server, self->username, api_key, flags, error);
+  client = rekey_client_new (self->server, self->username, api_key, flags, error);
+  if (client != NULL)
+    rekey_client_set_features (client, self->features_known, self->features);
+  return client;
+}
+
+RekeyServerFeatures
+rekey_profile_get_features (RekeyProfile *self,
+                            RekeyServerFeatures *known)
+{
+  g_return_val_if_fail (REKEY_IS_PROFILE (self), REKEY_SERVER_FEATURE_NONE);
+
+  if (known != NULL)
+    *known = self->features_known;
+  return self->features & self->features_known;
+}
+
+void
+rekey_profile_set_features (RekeyProfile *self,
+                            RekeyServerFeatures known,
+                            RekeyServerFeatures present)
+{
+  g_return_if_fail (REKEY_IS_PROFILE (self));
+
+  known &= REKEY_SERVER_FEATURES_ALL;
+  present &= known;
+  if (self->features_known == known && self->features == present)
+    return;
+  self->features_known = known;
+  self->features = present;
+  if (self->store != NULL)
+    save (self->store);
 }
 
 /* ------------------------------------------------------------------ store */
@@ -207,6 +246,16 @@ dict_bool (GVariantDict *dict,
   return value;
 }
 
+static guint32
+dict_uint (GVariantDict *dict,
+           const char *key)
+{
+  guint32 value = 0;
+
+  g_variant_dict_lookup (dict, key, "u", &value);
+  return value;
+}
+
 static void
 load (RekeyProfileStore *self)
 {
@@ -237,6 +286,9 @@ load (RekeyProfileStore *self)
       profile->username = g_strdup (username);
       profile->allow_insecure = dict_bool (&dict, "allow-insecure");
       profile->legacy_headers = dict_bool (&dict, "legacy-headers");
+      profile->features_known = dict_uint (&dict, "features-known") & REKEY_SERVER_FEATURES_ALL;
+      profile->features = dict_uint (&dict, "features") & profile->features_known;
+      g_set_weak_pointer (&profile->store, self);
       g_ptr_array_add (self->profiles, profile);
     }
   g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, self->profiles->len);
@@ -260,6 +312,8 @@ save (RekeyProfileStore *self)
       g_variant_dict_insert (&dict, "username", "s", p->username);
       g_variant_dict_insert (&dict, "allow-insecure", "b", p->allow_insecure);
       g_variant_dict_insert (&dict, "legacy-headers", "b", p->legacy_headers);
+      g_variant_dict_insert (&dict, "features-known", "u", (guint32) p->features_known);
+      g_variant_dict_insert (&dict, "features", "u", (guint32) p->features);
       g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
     }
   self->saving = TRUE;
@@ -440,6 +494,7 @@ rekey_profile_store_add (RekeyProfileStore *self,
   profile->username = g_steal_pointer (&user);
   profile->allow_insecure = !!allow_insecure;
   profile->legacy_headers = !!legacy_headers;
+  g_set_weak_pointer (&profile->store, self);
   g_ptr_array_add (self->profiles, profile);
   save (self);
   g_list_model_items_changed (G_LIST_MODEL (self), self->profiles->len - 1, 0, 1);

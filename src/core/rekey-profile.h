@@ -21,6 +21,13 @@ const char *rekey_profile_get_username (RekeyProfile *self);
 gboolean rekey_profile_get_allow_insecure (RekeyProfile *self);
 gboolean rekey_profile_get_legacy_headers (RekeyProfile *self);
 
+/* What the server was found to do at the last connect (a client made by
+ * rekey_profile_create_client() starts from it); saved with the profile. */
+RekeyServerFeatures rekey_profile_get_features (RekeyProfile *self,
+                                                RekeyServerFeatures *known);
+void rekey_profile_set_features (RekeyProfile *self,
+                                 RekeyServerFeatures known,
+                                 RekeyServerFeatures present);
 /* A client for the profile's account with @api_key (from the keyring). */
 RekeyClient *rekey_profile_create_client (RekeyProfile *self,
                                           const char *api_key,

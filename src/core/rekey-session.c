@@ -73,12 +73,31 @@ connect_failed (GTask *task,
 }
 
 static void
+probe_cb (GObject *source,
+          GAsyncResult *result,
+          gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  RekeySession *self = g_task_get_source_object (task);
+  RekeyServerFeatures known, present;
+
+  present = rekey_client_probe_finish (REKEY_CLIENT (source), result, &known);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (self->profile != NULL)
+    rekey_profile_set_features (self->profile, known, present);
+  set_state (self, REKEY_SESSION_STATE_CONNECTED, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
 current_cb (GObject *source,
             GAsyncResult *result,
             gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   RekeySession *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr (RekeyAffiliate) me = NULL;
   GError *error = NULL;
 
@@ -90,8 +109,8 @@ current_cb (GObject *source,
     }
   g_set_object (&self->me, me);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ME]);
-  set_state (self, REKEY_SESSION_STATE_CONNECTED, NULL);
-  g_task_return_boolean (task, TRUE);
+  /* What the server does, before anything is shown that depends on it. */
+  rekey_client_probe_async (self->client, me, cancellable, probe_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -280,8 +299,16 @@ rekey_session_set_profile (RekeySession *self,
   g_return_if_fail (REKEY_IS_SESSION (self));
   g_return_if_fail (profile == NULL || REKEY_IS_PROFILE (profile));
 
-  if (g_set_object (&self->profile, profile))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
+  if (!g_set_object (&self->profile, profile))
+    return;
+  if (profile != NULL && self->client != NULL)
+    {
+      RekeyServerFeatures known, present;
+
+      present = rekey_client_get_features (self->client, &known);
+      rekey_profile_set_features (profile, known, present);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
 }
 
 const char *
