@@ -17,6 +17,9 @@ struct _RekeyAffiliateList
   gboolean admins_only;
   gboolean loading;
   gboolean filter_locally; /* the server refused a list of types */
+  gboolean per_type;       /* the server reads "type" as one value: one type at a time */
+  guint type_index;        /* which of admin_types, then */
+  gint64 page_first;       /* the first loginid of the last page */
   guint next_start;
   gint64 total;
   GError *error;
@@ -103,6 +106,86 @@ set_error (RekeyAffiliateList *self,
 
 static void load_page (RekeyAffiliateList *self);
 
+static int
+compare_loginid (gconstpointer a,
+                 gconstpointer b)
+{
+  gint64 x = rekey_affiliate_get_loginid (*(RekeyAffiliate **) a);
+  gint64 y = rekey_affiliate_get_loginid (*(RekeyAffiliate **) b);
+
+  return x < y ? -1 : x > y;
+}
+
+/* Adds @fresh in loginid order, whatever order the server answered in (a
+ * NATS 4 object keyed by loginid comes in hash order; one type at a time
+ * comes type by type), leaving out what the list has: a server whose data
+ * changed between pages may repeat a record. One items-changed from the
+ * first position that moved. Returns how many were added. */
+static guint
+merge (RekeyAffiliateList *self,
+       GPtrArray *fresh)
+{
+  g_autoptr (GPtrArray) unique = g_ptr_array_new (); /* borrowed from @fresh */
+  GPtrArray *old = self->items;
+  guint old_len = old->len, first, i, j = 0;
+
+  g_ptr_array_sort (fresh, compare_loginid);
+  for (guint k = 0; k < fresh->len; k++)
+    {
+      RekeyAffiliate *a = g_ptr_array_index (fresh, k);
+      gint64 loginid = rekey_affiliate_get_loginid (a);
+
+      if (g_hash_table_contains (self->positions, &loginid)
+          || (unique->len > 0
+              && rekey_affiliate_get_loginid (g_ptr_array_index (unique, unique->len - 1))
+                     == loginid))
+        continue;
+      g_ptr_array_add (unique, a);
+    }
+  if (unique->len == 0)
+    return 0;
+
+  /* Where the first new one goes: usually at the end, and then the list
+   * grows in place. */
+  first = old_len;
+  while (first > 0
+         && compare_loginid (&g_ptr_array_index (old, first - 1), &g_ptr_array_index (unique, 0))
+                > 0)
+    first--;
+  if (first == old_len)
+    for (guint k = 0; k < unique->len; k++)
+      g_ptr_array_add (old, g_object_ref (g_ptr_array_index (unique, k)));
+  else
+    {
+      GPtrArray *merged = g_ptr_array_new_full (old_len + unique->len, g_object_unref);
+
+      for (guint k = 0; k < first; k++)
+        g_ptr_array_add (merged, g_object_ref (g_ptr_array_index (old, k)));
+      i = first;
+      while (i < old_len || j < unique->len)
+        if (j >= unique->len
+            || (i < old_len
+                && compare_loginid (&g_ptr_array_index (old, i), &g_ptr_array_index (unique, j))
+                       < 0))
+          g_ptr_array_add (merged, g_object_ref (g_ptr_array_index (old, i++)));
+        else
+          g_ptr_array_add (merged, g_object_ref (g_ptr_array_index (unique, j++)));
+      self->items = merged;
+      g_ptr_array_unref (old);
+    }
+  for (guint k = first; k < self->items->len; k++)
+    {
+      gint64 loginid = rekey_affiliate_get_loginid (g_ptr_array_index (self->items, k));
+
+      g_hash_table_insert (self->positions, g_memdup2 (&loginid, sizeof loginid),
+                           GUINT_TO_POINTER (k + 1));
+    }
+  g_list_model_items_changed (G_LIST_MODEL (self), first, old_len - first,
+                              self->items->len - first);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  return unique->len;
+}
+
 static void
 page_cb (GObject *source,
          GAsyncResult *result,
@@ -111,7 +194,10 @@ page_cb (GObject *source,
   RekeyAffiliateList *self;
   g_autoptr (RekeyAffiliatePage) page = NULL;
   g_autoptr (GError) error = NULL;
-  guint requested, position, added = 0;
+  g_autoptr (GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
+  guint requested, added;
+  gboolean repeated;
+  gint64 first;
 
   page = rekey_client_search_finish (REKEY_CLIENT (source), result, &error);
   /* A cancelled query belongs to a list that moved on, or is gone. */
@@ -137,40 +223,45 @@ page_cb (GObject *source,
     }
 
   requested = self->next_start == 0 ? REKEY_AFFILIATE_LIST_FIRST_PAGE : REKEY_AFFILIATE_LIST_PAGE;
+  /* The same first record as the page before: the server ignores start. */
+  first = page->affiliates->len > 0
+              ? rekey_affiliate_get_loginid (g_ptr_array_index (page->affiliates, 0))
+              : 0;
+  repeated = self->next_start > 0 && first != 0 && first == self->page_first;
+  self->page_first = first;
   self->next_start += page->affiliates->len + page->n_skipped;
 
-  position = self->items->len;
   for (guint i = 0; i < page->affiliates->len; i++)
     {
       RekeyAffiliate *affiliate = g_ptr_array_index (page->affiliates, i);
-      gint64 loginid = rekey_affiliate_get_loginid (affiliate);
 
       if (self->filter_locally && !rekey_affiliate_get_is_admin (affiliate))
         continue;
-      /* A server whose data changed between pages may repeat a record. */
-      if (g_hash_table_contains (self->positions, &loginid))
-        continue;
-      g_ptr_array_add (self->items, g_object_ref (affiliate));
-      g_hash_table_insert (self->positions,
-                           g_memdup2 (&loginid, sizeof loginid),
-                           GUINT_TO_POINTER (self->items->len));
-      added++;
+      g_ptr_array_add (fresh, g_object_ref (affiliate));
     }
+  added = merge (self, fresh);
 
-  if (!self->filter_locally && page->total_count >= 0)
+  if (!self->filter_locally && !self->per_type && page->total_count >= 0)
     set_total (self, page->total_count);
 
-  if (added > 0)
-    {
-      g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
-    }
-
+  /* The end of what was asked for: a short page, the server's own total,
+   * a server that ignores count (it answered more than asked: all of it)
+   * or start (nothing new came). Never a loop, never a row twice. */
   if (page->affiliates->len + page->n_skipped < requested
+      || page->affiliates->len + page->n_skipped > requested
+      || repeated || (added == 0 && fresh->len > 0)
       || (page->total_count >= 0 && (gint64) self->next_start >= page->total_count
-          && !self->filter_locally))
+          && !self->filter_locally && !self->per_type))
     {
-      if (self->total < 0 || self->filter_locally)
+      if (self->per_type && self->type_index + 1 < G_N_ELEMENTS (admin_types))
+        {
+          self->type_index++;
+          self->next_start = 0;
+          self->page_first = 0;
+          load_page (self);
+          return;
+        }
+      if (self->total < 0 || self->filter_locally || self->per_type)
         set_total (self, self->items->len);
       set_loading (self, FALSE);
       return;
@@ -184,7 +275,12 @@ load_page (RekeyAffiliateList *self)
   RekeySearchQuery query = { 0 };
 
   query.username = self->username;
-  if (self->admins_only && !self->filter_locally)
+  if (self->admins_only && self->per_type)
+    {
+      query.types = &admin_types[self->type_index];
+      query.n_types = 1;
+    }
+  else if (self->admins_only && !self->filter_locally)
     {
       query.types = admin_types;
       query.n_types = G_N_ELEMENTS (admin_types);
@@ -258,7 +354,17 @@ start (RekeyAffiliateList *self)
 
   drop_items (self);
   self->next_start = 0;
+  self->page_first = 0;
   self->filter_locally = FALSE;
+  self->type_index = 0;
+  {
+    RekeyServerFeatures known;
+    RekeyServerFeatures present = rekey_client_get_features (self->client, &known);
+
+    /* A NATS 4 reads "type" as one value: one request per admin type. */
+    self->per_type = (known & REKEY_SERVER_FEATURE_TYPE_LIST) != 0
+                     && (present & REKEY_SERVER_FEATURE_TYPE_LIST) == 0;
+  }
   if (self->error != NULL)
     set_error (self, NULL);
   set_total (self, -1);
