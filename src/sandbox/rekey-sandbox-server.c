@@ -252,6 +252,22 @@ rekey_sandbox_server_shutdown (RekeySandboxServer *self)
   g_hash_table_remove_all (self->pending);
 }
 
+void
+rekey_sandbox_server_set_personality (RekeySandboxServer *self,
+                                      RekeySandboxPersonality personality)
+{
+  g_return_if_fail (REKEY_IS_SANDBOX_SERVER (self));
+  g_return_if_fail (personality <= REKEY_SANDBOX_PERSONALITY_NATS5);
+  self->personality = personality;
+}
+
+RekeySandboxPersonality
+rekey_sandbox_server_get_personality (RekeySandboxServer *self)
+{
+  g_return_val_if_fail (REKEY_IS_SANDBOX_SERVER (self), REKEY_SANDBOX_PERSONALITY_REKEY);
+  return self->personality;
+}
+
 gboolean
 rekey_sandbox_server_set_allowed_ips (RekeySandboxServer *self,
                                       const char *list,
