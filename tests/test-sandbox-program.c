@@ -16,6 +16,7 @@ typedef struct
   char *url;
   char *username;
   char *api_key; /* NULL when the program did not print one */
+  char *admin_url;
   char *err_path;
 } Sandbox;
 
@@ -56,6 +57,7 @@ sandbox_free (Sandbox *sb)
   g_free (sb->url);
   g_free (sb->username);
   g_free (sb->api_key);
+  g_free (sb->admin_url);
   if (sb->err_path != NULL)
     g_unlink (sb->err_path);
   g_free (sb->err_path);
@@ -89,8 +91,8 @@ sandbox_start (const char *const *args)
   g_assert_no_error (error);
 
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sb->process));
-  /* URL, username, the key only for a new database, and the database path
-   * last; nothing else goes to stdout. */
+  /* URL, username, the key only for a new database, the admin pages' link
+   * and the database path last; nothing else goes to stdout. */
   for (;;)
     {
       g_autofree char *line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
@@ -103,6 +105,8 @@ sandbox_start (const char *const *args)
         sb->username = g_strdup (line + strlen ("REKEY_SANDBOX_USERNAME="));
       else if (g_str_has_prefix (line, "REKEY_SANDBOX_API_KEY="))
         sb->api_key = g_strdup (line + strlen ("REKEY_SANDBOX_API_KEY="));
+      else if (g_str_has_prefix (line, "REKEY_SANDBOX_ADMIN_URL="))
+        sb->admin_url = g_strdup (line + strlen ("REKEY_SANDBOX_ADMIN_URL="));
       else if (g_str_has_prefix (line, "REKEY_SANDBOX_DB="))
         break;
       else
@@ -110,6 +114,8 @@ sandbox_start (const char *const *args)
     }
   g_assert_nonnull (sb->url);
   g_assert_cmpstr (sb->username, ==, "admin");
+  g_assert_nonnull (sb->admin_url);
+  g_assert_true (g_str_has_prefix (sb->admin_url, sb->url));
   return sb;
 }
 

@@ -73,8 +73,10 @@ main (int argc,
       "  REKEY_SANDBOX_URL=http://127.0.0.1:<port>\n"
       "  REKEY_SANDBOX_USERNAME=admin\n"
       "  REKEY_SANDBOX_API_KEY=<key>   (only when it has just created the database)\n"
+      "  REKEY_SANDBOX_ADMIN_URL=http://127.0.0.1:<port>/admin/?token=<token>\n"
       "  REKEY_SANDBOX_DB=<path>\n"
-      "then serves until interrupted (SIGINT or SIGTERM).\n\n"
+      "then serves until interrupted (SIGINT or SIGTERM). The admin URL opens NATS-admin-like\n"
+      "pages in a browser, signed in as admin; its token works once.\n\n"
       "Default database: %s",
       default_path);
   g_option_context_set_description (context, description);
@@ -163,6 +165,11 @@ main (int argc,
           explicit_bzero (key, strlen (key));
         }
     }
+  {
+    g_autofree char *admin_url = rekey_sandbox_server_dup_admin_url (server);
+
+    g_print ("REKEY_SANDBOX_ADMIN_URL=%s\n", admin_url);
+  }
   {
     g_autofree char *quoted = g_shell_quote (rekey_sandbox_store_get_path (store));
     /* Last, so a reader knows it has every line. */

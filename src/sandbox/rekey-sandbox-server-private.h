@@ -6,8 +6,8 @@
  * through rekey-sandbox-dispatch.c, which uses -checks.c, -faults.c and
  * -params.c, to its endpoint in -endpoints.c, -search.c or -key-endpoints.c,
  * which answer with -answers.c; -personality.c holds what differs between
- * Rekey's own dialect and a real NATS 4 or NATS 5. Not for use outside
- * src/sandbox. */
+ * Rekey's own dialect and a real NATS 4 or NATS 5. The admin pages under
+ * /admin/ are -admin.c and -admin-pages.c. Not for use outside src/sandbox. */
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -36,6 +36,10 @@ struct _RekeySandboxServer
   GHashTable *failures;  /* remote host -> AuthFailures* (-checks.c) */
 
   GHashTable *pending;   /* SoupServerMessage* paused by latency or a stall */
+
+  GMutex admin_lock;           /* admin_tokens: a link may be made on another thread */
+  GHashTable *admin_tokens;    /* SHA-256 of each unused sign-in token of the admin pages */
+  GHashTable *admin_sessions;  /* SHA-256 of a session cookie -> its session (-admin.c) */
   guint request_count;
   guint reset_count;
 };
@@ -208,5 +212,38 @@ gboolean rekey_sandbox_server_answer_reset_replay (RekeySandboxServer *self,
                                                    const char *username,
                                                    const char *api_key,
                                                    const char *idempotency_key);
+
+/* rekey-sandbox-admin.c */
+void rekey_sandbox_server_init_admin (RekeySandboxServer *self);
+void rekey_sandbox_server_clear_admin (RekeySandboxServer *self);
+gboolean rekey_sandbox_is_admin_path (const char *path);
+/* Answers a request for the admin pages; none of the API's checks, faults
+ * or latency apply. */
+void rekey_sandbox_server_answer_admin (RekeySandboxServer *self,
+                                        SoupServerMessage *msg,
+                                        const char *path);
+
+/* rekey-sandbox-admin-pages.c */
+void rekey_sandbox_admin_respond_refusal (SoupServerMessage *msg,
+                                          guint status,
+                                          const char *text);
+void rekey_sandbox_admin_respond_list (SoupServerMessage *msg,
+                                       const char *username,
+                                       gboolean admins_only,
+                                       guint start,
+                                       GPtrArray *found,
+                                       gint64 total);
+/* @key: the account's own key, shown when @own. */
+void rekey_sandbox_admin_respond_account (SoupServerMessage *msg,
+                                          const RekeySandboxAffiliate *account,
+                                          gboolean api_tab,
+                                          gboolean own,
+                                          const char *key);
+void rekey_sandbox_admin_respond_confirm (SoupServerMessage *msg,
+                                          const RekeySandboxAffiliate *account,
+                                          const char *form_token);
+void rekey_sandbox_admin_respond_new_key (SoupServerMessage *msg,
+                                          const RekeySandboxAffiliate *account,
+                                          const char *key);
 
 G_END_DECLS
