@@ -496,13 +496,23 @@ test_sign_in_refused (Fixture *f,
     assert_refused (second, SOUP_STATUS_FORBIDDEN);
   }
 
-  /* A POST does not sign in, nor use the link up. */
+  /* A POST or a HEAD does not sign in, nor use the link up. */
   {
     g_autoptr (Page) posted = fetch_with (f, third, "POST", unused, "loginid=1");
+    g_autoptr (Page) head = fetch_with (f, third, "HEAD", unused, NULL);
     g_autoptr (Page) then = fetch_with (f, third, "GET", unused, NULL);
 
     assert_refused (posted, SOUP_STATUS_FORBIDDEN);
+    assert_status (head, SOUP_STATUS_FORBIDDEN);
     assert_status (then, SOUP_STATUS_OK);
+  }
+
+  /* No link before the server listens. */
+  {
+    g_autoptr (RekeySandboxServer) idle = rekey_sandbox_server_new_for_path (":memory:", 10, NULL);
+    g_autofree char *none = rekey_sandbox_server_dup_admin_url (idle);
+
+    g_assert_null (none);
   }
 }
 
