@@ -16,6 +16,7 @@ typedef struct
   char *url;
   char *username;
   char *api_key; /* NULL when the program did not print one */
+  char *admin_url;
   char *err_path;
 } Sandbox;
 
@@ -56,6 +57,7 @@ sandbox_free (Sandbox *sb)
   g_free (sb->url);
   g_free (sb->username);
   g_free (sb->api_key);
+  g_free (sb->admin_url);
   if (sb->err_path != NULL)
     g_unlink (sb->err_path);
   g_free (sb->err_path);
@@ -89,8 +91,8 @@ sandbox_start (const char *const *args)
   g_assert_no_error (error);
 
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (sb->process));
-  /* URL, username, the key only for a new database, and the database path
-   * last; nothing else goes to stdout. */
+  /* URL, username, the key only for a new database, the admin pages' link
+   * and the database path last; nothing else goes to stdout. */
   for (;;)
     {
       g_autofree char *line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
@@ -103,6 +105,8 @@ sandbox_start (const char *const *args)
         sb->username = g_strdup (line + strlen ("REKEY_SANDBOX_USERNAME="));
       else if (g_str_has_prefix (line, "REKEY_SANDBOX_API_KEY="))
         sb->api_key = g_strdup (line + strlen ("REKEY_SANDBOX_API_KEY="));
+      else if (g_str_has_prefix (line, "REKEY_SANDBOX_ADMIN_URL="))
+        sb->admin_url = g_strdup (line + strlen ("REKEY_SANDBOX_ADMIN_URL="));
       else if (g_str_has_prefix (line, "REKEY_SANDBOX_DB="))
         break;
       else
@@ -110,6 +114,8 @@ sandbox_start (const char *const *args)
     }
   g_assert_nonnull (sb->url);
   g_assert_cmpstr (sb->username, ==, "admin");
+  g_assert_nonnull (sb->admin_url);
+  g_assert_true (g_str_has_prefix (sb->admin_url, sb->url));
   return sb;
 }
 
@@ -292,6 +298,49 @@ test_switches (void)
   sandbox_stop (c, 0);
 }
 
+/* A real NATS 4, as the program plays it, and its admin pages. */
+static void
+test_personality (void)
+{
+  const char *args[] = { "--db", ":memory:", "--seed", "120", "--personality", "nats4", NULL };
+  g_autoptr (Sandbox) sb = sandbox_start (args);
+  g_autoptr (SoupSession) browser = soup_session_new_with_options ("timeout", 10, NULL);
+  g_autoptr (SoupMessage) page = soup_message_new ("GET", sb->admin_url);
+  g_autoptr (GBytes) page_body = NULL;
+  g_autoptr (JsonNode) records = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *html = NULL;
+  const char *data;
+  gsize size;
+
+  /* Keyed by loginid, count ignored. */
+  g_assert_cmpuint (call (sb, "GET", "/api/affiliate/search?count=5", sb->api_key, NULL,
+                          &records),
+                    ==, 200);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (records));
+  g_assert_cmpuint (json_object_get_size (json_node_get_object (records)), ==, 120);
+  g_assert_true (json_object_has_member (json_node_get_object (records), "1"));
+  /* No affiliate/current, no key endpoints; refusals are bare 403s. */
+  g_assert_cmpuint (call (sb, "GET", "/api/affiliate/current", sb->api_key, NULL, NULL), ==, 404);
+  g_assert_cmpuint (call (sb, "POST", "/api/affiliate/reset-api-key", sb->api_key, "loginid=1",
+                          NULL),
+                    ==, 404);
+  g_assert_cmpuint (call (sb, "GET", "/api/service/ping", "0123456789abcdef0123456789abcdef",
+                          NULL, NULL),
+                    ==, 403);
+
+  /* The printed link signs a browser in to the admin pages. */
+  soup_session_add_feature_by_type (browser, SOUP_TYPE_COOKIE_JAR);
+  page_body = soup_session_send_and_read (browser, page, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (page), ==, 200);
+  data = g_bytes_get_data (page_body, &size);
+  html = g_strndup (data, size);
+  g_assert_nonnull (strstr (html, "id=\"affiliates\""));
+
+  sandbox_stop (sb, 0);
+}
+
 static void
 run_expect_failure (const char *const *args,
                     int expected_status,
@@ -326,8 +375,9 @@ test_command_line (void)
   const char *bad_seed[] = { "--db", ":memory:", "--seed", "0", NULL };
   const char *bad_port[] = { "--db", ":memory:", "--port", "70000", NULL };
   const char *extra[] = { "--db", ":memory:", "surplus", NULL };
+  const char *bad_personality[] = { "--db", ":memory:", "--personality", "nats6", NULL };
   const char *flags[] = { "--db", "--seed", "--port", "--allowed-ips", "--rest-disabled",
-                          "--latency" };
+                          "--latency", "--personality", "REKEY_SANDBOX_ADMIN_URL" };
 
   for (guint i = 0; i < G_N_ELEMENTS (flags); i++)
     run_expect_failure (help, 0, flags[i]);
@@ -335,6 +385,7 @@ test_command_line (void)
   run_expect_failure (bad_seed, 2, "--seed");
   run_expect_failure (bad_port, 2, "--port");
   run_expect_failure (extra, 2, "surplus");
+  run_expect_failure (bad_personality, 2, "--personality");
 }
 
 int
@@ -346,6 +397,7 @@ main (int argc,
   g_test_add_func ("/sandbox-program/memory-database", test_memory_database);
   g_test_add_func ("/sandbox-program/file-database-persists", test_file_database_persists);
   g_test_add_func ("/sandbox-program/switches", test_switches);
+  g_test_add_func ("/sandbox-program/personality", test_personality);
   g_test_add_func ("/sandbox-program/command-line", test_command_line);
 
   return g_test_run ();

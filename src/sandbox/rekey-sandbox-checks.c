@@ -91,15 +91,16 @@ rekey_sandbox_server_forget_auth_failures (RekeySandboxServer *self,
 }
 
 void
-rekey_sandbox_respond_rate_limited (SoupServerMessage *msg,
-                                    guint retry_after)
+rekey_sandbox_server_respond_rate_limited (RekeySandboxServer *self,
+                                           SoupServerMessage *msg,
+                                           guint retry_after)
 {
   char buf[16];
 
   g_snprintf (buf, sizeof buf, "%u", retry_after);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
                                 buf);
-  rekey_sandbox_respond_error (msg, 429, "rate_limited",
-                               "Too many failed authentication attempts from this address; "
-                               "try again later");
+  rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_RATE_LIMITED,
+                                        "Too many failed authentication attempts from this "
+                                        "address; try again later");
 }

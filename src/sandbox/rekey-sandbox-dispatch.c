@@ -9,7 +9,9 @@
 
 /* One request, from arrival to answer: faults, the body's size, the REST API
  * switch, Allowed IPs, route and method, the rate limit, parameters, the
- * credentials and the admin check, then its endpoint. */
+ * credentials and the admin check, then its endpoint. Every refusal goes
+ * through rekey_sandbox_server_respond_failure(), which answers it as the
+ * personality does. */
 
 static const char *
 header (SoupServerMessage *msg,
@@ -43,7 +45,6 @@ rekey_sandbox_server_process (RekeySandboxServer *self,
   const char *method = soup_server_message_get_method (msg);
   const char *path = g_uri_get_path (uri);
   const RekeySandboxRoute *route;
-  gboolean known_prefix;
   g_auto (RekeySandboxParams) params = {
     g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free)
   };
@@ -71,30 +72,33 @@ rekey_sandbox_server_process (RekeySandboxServer *self,
     {
       message = g_strdup_printf ("The request body is larger than %u bytes",
                                  REKEY_SANDBOX_MAX_BODY);
-      rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", message);
+      rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_BAD_REQUEST,
+                                            message);
       return;
     }
 
   if (!self->rest_enabled)
     {
-      rekey_sandbox_respond_error (msg, SOUP_STATUS_FORBIDDEN, "rest_disabled",
-                                   "The REST API is disabled on this server (Configuration "
-                                   "Admin → Security → APIs → Enable REST API)");
+      rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_REST_DISABLED,
+                                            "The REST API is disabled on this server "
+                                            "(Configuration Admin → Security → APIs → Enable "
+                                            "REST API)");
       return;
     }
   if (!rekey_sandbox_server_address_allowed (self, msg))
     {
       g_autofree char *text = g_strdup_printf (
           "This IP address (%s) is not in Admin API Allowed IPs", rekey_sandbox_remote_key (msg));
-      rekey_sandbox_respond_error (msg, SOUP_STATUS_FORBIDDEN, "ip_not_allowed", text);
+      rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_IP_NOT_ALLOWED,
+                                            text);
       return;
     }
 
-  route = rekey_sandbox_find_route (path, &known_prefix);
+  route = rekey_sandbox_find_route (path, self->personality);
   if (route == NULL)
     {
-      rekey_sandbox_respond_error (msg, SOUP_STATUS_NOT_FOUND, "not_found",
-                                   "No such API endpoint");
+      rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_NOT_FOUND,
+                                            "No such API endpoint");
       return;
     }
   if (!g_str_equal (method, route->method)
@@ -102,20 +106,21 @@ rekey_sandbox_server_process (RekeySandboxServer *self,
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
                                     route->method);
-      rekey_sandbox_respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
-                                   "This endpoint does not accept that method");
+      rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_METHOD_NOT_ALLOWED,
+                                            "This endpoint does not accept that method");
       return;
     }
 
   if ((retry_after = rekey_sandbox_server_rate_limited (self, msg)) > 0)
     {
-      rekey_sandbox_respond_rate_limited (msg, retry_after);
+      rekey_sandbox_server_respond_rate_limited (self, msg, retry_after);
       return;
     }
 
   if (!rekey_sandbox_params_merge_form (&params, g_uri_get_query (uri), route->params, &message))
     {
-      rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", message);
+      rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_BAD_REQUEST,
+                                            message);
       return;
     }
   body = g_object_get_data (G_OBJECT (msg), REKEY_SANDBOX_BODY_KEY);
@@ -130,29 +135,33 @@ rekey_sandbox_server_process (RekeySandboxServer *self,
       if (content_type != NULL
           && g_ascii_strcasecmp (content_type, "application/x-www-form-urlencoded") != 0)
         {
-          rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                                       "The request body must be "
-                                       "application/x-www-form-urlencoded");
+          rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_BAD_REQUEST,
+                                                "The request body must be "
+                                                "application/x-www-form-urlencoded");
           return;
         }
       if (memchr (data, '\0', size) != NULL)
         {
-          rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                                       "The request body is not a form");
+          rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_BAD_REQUEST,
+                                                "The request body is not a form");
           return;
         }
       text = g_strndup (data, size);
       if (!rekey_sandbox_params_merge_form (&params, text, route->params, &message))
         {
-          rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request", message);
+          rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_BAD_REQUEST,
+                                                message);
           return;
         }
     }
 
   username = header (msg, "api-username", "api_username");
   api_key = header (msg, "api-key", "api_key");
-  idempotency_key = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                                  "Idempotency-Key");
+  /* Only Rekey's own resets know the header; a NATS ignores it. */
+  idempotency_key = self->personality == REKEY_SANDBOX_PERSONALITY_REKEY
+                        ? soup_message_headers_get_one (
+                              soup_server_message_get_request_headers (msg), "Idempotency-Key")
+                        : NULL;
   if (idempotency_key != NULL && !valid_idempotency_key (idempotency_key))
     {
       rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
@@ -164,8 +173,8 @@ rekey_sandbox_server_process (RekeySandboxServer *self,
   if (error != NULL)
     {
       g_warning ("Authentication failed: %s", error->message);
-      rekey_sandbox_respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal",
-                                   "Internal error");
+      rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_INTERNAL,
+                                            "Internal error");
       return;
     }
   if (caller == NULL)
@@ -176,16 +185,16 @@ rekey_sandbox_server_process (RekeySandboxServer *self,
         return;
 
       rekey_sandbox_server_record_auth_failure (self, msg);
-      rekey_sandbox_respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials",
-                                   "Invalid API username or API key");
+      rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_INVALID_CREDENTIALS,
+                                            "Invalid API username or API key");
       return;
     }
   rekey_sandbox_server_forget_auth_failures (self, msg);
 
   if (!rekey_sandbox_is_admin_type (caller->type))
     {
-      rekey_sandbox_respond_error (msg, SOUP_STATUS_FORBIDDEN, "not_admin",
-                                   "Only admin-level accounts may use the API");
+      rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_NOT_ADMIN,
+                                            "Only admin-level accounts may use the API");
       return;
     }
 

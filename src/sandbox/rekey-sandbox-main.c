@@ -29,6 +29,7 @@ main (int argc,
 {
   g_autofree char *db_path = NULL;
   g_autofree char *allowed_ips = NULL;
+  g_autofree char *personality_name = NULL;
   g_autofree char *url = NULL;
   g_autofree char *default_path = default_db_path ();
   g_autofree char *description = NULL;
@@ -42,6 +43,7 @@ main (int argc,
   g_autoptr (RekeySandboxServer) server = NULL;
   g_autoptr (GMainLoop) loop = NULL;
   RekeySandboxStore *store;
+  RekeySandboxPersonality personality = REKEY_SANDBOX_PERSONALITY_REKEY;
   const GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path,
       "The SQLite database (default: the user's data directory; :memory: for a throwaway one)",
@@ -56,6 +58,9 @@ main (int argc,
       "Answer every request as a server whose REST API is disabled", NULL },
     { "latency", 0, 0, G_OPTION_ARG_INT, &latency,
       "Delay every answer by MS milliseconds", "MS" },
+    { "personality", 0, 0, G_OPTION_ARG_STRING, &personality_name,
+      "Answer as Rekey's own NATS-style API (rekey, the default), or as a real NATS 4 (nats4) "
+      "or NATS 5 (nats5) without key endpoints", "NAME" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -68,8 +73,10 @@ main (int argc,
       "  REKEY_SANDBOX_URL=http://127.0.0.1:<port>\n"
       "  REKEY_SANDBOX_USERNAME=admin\n"
       "  REKEY_SANDBOX_API_KEY=<key>   (only when it has just created the database)\n"
+      "  REKEY_SANDBOX_ADMIN_URL=http://127.0.0.1:<port>/admin/?token=<token>\n"
       "  REKEY_SANDBOX_DB=<path>\n"
-      "then serves until interrupted (SIGINT or SIGTERM).\n\n"
+      "then serves until interrupted (SIGINT or SIGTERM). The admin URL opens NATS-admin-like\n"
+      "pages in a browser, signed in as admin; its token works once.\n\n"
       "Default database: %s",
       default_path);
   g_option_context_set_description (context, description);
@@ -104,6 +111,13 @@ main (int argc,
       g_printerr ("rekey-sandbox: --latency must be between 0 and 600000\n");
       return 2;
     }
+  if (personality_name != NULL
+      && !rekey_sandbox_personality_from_string (personality_name, &personality))
+    {
+      g_printerr ("rekey-sandbox: --personality must be rekey, nats4 or nats5, not “%s”\n",
+                  personality_name);
+      return 2;
+    }
 
   server = rekey_sandbox_server_new_for_path (db_path != NULL ? db_path : default_path,
                                               (guint) seed, &error);
@@ -119,6 +133,7 @@ main (int argc,
     }
   rekey_sandbox_server_set_rest_enabled (server, !rest_disabled);
   rekey_sandbox_server_set_latency (server, (guint) latency);
+  rekey_sandbox_server_set_personality (server, personality);
 
   /* Before the first line is printed: whoever reads it may stop us at once. */
   loop = g_main_loop_new (NULL, FALSE);
@@ -150,6 +165,11 @@ main (int argc,
           explicit_bzero (key, strlen (key));
         }
     }
+  {
+    g_autofree char *admin_url = rekey_sandbox_server_dup_admin_url (server);
+
+    g_print ("REKEY_SANDBOX_ADMIN_URL=%s\n", admin_url);
+  }
   {
     g_autofree char *quoted = g_shell_quote (rekey_sandbox_store_get_path (store));
     /* Last, so a reader knows it has every line. */

@@ -4,8 +4,10 @@
 /* What the files of the sandbox server share. rekey-sandbox-server.c holds
  * the object, its public API and the SoupServer plumbing; a request goes
  * through rekey-sandbox-dispatch.c, which uses -checks.c, -faults.c and
- * -params.c, to its endpoint in -endpoints.c or -key-endpoints.c, which
- * answer with -answers.c. Not for use outside src/sandbox. */
+ * -params.c, to its endpoint in -endpoints.c, -search.c or -key-endpoints.c,
+ * which answer with -answers.c; -personality.c holds what differs between
+ * Rekey's own dialect and a real NATS 4 or NATS 5. The admin pages under
+ * /admin/ are -admin.c and -admin-pages.c. Not for use outside src/sandbox. */
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -21,6 +23,7 @@ struct _RekeySandboxServer
   RekeySandboxStore *store;
   SoupServer *server;
   guint port;
+  RekeySandboxPersonality personality;
 
   GPtrArray *allowed;  /* GInetAddressMask*, NULL = any address */
   gboolean rest_enabled;
@@ -33,6 +36,10 @@ struct _RekeySandboxServer
   GHashTable *failures;  /* remote host -> AuthFailures* (-checks.c) */
 
   GHashTable *pending;   /* SoupServerMessage* paused by latency or a stall */
+
+  GMutex admin_lock;           /* admin_tokens: a link may be made on another thread */
+  GHashTable *admin_tokens;    /* SHA-256 of each unused sign-in token of the admin pages */
+  GHashTable *admin_sessions;  /* SHA-256 of a session cookie -> its session (-admin.c) */
   guint request_count;
   guint reset_count;
 };
@@ -79,8 +86,9 @@ void rekey_sandbox_server_record_auth_failure (RekeySandboxServer *self,
                                                SoupServerMessage *msg);
 void rekey_sandbox_server_forget_auth_failures (RekeySandboxServer *self,
                                                 SoupServerMessage *msg);
-void rekey_sandbox_respond_rate_limited (SoupServerMessage *msg,
-                                         guint retry_after);
+void rekey_sandbox_server_respond_rate_limited (RekeySandboxServer *self,
+                                                SoupServerMessage *msg,
+                                                guint retry_after);
 
 /* rekey-sandbox-faults.c */
 /* TRUE when @fault is set, counting it down. */
@@ -113,6 +121,38 @@ void rekey_sandbox_add_number_member (JsonBuilder *b,
                                       const char *name,
                                       gint64 value);
 
+/* rekey-sandbox-personality.c */
+typedef enum
+{
+  REKEY_SANDBOX_FAILURE_BAD_REQUEST,
+  REKEY_SANDBOX_FAILURE_INVALID_CREDENTIALS,
+  REKEY_SANDBOX_FAILURE_IP_NOT_ALLOWED,
+  REKEY_SANDBOX_FAILURE_REST_DISABLED,
+  REKEY_SANDBOX_FAILURE_NOT_ADMIN,
+  REKEY_SANDBOX_FAILURE_NOT_FOUND,
+  REKEY_SANDBOX_FAILURE_METHOD_NOT_ALLOWED,
+  REKEY_SANDBOX_FAILURE_RATE_LIMITED,
+  REKEY_SANDBOX_FAILURE_INTERNAL,
+} RekeySandboxFailure;
+
+/* Answers @failure as the server's personality does: Rekey's JSON error
+ * with @message, or the HTML page of a real NATS, whose status may differ
+ * and which never says why. */
+void rekey_sandbox_server_respond_failure (RekeySandboxServer *self,
+                                           SoupServerMessage *msg,
+                                           RekeySandboxFailure failure,
+                                           const char *message);
+/* An HTML error page of @status, as a web server sends one. */
+void rekey_sandbox_respond_html_error (SoupServerMessage *msg,
+                                       guint status);
+/* Made-up secrets that a NATS 4 record carries: a password, its hash and an
+ * "api_key" that is not the account's key. Deterministic per loginid. */
+void rekey_sandbox_nats4_secrets (gint64 loginid,
+                                  gboolean has_api_key,
+                                  char **password,
+                                  char **pass_hash,
+                                  char **api_key);
+
 /* rekey-sandbox-endpoints.c */
 typedef enum
 {
@@ -132,11 +172,13 @@ typedef struct
   RekeySandboxEndpoint endpoint;
   const char *method;
   const char *const *params;
+  guint personalities; /* 1 << RekeySandboxPersonality of each that has it */
 } RekeySandboxRoute;
 
-/* The route of @path ("/api/…" or "/api/v1/…"), NULL when there is none. */
+/* The route of @path ("/api/…" or "/api/v1/…") in @personality, NULL when
+ * it has none. */
 const RekeySandboxRoute *rekey_sandbox_find_route (const char *path,
-                                                   gboolean *known_prefix);
+                                                   RekeySandboxPersonality personality);
 void rekey_sandbox_server_answer (RekeySandboxServer *self,
                                   SoupServerMessage *msg,
                                   const RekeySandboxRoute *route,
@@ -144,6 +186,14 @@ void rekey_sandbox_server_answer (RekeySandboxServer *self,
                                   const RekeySandboxAffiliate *caller,
                                   const char *api_key,
                                   const char *idempotency_key);
+
+/* rekey-sandbox-search.c */
+void rekey_sandbox_server_answer_search (RekeySandboxServer *self,
+                                         SoupServerMessage *msg,
+                                         RekeySandboxParams *params);
+void rekey_sandbox_server_answer_search_limited (RekeySandboxServer *self,
+                                                 SoupServerMessage *msg,
+                                                 RekeySandboxParams *params);
 
 /* rekey-sandbox-key-endpoints.c */
 void rekey_sandbox_server_answer_api_key (RekeySandboxServer *self,
@@ -162,5 +212,38 @@ gboolean rekey_sandbox_server_answer_reset_replay (RekeySandboxServer *self,
                                                    const char *username,
                                                    const char *api_key,
                                                    const char *idempotency_key);
+
+/* rekey-sandbox-admin.c */
+void rekey_sandbox_server_init_admin (RekeySandboxServer *self);
+void rekey_sandbox_server_clear_admin (RekeySandboxServer *self);
+gboolean rekey_sandbox_is_admin_path (const char *path);
+/* Answers a request for the admin pages; none of the API's checks, faults
+ * or latency apply. */
+void rekey_sandbox_server_answer_admin (RekeySandboxServer *self,
+                                        SoupServerMessage *msg,
+                                        const char *path);
+
+/* rekey-sandbox-admin-pages.c */
+void rekey_sandbox_admin_respond_refusal (SoupServerMessage *msg,
+                                          guint status,
+                                          const char *text);
+void rekey_sandbox_admin_respond_list (SoupServerMessage *msg,
+                                       const char *username,
+                                       gboolean admins_only,
+                                       guint start,
+                                       GPtrArray *found,
+                                       gint64 total);
+/* @key: the account's own key, shown when @own. */
+void rekey_sandbox_admin_respond_account (SoupServerMessage *msg,
+                                          const RekeySandboxAffiliate *account,
+                                          gboolean api_tab,
+                                          gboolean own,
+                                          const char *key);
+void rekey_sandbox_admin_respond_confirm (SoupServerMessage *msg,
+                                          const RekeySandboxAffiliate *account,
+                                          const char *form_token);
+void rekey_sandbox_admin_respond_new_key (SoupServerMessage *msg,
+                                          const RekeySandboxAffiliate *account,
+                                          const char *key);
 
 G_END_DECLS

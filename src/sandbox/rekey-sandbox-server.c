@@ -8,8 +8,9 @@
 #include <sys/socket.h>
 
 /* The server object and its public API, and the SoupServer plumbing: the
- * body cap while a request arrives, latency and stalled requests. A request
- * is answered in rekey-sandbox-dispatch.c. */
+ * body cap while a request arrives, latency and stalled requests. An API
+ * request is answered in rekey-sandbox-dispatch.c, a request for the admin
+ * pages in rekey-sandbox-admin.c. */
 
 G_DEFINE_FINAL_TYPE (RekeySandboxServer, rekey_sandbox_server, G_TYPE_OBJECT)
 
@@ -53,6 +54,12 @@ handler_cb (SoupServer *server,
 {
   RekeySandboxServer *self = user_data;
   Delayed *d;
+
+  if (rekey_sandbox_is_admin_path (path))
+    {
+      rekey_sandbox_server_answer_admin (self, msg, path);
+      return;
+    }
 
   if (rekey_sandbox_server_take_fault (self, REKEY_SANDBOX_FAULT_STALL))
     {
@@ -134,6 +141,7 @@ rekey_sandbox_server_finalize (GObject *object)
   g_clear_pointer (&self->allowed, g_ptr_array_unref);
   g_clear_pointer (&self->failures, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
+  rekey_sandbox_server_clear_admin (self);
 
   G_OBJECT_CLASS (rekey_sandbox_server_parent_class)->finalize (object);
 }
@@ -155,6 +163,7 @@ rekey_sandbox_server_init (RekeySandboxServer *self)
   self->window_seconds = REKEY_SANDBOX_DEFAULT_RATE_WINDOW;
   self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->pending = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  rekey_sandbox_server_init_admin (self);
 }
 
 RekeySandboxServer *
@@ -250,6 +259,22 @@ rekey_sandbox_server_shutdown (RekeySandboxServer *self)
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_hash_table_remove_all (self->pending);
+}
+
+void
+rekey_sandbox_server_set_personality (RekeySandboxServer *self,
+                                      RekeySandboxPersonality personality)
+{
+  g_return_if_fail (REKEY_IS_SANDBOX_SERVER (self));
+  g_return_if_fail (personality <= REKEY_SANDBOX_PERSONALITY_NATS5);
+  self->personality = personality;
+}
+
+RekeySandboxPersonality
+rekey_sandbox_server_get_personality (RekeySandboxServer *self)
+{
+  g_return_val_if_fail (REKEY_IS_SANDBOX_SERVER (self), REKEY_SANDBOX_PERSONALITY_REKEY);
+  return self->personality;
 }
 
 gboolean

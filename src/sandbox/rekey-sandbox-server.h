@@ -17,6 +17,22 @@ typedef enum
   REKEY_SANDBOX_FAULT_DROP_AFTER_RESET, /* commit a reset, then close the connection */
 } RekeySandboxFault;
 
+/* Which server the sandbox plays: Rekey's own NATS-style API with its key
+ * endpoints and JSON errors, or a real NATS 4 or NATS 5 install, which has no
+ * key endpoints and answers failures with HTML pages. */
+typedef enum
+{
+  REKEY_SANDBOX_PERSONALITY_REKEY,
+  REKEY_SANDBOX_PERSONALITY_NATS4,
+  REKEY_SANDBOX_PERSONALITY_NATS5,
+} RekeySandboxPersonality;
+
+/* "rekey", "nats4" or "nats5" (as given to --personality); FALSE and
+ * @out_personality untouched for any other @name. */
+gboolean rekey_sandbox_personality_from_string (const char *name,
+                                                RekeySandboxPersonality *out_personality);
+const char *rekey_sandbox_personality_to_string (RekeySandboxPersonality personality);
+
 #define REKEY_SANDBOX_DEFAULT_MAX_AUTH_FAILURES 10
 #define REKEY_SANDBOX_DEFAULT_RATE_WINDOW       60
 #define REKEY_SANDBOX_MAX_BODY                  (16 * 1024)
@@ -39,8 +55,18 @@ gboolean rekey_sandbox_server_listen (RekeySandboxServer *self,
 guint rekey_sandbox_server_get_port (RekeySandboxServer *self);
 /* "http://127.0.0.1:<port>" */
 char *rekey_sandbox_server_dup_url (RekeySandboxServer *self);
+/* A link to the sandbox's NATS-admin-like pages, signed in as "admin":
+ * "http://127.0.0.1:<port>/admin/?token=<token>". Every call makes a new
+ * token, good for one visit: it is exchanged for a session cookie and dies.
+ * NULL before rekey_sandbox_server_listen(). */
+char *rekey_sandbox_server_dup_admin_url (RekeySandboxServer *self);
 /* Stops listening and closes every connection. */
 void rekey_sandbox_server_shutdown (RekeySandboxServer *self);
+
+/* REKEY_SANDBOX_PERSONALITY_REKEY by default. */
+void rekey_sandbox_server_set_personality (RekeySandboxServer *self,
+                                           RekeySandboxPersonality personality);
+RekeySandboxPersonality rekey_sandbox_server_get_personality (RekeySandboxServer *self);
 
 /* "Admin API Allowed IPs": a comma-separated list of addresses and CIDR
  * ranges; NULL or "" allows every address. */
