@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "rekey-affiliate-list.h"
 #include "rekey-keyring.h"
 #include "rekey-session.h"
 #include "rekey-test-keyring.h"
@@ -270,6 +271,104 @@ test_keyring_index (Fixture *f,
   g_object_unref (result);
 }
 
+static RekeyAffiliateList *
+load_list (RekeySession *session,
+           gboolean admins_only)
+{
+  RekeyAffiliateList *list = rekey_affiliate_list_new (rekey_session_get_client (session));
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  rekey_affiliate_list_set_query (list, NULL, admins_only);
+  while (rekey_affiliate_list_get_loading (list) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (rekey_affiliate_list_get_loading (list));
+  g_assert_no_error ((GError *) rekey_affiliate_list_get_error (list));
+  return list;
+}
+
+/* The list in loginid order, each account once, and (@admins_only) the
+ * admin-level accounts of the store, every one of them. */
+static void
+assert_list (Fixture *f,
+             RekeyAffiliateList *list,
+             gboolean admins_only)
+{
+  static const int types[] = { 150, 200, 225 };
+  RekeySandboxQuery query = { .count = 100000 };
+  g_autoptr (GPtrArray) expected = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) rekey_sandbox_affiliate_free);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  gint64 previous = 0;
+
+  if (admins_only)
+    {
+      query.types = types;
+      query.n_types = G_N_ELEMENTS (types);
+    }
+  g_assert_true (rekey_sandbox_store_search (rekey_test_sandbox_get_store (f->sandbox), &query,
+                                             expected, NULL, NULL));
+  g_assert_cmpuint (n, ==, expected->len);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (RekeyAffiliate) a = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+      g_assert_cmpint (rekey_affiliate_get_loginid (a), >, previous);
+      previous = rekey_affiliate_get_loginid (a);
+      /* Names and badges: the records have what NATS shows. */
+      g_assert_cmpint (rekey_affiliate_get_account_type (a), >=, 0);
+      g_assert_cmpstr (rekey_affiliate_get_type_name (a), !=, "");
+      if (admins_only)
+        g_assert_true (rekey_affiliate_get_is_admin (a));
+    }
+}
+
+static void
+test_nats_personality (Fixture *f,
+                       gconstpointer data)
+{
+  RekeySandboxPersonality personality = GPOINTER_TO_INT (data);
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autofree char *key = rekey_test_sandbox_dup_key (f->sandbox, 1);
+  g_autoptr (RekeySession) session = rekey_session_new (f->profile);
+  g_autoptr (RekeyAffiliateList) admins = NULL;
+  g_autoptr (RekeyAffiliateList) everyone = NULL;
+  g_autoptr (GError) error = NULL;
+  RekeyServerFeatures known, present;
+
+  rekey_sandbox_server_set_personality (server, personality);
+  rekey_test_keyring_store (f->server, "admin", key);
+  g_assert_true (connect_session (session, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (rekey_affiliate_get_username (rekey_session_get_me (session)), ==, "admin");
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 0);
+
+  /* A real NATS: no key endpoints and no affiliate/current, and what else
+   * each version lacks; all of it known after one connect. */
+  present = rekey_client_get_features (rekey_session_get_client (session), &known);
+  g_assert_cmpuint (known, ==, REKEY_SERVER_FEATURES_ALL);
+  g_assert_false (present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS);
+  g_assert_false (present & REKEY_SERVER_FEATURE_CURRENT);
+  /* NATS 5's search-limited is bare; NATS 4 has none. */
+  g_assert_false (present & REKEY_SERVER_FEATURE_SEARCH_LIMITED);
+  if (personality == REKEY_SANDBOX_PERSONALITY_NATS4)
+    {
+      g_assert_false (present & REKEY_SERVER_FEATURE_ACCOUNT_TYPES);
+      g_assert_false (present & REKEY_SERVER_FEATURE_TYPE_LIST);
+    }
+  else
+    {
+      g_assert_true (present & REKEY_SERVER_FEATURE_ACCOUNT_TYPES);
+      g_assert_true (present & REKEY_SERVER_FEATURE_TYPE_LIST);
+    }
+
+  /* Admins Only lists every admin, once, in order, with badges; so does
+   * the whole list (NATS 4 answers it in one body, keyed, in hash order). */
+  admins = load_list (session, TRUE);
+  assert_list (f, admins, TRUE);
+  everyone = load_list (session, FALSE);
+  assert_list (f, everyone, FALSE);
+}
+
 int
 main (int argc,
       char *argv[])
@@ -290,6 +389,10 @@ main (int argc,
   ADD ("wrong-key", test_wrong_key);
   ADD ("keyring-index", test_keyring_index);
 #undef ADD
+  g_test_add ("/session/nats4", Fixture, GINT_TO_POINTER (REKEY_SANDBOX_PERSONALITY_NATS4),
+              fixture_set_up, test_nats_personality, fixture_tear_down);
+  g_test_add ("/session/nats5", Fixture, GINT_TO_POINTER (REKEY_SANDBOX_PERSONALITY_NATS5),
+              fixture_set_up, test_nats_personality, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -78,18 +78,25 @@ types_cb (GObject *source,
   page = rekey_client_search_finish (self, result, NULL);
   if (page != NULL)
     {
+      RekeyAffiliate *record = NULL;
+
       for (guint i = 0; i < page->affiliates->len; i++)
-        found |= rekey_affiliate_get_loginid (g_ptr_array_index (page->affiliates, i))
-                 == probe->loginid;
+        if (rekey_affiliate_get_loginid (g_ptr_array_index (page->affiliates, i))
+            == probe->loginid)
+          record = g_ptr_array_index (page->affiliates, i);
+      found = record != NULL;
       /* The account asked for by its name among the admin types: a server
        * that reads "type" as one value finds nobody (NATS 4 answers {}). A
        * page of others with that name in theirs tells nothing. */
       if (found || page->affiliates->len == 0)
         _rekey_client_learn (self, REKEY_SERVER_FEATURE_TYPE_LIST, found);
       /* The answer came: search-limited is there unless the search fell
-       * back from it. */
+       * back from it. NATS 5's carries loginid and username alone: no
+       * names, no type, so no badges and no API tab; the full search then
+       * serves the list better, and Rekey counts it as absent. */
       if (!_rekey_client_lacks (self, REKEY_SERVER_FEATURE_SEARCH_LIMITED))
-        _rekey_client_learn (self, REKEY_SERVER_FEATURE_SEARCH_LIMITED, TRUE);
+        _rekey_client_learn (self, REKEY_SERVER_FEATURE_SEARCH_LIMITED,
+                             record == NULL || rekey_affiliate_get_account_type (record) >= 0);
     }
   probe_done (task);
 }

@@ -73,7 +73,7 @@ typedef struct
 typedef enum
 {
   REKEY_SERVER_FEATURE_NONE = 0,
-  REKEY_SERVER_FEATURE_SEARCH_LIMITED = 1 << 0, /* affiliate/search-limited (NATS 5) */
+  REKEY_SERVER_FEATURE_SEARCH_LIMITED = 1 << 0, /* affiliate/search-limited, with full records */
   REKEY_SERVER_FEATURE_CURRENT = 1 << 1,        /* affiliate/current */
   REKEY_SERVER_FEATURE_ACCOUNT_TYPES = 1 << 2,  /* affiliate/account-types */
   REKEY_SERVER_FEATURE_KEY_ENDPOINTS = 1 << 3,  /* Rekey's affiliate/api-key and reset-api-key */
