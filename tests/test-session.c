@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rekey-affiliate-list.h"
+#include "rekey-key-entry.h"
 #include "rekey-keyring.h"
 #include "rekey-session.h"
 #include "rekey-test-keyring.h"
@@ -369,6 +370,118 @@ test_nats_personality (Fixture *f,
   assert_list (f, everyone, FALSE);
 }
 
+/* A reset in the NATS admin: the store's own reset, as the admin page does. */
+static char *
+reset_in_admin (Fixture *f,
+                gint64 loginid)
+{
+  RekeySandboxStore *store = rekey_test_sandbox_get_store (f->sandbox);
+  g_autoptr (RekeySandboxAffiliate) caller = rekey_sandbox_store_lookup (store, 1, NULL);
+  g_autoptr (GError) error = NULL;
+  char *key;
+
+  key = rekey_sandbox_store_reset_api_key (store, caller, "", loginid, NULL, NULL, &error);
+  g_assert_no_error (error);
+  rekey_test_record_key (key);
+  return key;
+}
+
+static gboolean
+enter_key (RekeySession *session,
+           const char *username,
+           gint64 loginid,
+           const char *key,
+           gboolean *switched,
+           GError **error)
+{
+  GAsyncResult *result = NULL;
+  gboolean ok;
+
+  rekey_key_entry_run_async (rekey_session_get_client (session), username, loginid, key, NULL,
+                             rekey_test_result_cb, &result);
+  ok = rekey_key_entry_run_finish (rekey_test_wait (&result), switched, error);
+  g_object_unref (result);
+  return ok;
+}
+
+/* Reset in the NATS admin, finished in Rekey: on a NATS 5 without key
+ * endpoints, for another admin and for the connected account. */
+static void
+test_enter_key (Fixture *f,
+                gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autofree char *key = rekey_test_sandbox_dup_key (f->sandbox, 1);
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 0, &username);
+  g_autofree char *old_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_autoptr (RekeySession) session = rekey_session_new (f->profile);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *new_key = NULL;
+  g_autofree char *pasted = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *own = NULL;
+  gboolean switched = TRUE;
+  GAsyncResult *result = NULL;
+
+  rekey_sandbox_server_set_personality (server, REKEY_SANDBOX_PERSONALITY_NATS5);
+  rekey_test_keyring_store (f->server, "admin", key);
+  rekey_test_keyring_store (f->server, username, old_key);
+  g_assert_true (connect_session (session, &error));
+
+  /* Malformed: nothing is sent, nothing stored. */
+  g_assert_false (enter_key (session, username, loginid, "abc", NULL, &error));
+  g_assert_error (error, REKEY_KEY_ENTRY_ERROR, REKEY_KEY_ENTRY_ERROR_MALFORMED);
+  g_clear_error (&error);
+  /* The key held now, not reset: the server takes it, so it is no new key. */
+  g_assert_false (enter_key (session, username, loginid, old_key, NULL, &error));
+  g_assert_error (error, REKEY_KEY_ENTRY_ERROR, REKEY_KEY_ENTRY_ERROR_SAME_KEY);
+  g_clear_error (&error);
+  /* A key NATS never gave this account. */
+  rekey_test_record_key ("0123456789abcdef0123456789abcdef");
+  g_assert_false (enter_key (session, username, loginid, "0123456789abcdef0123456789abcdef", NULL,
+                             &error));
+  g_assert_true (error != NULL && error->domain == REKEY_CLIENT_ERROR);
+  g_assert_nonnull (strstr (error->message, username));
+  g_clear_error (&error);
+  stored = rekey_test_keyring_lookup (f->server, username);
+  g_assert_cmpstr (stored, ==, old_key);
+  g_clear_pointer (&stored, g_free);
+
+  /* Reset in the admin; pasted with a line break and in capitals. */
+  new_key = reset_in_admin (f, loginid);
+  pasted = g_strdup_printf ("  %s\n", new_key);
+  for (char *p = pasted; *p; p++)
+    *p = g_ascii_toupper (*p);
+  g_assert_true (enter_key (session, username, loginid, pasted, &switched, &error));
+  g_assert_no_error (error);
+  g_assert_false (switched);
+  stored = rekey_test_keyring_lookup (f->server, username);
+  g_assert_cmpstr (stored, ==, new_key);
+  g_clear_pointer (&new_key, g_free);
+
+  /* The connected account: Rekey goes on with the new key. */
+  new_key = reset_in_admin (f, 1);
+  g_assert_true (enter_key (session, "admin", 1, new_key, &switched, &error));
+  g_assert_no_error (error);
+  g_assert_true (switched);
+  g_assert_true (rekey_client_has_api_key (rekey_session_get_client (session), new_key));
+  own = rekey_test_keyring_lookup (f->server, "admin");
+  g_assert_cmpstr (own, ==, new_key);
+  rekey_client_ping_async (rekey_session_get_client (session), NULL, rekey_test_result_cb, &result);
+  g_assert_true (rekey_client_ping_finish (rekey_session_get_client (session),
+                                           rekey_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_object_unref (result);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 0);
+
+  result = NULL;
+  rekey_keyring_clear_async (f->server, username, REKEY_KEYRING_FLAGS_NONE, NULL,
+                             rekey_test_result_cb, &result);
+  g_assert_true (rekey_keyring_clear_finish (rekey_test_wait (&result), NULL));
+  g_object_unref (result);
+}
+
 int
 main (int argc,
       char *argv[])
@@ -391,6 +504,8 @@ main (int argc,
 #undef ADD
   g_test_add ("/session/nats4", Fixture, GINT_TO_POINTER (REKEY_SANDBOX_PERSONALITY_NATS4),
               fixture_set_up, test_nats_personality, fixture_tear_down);
+  g_test_add ("/session/enter-key", Fixture, NULL, fixture_set_up, test_enter_key,
+              fixture_tear_down);
   g_test_add ("/session/nats5", Fixture, GINT_TO_POINTER (REKEY_SANDBOX_PERSONALITY_NATS5),
               fixture_set_up, test_nats_personality, fixture_tear_down);
 

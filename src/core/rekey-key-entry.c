@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "Rekey"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "rekey-key-entry.h"
+#include "rekey-keyring.h"
+
+G_DEFINE_QUARK (rekey-key-entry-error-quark, rekey_key_entry_error)
+
+typedef struct
+{
+  RekeyClient *client;
+  char *username;
+  gint64 loginid;
+  SecretValue *key;
+  SecretValue *old_key; /* what the keyring held before, if anything */
+  gboolean switched;
+} Entry;
+
+static void
+entry_free (Entry *entry)
+{
+  g_clear_object (&entry->client);
+  g_free (entry->username);
+  g_clear_pointer (&entry->key, secret_value_unref);
+  g_clear_pointer (&entry->old_key, secret_value_unref);
+  g_free (entry);
+}
+
+char *
+rekey_api_key_clean (const char *text)
+{
+  g_autofree char *key = NULL;
+
+  if (text == NULL)
+    return NULL;
+  key = g_ascii_strdown (text, -1);
+  g_strstrip (key);
+  if (!rekey_api_key_is_valid (key))
+    {
+      explicit_bzero (key, strlen (key));
+      return NULL;
+    }
+  return g_steal_pointer (&key);
+}
+
+static gboolean
+is_refusal (const GError *error)
+{
+  return g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_INVALID_CREDENTIALS)
+         || g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_FORBIDDEN);
+}
+
+static void
+stored_cb (GObject *source,
+           GAsyncResult *result,
+           gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Entry *entry = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!rekey_keyring_store_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  /* The keyring first: if Rekey stopped here, the next start reads the
+   * new key there. */
+  if (g_strcmp0 (rekey_client_get_username (entry->client), entry->username) == 0)
+    {
+      rekey_client_set_api_key (entry->client, secret_value_get_text (entry->key));
+      entry->switched = TRUE;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+store (GTask *task)
+{
+  Entry *entry = g_task_get_task_data (task);
+
+  rekey_keyring_store_async (rekey_client_get_server (entry->client), entry->username,
+                             entry->loginid, entry->key, REKEY_KEYRING_FLAGS_NONE,
+                             g_task_get_cancellable (task), stored_cb, task);
+}
+
+static void
+old_key_cb (GObject *source,
+            GAsyncResult *result,
+            gpointer user_data)
+{
+  GTask *task = user_data;
+  Entry *entry = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+
+  if (rekey_client_ping_finish (REKEY_CLIENT (source), result, &error))
+    {
+      g_task_return_new_error (task, REKEY_KEY_ENTRY_ERROR, REKEY_KEY_ENTRY_ERROR_OLD_KEY_WORKS,
+                               _("The key this computer held for %s still works, so the key was "
+                                 "not reset on the server. Reset it in the NATS admin first, "
+                                 "then enter the key it shows."),
+                               entry->username);
+      g_object_unref (task);
+      return;
+    }
+  if (!is_refusal (error))
+    {
+      /* Whether the old key is dead is not known: nothing is stored. */
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  store (task);
+}
+
+static void
+old_key_read_cb (GObject *source,
+                 GAsyncResult *result,
+                 gpointer user_data)
+{
+  GTask *task = user_data;
+  Entry *entry = g_task_get_task_data (task);
+  g_autoptr (RekeyClient) old = NULL;
+  GError *error = NULL;
+
+  entry->old_key = rekey_keyring_lookup_finish (result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (entry->old_key == NULL)
+    {
+      store (task);
+      return;
+    }
+  if (g_strcmp0 (secret_value_get_text (entry->old_key), secret_value_get_text (entry->key)) == 0)
+    {
+      g_task_return_new_error (task, REKEY_KEY_ENTRY_ERROR, REKEY_KEY_ENTRY_ERROR_SAME_KEY,
+                               _("This computer’s keyring already holds this key for %s."),
+                               entry->username);
+      g_object_unref (task);
+      return;
+    }
+  old = rekey_client_new_for_account (entry->client, entry->username,
+                                      secret_value_get_text (entry->old_key));
+  rekey_client_ping_async (old, g_task_get_cancellable (task), old_key_cb, task);
+}
+
+static void
+new_key_cb (GObject *source,
+            GAsyncResult *result,
+            gpointer user_data)
+{
+  GTask *task = user_data;
+  Entry *entry = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!rekey_client_ping_finish (REKEY_CLIENT (source), result, &error))
+    {
+      if (is_refusal (error))
+        {
+          GError *refused = g_error_new (REKEY_CLIENT_ERROR, error->code,
+                                         _("The server did not accept this key for %s. Check "
+                                           "that it is the key NATS showed for this account "
+                                           "after the reset."),
+                                         entry->username);
+          g_clear_error (&error);
+          error = refused;
+        }
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  rekey_keyring_lookup_async (rekey_client_get_server (entry->client), entry->username,
+                              REKEY_KEYRING_FLAGS_NONE, g_task_get_cancellable (task),
+                              old_key_read_cb, task);
+}
+
+void
+rekey_key_entry_run_async (RekeyClient *client,
+                           const char *username,
+                           gint64 loginid,
+                           const char *key,
+                           GCancellable *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer user_data)
+{
+  GTask *task;
+  Entry *entry;
+  g_autofree char *clean = NULL;
+  g_autoptr (RekeyClient) as_account = NULL;
+
+  g_return_if_fail (REKEY_IS_CLIENT (client));
+  g_return_if_fail (username != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rekey_key_entry_run_async);
+  clean = rekey_api_key_clean (key);
+  if (clean == NULL)
+    {
+      g_task_return_new_error (task, REKEY_KEY_ENTRY_ERROR, REKEY_KEY_ENTRY_ERROR_MALFORMED,
+                               _("A NATS API key is 32 characters, each 0–9 or a–f."));
+      g_object_unref (task);
+      return;
+    }
+  entry = g_new0 (Entry, 1);
+  entry->client = g_object_ref (client);
+  entry->username = g_strdup (username);
+  entry->loginid = loginid;
+  entry->key = secret_value_new (clean, -1, "text/plain");
+  explicit_bzero (clean, strlen (clean));
+  g_task_set_task_data (task, entry, (GDestroyNotify) entry_free);
+
+  /* As that account, with the new key. */
+  as_account = rekey_client_new_for_account (client, username, secret_value_get_text (entry->key));
+  rekey_client_ping_async (as_account, cancellable, new_key_cb, task);
+}
+
+gboolean
+rekey_key_entry_run_finish (GAsyncResult *result,
+                            gboolean *switched,
+                            GError **error)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  entry = g_task_get_task_data (G_TASK (result));
+  if (switched != NULL)
+    *switched = entry != NULL && entry->switched;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
