@@ -11,6 +11,7 @@
 #include "rekey-application.h"
 #include "rekey-clipboard.h"
 #include "rekey-connect-dialog.h"
+#include "rekey-enter-key-dialog.h"
 #include "rekey-keyring.h"
 #include "rekey-sandbox-server.h"
 #include "rekey-test-keyring.h"
@@ -117,6 +118,12 @@ button_shown (gpointer data)
   gpointer *args = data;
 
   return find_widget (args[0], GTK_TYPE_BUTTON, mapped_button_labelled, args[1]) != NULL;
+}
+
+static gboolean
+widget_mapped (gpointer data)
+{
+  return gtk_widget_get_mapped (data);
 }
 
 static gboolean
@@ -1068,6 +1075,86 @@ test_rows_and_tabs (Fixture *f,
   g_assert_cmpstr (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (group)), ==, heading);
 }
 
+static gboolean
+have_enter_key_dialog (gpointer data)
+{
+  return find_toplevel (REKEY_TYPE_ENTER_KEY_DIALOG) != NULL;
+}
+
+static gboolean
+no_enter_key_dialog (gpointer data)
+{
+  return find_toplevel (REKEY_TYPE_ENTER_KEY_DIALOG) == NULL;
+}
+
+static gboolean
+mapped_label_containing (GtkWidget *widget,
+                         gconstpointer text)
+{
+  return gtk_widget_get_mapped (widget) && visible_label_containing (widget, text);
+}
+
+/* A NATS 5 has no key endpoints: the API tab offers the NATS admin and
+ * Enter New Key, and the key reset there ends up in the keyring. */
+static void
+test_enter_new_key (Fixture *f,
+                    gconstpointer data)
+{
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  RekeyApiPage *page = rekey_window_get_api_page (f->window);
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+  gpointer args[2] = { f, username };
+  g_autoptr (RekeySandboxAffiliate) caller = rekey_sandbox_store_lookup (store, 1, NULL);
+  g_autofree char *server = rekey_client_normalize_url (f->url, FALSE, NULL);
+  g_autofree char *new_key = NULL;
+  g_autofree char *stored = NULL;
+  GtkWidget *enter, *dialog, *save;
+
+  rekey_sandbox_server_set_personality (f->server, REKEY_SANDBOX_PERSONALITY_NATS5);
+  rekey_window_open_profile (f->window, f->profile);
+  spin_until (list_loaded, f->window, "the list of a NATS 5");
+  g_assert_true (rekey_window_select_loginid (f->window, loginid));
+  spin_until (details_for, args, "the details on a NATS 5");
+  adw_view_stack_set_visible_child_name (
+      ADW_VIEW_STACK (find_widget (GTK_WIDGET (f->window), ADW_TYPE_VIEW_STACK, NULL, NULL)),
+      "api");
+  spin_until (widget_mapped, page, "the API tab");
+
+  /* No Reset here: the way that works, in plain words. */
+  g_assert_null (find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON, mapped_button_labelled,
+                              "Reset API Key…"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (page), GTK_TYPE_LABEL, mapped_label_containing,
+                                 "in its NATS admin only"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON, mapped_button_labelled,
+                                 "_Open NATS Admin"));
+  enter = find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON, mapped_button_labelled,
+                       "_Enter New Key…");
+  g_assert_nonnull (enter);
+  assert_buttons_named (GTK_WIDGET (page));
+
+  /* Reset in the NATS admin (the store's reset, as its page does). */
+  new_key = rekey_sandbox_store_reset_api_key (store, caller, "", loginid, NULL, NULL, NULL);
+  g_assert_nonnull (new_key);
+  rekey_test_record_key (new_key);
+
+  click (enter);
+  spin_until (have_enter_key_dialog, NULL, "the Enter Key dialog");
+  dialog = find_toplevel (REKEY_TYPE_ENTER_KEY_DIALOG);
+  save = find_widget (dialog, GTK_TYPE_BUTTON, button_labelled, "_Save");
+  /* Half a key cannot be saved. */
+  set_row (dialog, "API Key", "0123456789abcdef");
+  g_assert_false (gtk_widget_is_sensitive (save));
+  set_row (dialog, "API Key", new_key);
+  assert_buttons_named (dialog);
+  click (save);
+  spin_until (no_enter_key_dialog, NULL, "the key to be checked and kept");
+
+  stored = rekey_test_keyring_lookup (server, username);
+  g_assert_cmpstr (stored, ==, new_key);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 0);
+}
+
 static void
 test_connect_dialog (Fixture *f,
                      gconstpointer data)
@@ -1360,6 +1447,7 @@ main (int argc,
   ADD ("unfinished-server-gone", test_unfinished_server_gone);
   ADD ("own-reset-recovered-at-start", test_own_reset_recovered_at_start);
   ADD ("rows-and-tabs", test_rows_and_tabs);
+  ADD ("enter-new-key", test_enter_new_key);
 #undef ADD
 
   status = g_test_run ();

@@ -7,8 +7,9 @@
 
 /* What a server does, found out at connect with requests about the
  * connected account alone: never a reset, never a list of everyone. The
- * endpoints note what they meet (_rekey_client_learn); the probe only asks
- * what is not known yet, all at once. */
+ * endpoints note what they meet (_rekey_client_learn); the probe asks again
+ * at every connect, all at once, since a server may have changed (what a
+ * profile remembers is where a client starts, never more). */
 
 static const int admin_types[] = { 150, 200, 225 };
 
@@ -121,23 +122,17 @@ rekey_client_probe_async (RekeyClient *self,
   probe->pending = 1;
   g_task_set_task_data (task, probe, g_free);
 
-  if (!(self->known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS) && probe->loginid > 0)
+  if (probe->loginid > 0)
     {
       probe->pending++;
       rekey_client_get_api_key_async (self, probe->loginid, cancellable, api_key_cb,
                                       g_object_ref (task));
     }
-  if (!(self->known & REKEY_SERVER_FEATURE_ACCOUNT_TYPES))
-    {
-      probe->pending++;
-      rekey_client_get_account_types_async (self, cancellable, account_types_cb,
-                                            g_object_ref (task));
-    }
+  probe->pending++;
+  rekey_client_get_account_types_async (self, cancellable, account_types_cb, g_object_ref (task));
   /* Only an account of one of the listed types tells whether the list is
    * honoured (a custom type would be missing either way). */
-  if ((self->known & (REKEY_SERVER_FEATURE_TYPE_LIST | REKEY_SERVER_FEATURE_SEARCH_LIMITED))
-          != (REKEY_SERVER_FEATURE_TYPE_LIST | REKEY_SERVER_FEATURE_SEARCH_LIMITED)
-      && probe->loginid > 0 && is_admin_type (rekey_affiliate_get_account_type (me)))
+  if (probe->loginid > 0 && is_admin_type (rekey_affiliate_get_account_type (me)))
     {
       RekeySearchQuery query = {
         .types = admin_types,

@@ -136,6 +136,10 @@ ping (GTask *task)
 {
   RekeySession *self = g_task_get_source_object (task);
 
+  /* Found out anew at every connect: the server may have changed since the
+   * profile noted what it does. */
+  rekey_client_set_features (self->client, REKEY_SERVER_FEATURE_NONE, REKEY_SERVER_FEATURE_NONE);
+
   rekey_client_ping_async (self->client, g_task_get_cancellable (task), ping_cb, task);
 }
 

@@ -41,6 +41,7 @@ enum
 {
   BACK,
   RESET_REQUESTED,
+  ENTER_KEY_REQUESTED,
   TOAST,
   N_SIGNALS
 };
@@ -239,6 +240,15 @@ reset_requested_cb (RekeyAffiliatePane *self)
 }
 
 static void
+enter_key_requested_cb (RekeyAffiliatePane *self)
+{
+  RekeyAffiliate *account = rekey_api_page_get_affiliate (self->api_page);
+
+  if (account != NULL)
+    g_signal_emit (self, signals[ENTER_KEY_REQUESTED], 0, account);
+}
+
+static void
 api_toast_cb (RekeyAffiliatePane *self,
               const char *message)
 {
@@ -320,6 +330,9 @@ rekey_affiliate_pane_class_init (RekeyAffiliatePaneClass *klass)
   signals[RESET_REQUESTED] = g_signal_new ("reset-requested", G_TYPE_FROM_CLASS (klass),
                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                                            1, REKEY_TYPE_AFFILIATE);
+  signals[ENTER_KEY_REQUESTED] = g_signal_new ("enter-key-requested", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                               1, REKEY_TYPE_AFFILIATE);
   signals[TOAST] = g_signal_new ("toast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
@@ -336,6 +349,7 @@ rekey_affiliate_pane_class_init (RekeyAffiliatePaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliatePane, switcher_title);
   gtk_widget_class_bind_template_callback (widget_class, api_toast_cb);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, enter_key_requested_cb);
   gtk_widget_class_bind_template_callback (widget_class, reset_requested_cb);
 }
 

@@ -13,16 +13,19 @@ struct _RekeyApiPage
 {
   GtkWidget parent_instance;
 
+  GtkLabel *admin_only_label;
   AdwPreferencesGroup *api_group;
   GtkStack *api_stack;
   GtkButton *copy_key_button;
   GtkButton *copy_keyring_button;
   GtkButton *copy_username_button;
+  GtkButton *enter_key_button;
   GtkLabel *key_label;
   AdwActionRow *key_row;
   GtkLabel *keyring_label;
   AdwActionRow *keyring_row;
   AdwStatusPage *not_admin_page;
+  GtkButton *open_admin_button;
   GtkButton *reset_button;
   GtkToggleButton *reveal_button;
   GtkSpinner *spinner;
@@ -43,6 +46,7 @@ G_DEFINE_FINAL_TYPE (RekeyApiPage, rekey_api_page, GTK_TYPE_WIDGET)
 enum
 {
   RESET_REQUESTED,
+  ENTER_KEY_REQUESTED,
   TOAST,
   N_SIGNALS
 };
@@ -173,6 +177,38 @@ api_key_cb (GObject *source,
   show_key (self);
 }
 
+/* Rekey's reset where the server has the endpoint; where it has not (a real
+ * NATS), the NATS admin's, finished here with Enter New Key. */
+static void
+show_reset_way (RekeyApiPage *self,
+                const char *username)
+{
+  RekeyServerFeatures known;
+  RekeyServerFeatures present = rekey_client_get_features (self->client, &known);
+  gboolean admin_only = (known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS)
+                        && !(present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->reset_button), !admin_only);
+  gtk_widget_set_visible (GTK_WIDGET (self->open_admin_button), admin_only);
+  gtk_widget_set_visible (GTK_WIDGET (self->admin_only_label), admin_only);
+  gtk_button_set_label (self->enter_key_button, admin_only ? _("_Enter New Key…")
+                                                           : _("_Enter Key…"));
+  if (admin_only)
+    {
+      /* Translators: the account; the steps are NATS's own words. */
+      g_autofree char *text = g_strdup_printf (
+          _("This server resets API keys in its NATS admin only. There, open Affiliates, the "
+            "account %s, its API tab, and Reset; then enter the new key NATS shows here, and "
+            "Rekey keeps it in this computer’s keyring."),
+          username);
+
+      gtk_label_set_label (self->admin_only_label, text);
+      gtk_widget_add_css_class (GTK_WIDGET (self->enter_key_button), "suggested-action");
+    }
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->enter_key_button), "suggested-action");
+}
+
 static void
 update (RekeyApiPage *self)
 {
@@ -207,6 +243,7 @@ update (RekeyApiPage *self)
   adw_preferences_group_set_title (self->api_group, heading);
 
   adw_action_row_set_subtitle (self->username_row, username);
+  show_reset_way (self, username);
   gtk_label_set_label (self->keyring_label, self->in_keyring ? _("Yes") : _("No"));
   gtk_widget_set_visible (GTK_WIDGET (self->copy_keyring_button), self->in_keyring);
 
@@ -302,6 +339,24 @@ copy_keyring_cb (RekeyApiPage *self)
 }
 
 static void
+enter_key_clicked_cb (RekeyApiPage *self)
+{
+  g_signal_emit (self, signals[ENTER_KEY_REQUESTED], 0);
+}
+
+static void
+open_admin_cb (RekeyApiPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->client == NULL)
+    return;
+  /* The server's own address: its NATS admin is there. */
+  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                rekey_client_get_server (self->client), GDK_CURRENT_TIME);
+}
+
+static void
 reset_clicked_cb (RekeyApiPage *self)
 {
   g_signal_emit (self, signals[RESET_REQUESTED], 0);
@@ -343,28 +398,37 @@ rekey_api_page_class_init (RekeyApiPageClass *klass)
   signals[RESET_REQUESTED] = g_signal_new ("reset-requested", G_TYPE_FROM_CLASS (klass),
                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                                            0);
+  /* Enter a key for the account: reset elsewhere, or handed over. */
+  signals[ENTER_KEY_REQUESTED] = g_signal_new ("enter-key-requested", G_TYPE_FROM_CLASS (klass),
+                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+                                               0);
   signals[TOAST] = g_signal_new ("toast", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/rekeyapp/Rekey/ui/rekey-api-page.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, admin_only_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, api_group);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, api_stack);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, copy_key_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, copy_keyring_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, copy_username_button);
+  gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, enter_key_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, key_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, key_row);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, keyring_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, keyring_row);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, not_admin_page);
+  gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, open_admin_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, reset_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, reveal_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, username_row);
   gtk_widget_class_bind_template_callback (widget_class, copy_key_cb);
   gtk_widget_class_bind_template_callback (widget_class, copy_keyring_cb);
+  gtk_widget_class_bind_template_callback (widget_class, enter_key_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, open_admin_cb);
   gtk_widget_class_bind_template_callback (widget_class, copy_username_cb);
   gtk_widget_class_bind_template_callback (widget_class, reset_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, reveal_toggled_cb);

@@ -8,6 +8,7 @@
 #include "rekey-affiliate-list-pane.h"
 #include "rekey-affiliate-pane.h"
 #include "rekey-connect-dialog.h"
+#include "rekey-enter-key-dialog.h"
 #include "rekey-keyring.h"
 #include "rekey-reset-flow.h"
 #include "rekey-unfinished-bar.h"
@@ -143,6 +144,32 @@ reset_requested_cb (RekeyWindow *self,
 {
   if (self->session != NULL)
     rekey_reset_flow_ask (self->reset_flow, self->session, target);
+}
+
+static void
+key_entered_cb (RekeyEnterKeyDialog *dialog,
+                gboolean switched,
+                RekeyWindow *self)
+{
+  toast_cb (self, _("The key is in this computer’s keyring"));
+  if (self->session == NULL)
+    return;
+  if (switched)
+    rekey_affiliate_list_pane_reload (self->list_pane); /* requests in flight used the old key */
+  rekey_session_refresh_keyring (self->session);
+}
+
+static void
+enter_key_requested_cb (RekeyWindow *self,
+                        RekeyAffiliate *account)
+{
+  RekeyEnterKeyDialog *dialog;
+
+  if (self->session == NULL)
+    return;
+  dialog = rekey_enter_key_dialog_new (GTK_WINDOW (self), self->session, account);
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (key_entered_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -560,6 +587,7 @@ rekey_window_class_init (RekeyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, update_key_button);
   gtk_widget_class_bind_template_callback (widget_class, add_server_cb);
   gtk_widget_class_bind_template_callback (widget_class, back_cb);
+  gtk_widget_class_bind_template_callback (widget_class, enter_key_requested_cb);
   gtk_widget_class_bind_template_callback (widget_class, open_profile_cb);
   gtk_widget_class_bind_template_callback (widget_class, recover_cb);
   gtk_widget_class_bind_template_callback (widget_class, reset_requested_cb);
