@@ -347,13 +347,7 @@ enter_key_clicked_cb (RekeyApiPage *self)
 static void
 open_admin_cb (RekeyApiPage *self)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-
-  if (self->client == NULL)
-    return;
-  /* The server's own address: its NATS admin is there. */
-  gtk_show_uri (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                rekey_client_get_server (self->client), GDK_CURRENT_TIME);
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.open-admin", NULL);
 }
 
 static void

@@ -27,6 +27,7 @@ struct _RekeyApplication
   RekeyProfileStore *profiles;
   RekeyJournal *journal;
   RekeySandboxServer *sandbox;
+  RekeySandboxPersonality sandbox_personality;
 };
 
 G_DEFINE_FINAL_TYPE (RekeyApplication, rekey_application, ADW_TYPE_APPLICATION)
@@ -77,10 +78,18 @@ rekey_application_command_line (GApplication *app,
   RekeyApplication *self = REKEY_APPLICATION (app);
   GVariantDict *options = g_application_command_line_get_options_dict (command_line);
   const char *profile_name = NULL;
+  const char *personality = NULL;
   RekeyWindow *window;
 
-  if (g_variant_dict_contains (options, "sandbox"))
+  if (g_variant_dict_lookup (options, "sandbox", "&s", &personality))
     {
+      if (!rekey_sandbox_personality_from_string (personality, &self->sandbox_personality))
+        {
+          g_application_command_line_printerr (
+              command_line, _("rekey: the sandbox speaks rekey, nats4 or nats5, not “%s”\n"),
+              personality);
+          return 1;
+        }
       window = get_window (self);
       rekey_window_open_sandbox (window);
       gtk_window_present (GTK_WINDOW (window));
@@ -274,8 +283,10 @@ static void
 rekey_application_init (RekeyApplication *self)
 {
   static const GOptionEntry options[] = {
-    { "sandbox", 0, 0, G_OPTION_ARG_NONE, NULL,
-      N_("Start the built-in sandbox server and open it"), NULL },
+    { "sandbox", 0, 0, G_OPTION_ARG_STRING, NULL,
+      N_("Start the built-in sandbox server and open it; it answers as Rekey’s own server "
+         "(rekey, the default), a NATS 4 or a NATS 5"),
+      N_("rekey|nats4|nats5") },
     { "profile", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Open the server named NAME"),
       N_("NAME") },
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
@@ -412,6 +423,8 @@ rekey_application_start_sandbox_async (RekeyApplication *self,
       self->sandbox = g_steal_pointer (&sandbox);
     }
 
+  rekey_sandbox_server_set_personality (self->sandbox, self->sandbox_personality);
+
   /* The sandbox's admin key goes to the keyring like any other: from then
    * on the profile works as a real server's does. */
   store = rekey_sandbox_server_get_store (self->sandbox);
@@ -440,4 +453,23 @@ rekey_application_start_sandbox_finish (RekeyApplication *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+char *
+rekey_application_dup_admin_url (RekeyApplication *self,
+                                 const char *server)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *normalized = NULL;
+
+  g_return_val_if_fail (REKEY_IS_APPLICATION (self), NULL);
+
+  if (self->sandbox == NULL || server == NULL)
+    return NULL;
+  url = rekey_sandbox_server_dup_url (self->sandbox);
+  normalized = rekey_client_normalize_url (url, FALSE, NULL);
+  if (g_strcmp0 (normalized, server) != 0)
+    return NULL;
+  /* A link that signs in once: the key stays out of the address. */
+  return rekey_sandbox_server_dup_admin_url (self->sandbox);
 }

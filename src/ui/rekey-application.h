@@ -28,4 +28,9 @@ RekeyProfile *rekey_application_start_sandbox_finish (RekeyApplication *self,
                                                       GAsyncResult *result,
                                                       GError **error);
 
+/* The address of the NATS admin pages of @server when it is the built-in
+ * sandbox (a one-time sign-in link), or NULL. */
+char *rekey_application_dup_admin_url (RekeyApplication *self,
+                                       const char *server);
+
 G_END_DECLS

@@ -526,6 +526,23 @@ search_action (GtkWidget *widget,
 }
 
 static void
+open_admin_action (GtkWidget *widget,
+                   const char *action_name,
+                   GVariant *parameter)
+{
+  RekeyWindow *self = REKEY_WINDOW (widget);
+  const char *server = self->session != NULL ? rekey_session_get_server (self->session) : NULL;
+  g_autofree char *url = NULL;
+
+  if (server == NULL)
+    return;
+  /* The built-in sandbox has admin pages of its own; a NATS server's admin
+   * is at its address. */
+  url = rekey_application_dup_admin_url (self->app, server);
+  gtk_show_uri (GTK_WINDOW (self), url != NULL ? url : server, GDK_CURRENT_TIME);
+}
+
+static void
 refresh_action (GtkWidget *widget,
                 const char *action_name,
                 GVariant *parameter)
@@ -601,6 +618,7 @@ rekey_window_class_init (RekeyWindowClass *klass)
                                    remove_profile_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "win.open-admin", NULL, open_admin_action);
 }
 
 static void
