@@ -487,6 +487,30 @@ test_enter_key (Fixture *f,
   g_object_unref (result);
 }
 
+/* A NATS 4 answers a wrong key with a bare 403 page: typed in, the key
+ * and username are named first. */
+static void
+test_typed_forbidden (Fixture *f,
+                      gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RekeyClient) client = NULL;
+  g_autoptr (RekeySession) session = NULL;
+
+  rekey_sandbox_server_set_personality (rekey_test_sandbox_get_server (f->sandbox),
+                                        REKEY_SANDBOX_PERSONALITY_NATS4);
+  rekey_test_record_key ("0123456789abcdef0123456789abcdef");
+  client = rekey_client_new (rekey_test_sandbox_get_url (f->sandbox), "admin",
+                             "0123456789abcdef0123456789abcdef", REKEY_CLIENT_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  session = rekey_session_new_for_client (client);
+  g_assert_false (connect_session (session, &error));
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_FORBIDDEN);
+  g_assert_true (g_str_has_prefix (error->message,
+                                   "The server did not accept the username or API key"));
+  g_assert_nonnull (strstr (error->message, "Admin API Allowed IPs"));
+}
+
 int
 main (int argc,
       char *argv[])
@@ -509,6 +533,8 @@ main (int argc,
 #undef ADD
   g_test_add ("/session/nats4", Fixture, GINT_TO_POINTER (REKEY_SANDBOX_PERSONALITY_NATS4),
               fixture_set_up, test_nats_personality, fixture_tear_down);
+  g_test_add ("/session/typed-forbidden", Fixture, NULL, fixture_set_up, test_typed_forbidden,
+              fixture_tear_down);
   g_test_add ("/session/enter-key", Fixture, NULL, fixture_set_up, test_enter_key,
               fixture_tear_down);
   g_test_add ("/session/nats5", Fixture, GINT_TO_POINTER (REKEY_SANDBOX_PERSONALITY_NATS5),

@@ -19,6 +19,7 @@ struct _RekeySession
   GError *error;
   GHashTable *stored_keys; /* usernames of this server with a keyring item */
   GCancellable *cancellable; /* everything the session does; cancelled by close */
+  gboolean typed;            /* the client was made from what the user just typed */
 };
 
 G_DEFINE_FINAL_TYPE (RekeySession, rekey_session, G_TYPE_OBJECT)
@@ -67,6 +68,17 @@ connect_failed (GTask *task,
 {
   RekeySession *self = g_task_get_source_object (task);
 
+  /* A bare 403 right after a username and key were typed: most likely
+   * those, so they come first; then the settings that also give one. */
+  if (self->typed && g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_FORBIDDEN))
+    {
+      g_free (error->message);
+      error->message = g_strdup (
+          _("The server did not accept the username or API key. Check both first. If they are "
+            "right, check three things in the NATS Configuration Admin under Security → APIs: "
+            "that this computer’s IP address is in Admin API Allowed IPs, that Enable REST API "
+            "is on, and that the account is an admin-level account."));
+    }
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     set_state (self, REKEY_SESSION_STATE_FAILED, error);
   g_task_return_error (task, error);
@@ -493,5 +505,6 @@ rekey_session_new_for_client (RekeyClient *client)
 
   self = g_object_new (REKEY_TYPE_SESSION, NULL);
   self->client = g_object_ref (client);
+  self->typed = TRUE;
   return self;
 }
