@@ -226,7 +226,10 @@ update (RekeyApiPage *self)
     return;
 
   username = rekey_affiliate_get_username (self->affiliate);
-  if (!rekey_affiliate_get_is_admin (self->affiliate))
+  /* A custom type (1000 and up) may or may not be admin-level: NATS does
+   * not say, so the server decides when a key is tried. */
+  if (!rekey_affiliate_get_is_admin (self->affiliate)
+      && rekey_affiliate_get_account_type (self->affiliate) < 1000)
     {
       /* Translators: the username, then its account type ("Affiliate"). */
       g_autofree char *description = g_strdup_printf (
