@@ -1227,13 +1227,23 @@ no_shortcuts_window (gpointer data)
   return TRUE;
 }
 
+static gboolean
+shortcut_titled (GtkWidget *widget,
+                 gconstpointer title)
+{
+  g_autofree char *text = NULL;
+
+  g_object_get (widget, "title", &text, NULL);
+  return g_strcmp0 (text, title) == 0;
+}
+
 static void
 test_shortcuts_window (Fixture *f,
                        gconstpointer data)
 {
   g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
                                                                   "win.show-help-overlay");
-  GtkWidget *shortcuts;
+  GtkWidget *shortcuts, *search, *label;
 
   assert_no_unshown_window ();
   g_assert_true (no_shortcuts_window (NULL));
@@ -1247,6 +1257,13 @@ test_shortcuts_window (Fixture *f,
   g_assert_true (gtk_window_get_modal (GTK_WINDOW (shortcuts)));
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (shortcuts)), ==, "Keyboard Shortcuts");
   assert_no_unshown_window ();
+  /* It shows the window's accelerators. */
+  search = find_widget (shortcuts, GTK_TYPE_SHORTCUTS_SHORTCUT, shortcut_titled, "Search");
+  g_assert_nonnull (search);
+  label = find_widget (search, GTK_TYPE_SHORTCUT_LABEL, NULL, NULL);
+  g_assert_nonnull (label);
+  g_assert_cmpstr (gtk_shortcut_label_get_accelerator (GTK_SHORTCUT_LABEL (label)), ==,
+                   "<Control>f");
 
   /* Asked for again while open: the same window. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-help-overlay",
