@@ -27,6 +27,7 @@ struct _RekeyApplication
   RekeyProfileStore *profiles;
   RekeyJournal *journal;
   RekeySandboxServer *sandbox;
+  GtkWindow *shortcuts_window; /* weak: open while it exists */
 };
 
 G_DEFINE_FINAL_TYPE (RekeyApplication, rekey_application, ADW_TYPE_APPLICATION)
@@ -188,57 +189,61 @@ sandbox_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* The accelerators of the actions, shown beside them. */
+static void
+show_accels (GtkWidget *widget,
+             GtkApplication *app)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_SHORTCUTS_SHORTCUT (child))
+        {
+          g_autofree char *action_name = NULL;
+
+          g_object_get (child, "action-name", &action_name, NULL);
+          if (action_name != NULL)
+            {
+              g_auto (GStrv) accels = gtk_application_get_accels_for_action (app, action_name);
+              g_autofree char *accel = g_strjoinv (" ", accels);
+
+              g_object_set (child, "accelerator", accel, NULL);
+            }
+        }
+      show_accels (child, app);
+    }
+}
+
 /* The Keyboard Shortcuts window is built when it is asked for and destroyed
  * when it closes. GtkApplication's automatic help overlay (gtk/help-overlay.ui
  * under the resource base path) would build one with every window and keep it
  * hidden: a window that was never shown has no accessibility path, and GTK 4.8
  * hands the last window to an assistive technology that asks for a window
  * index past the end (as when a dialog closes between two questions), then
- * dies on that missing path. */
-static gboolean
-drop_shortcuts_window (gpointer data)
-{
-  GtkApplicationWindow *window = data;
-  GtkShortcutsWindow *shortcuts = gtk_application_window_get_help_overlay (window);
-
-  if (shortcuts != NULL && !gtk_widget_get_visible (GTK_WIDGET (shortcuts)))
-    gtk_application_window_set_help_overlay (window, NULL);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-shortcuts_visible_cb (GtkWidget *shortcuts,
-                      GParamSpec *pspec,
-                      GtkApplicationWindow *window)
-{
-  /* Closed (GTK only hides it): destroyed, once out of its own hide. */
-  if (!gtk_widget_get_visible (shortcuts))
-    g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, drop_shortcuts_window, g_object_ref (window),
-                     g_object_unref);
-}
-
+ * dies on that missing path. Nor is it made the window's help overlay
+ * (gtk_application_window_set_help_overlay(), which would fill in the
+ * accelerators itself): so tied, the open window lost its accessibility path
+ * after a screen reader went through it, with the same end. */
 static void
 show_help_overlay_activated (GSimpleAction *action,
                              GVariant *parameter,
                              gpointer user_data)
 {
-  GtkApplicationWindow *window = GTK_APPLICATION_WINDOW (user_data);
-  GtkShortcutsWindow *shortcuts = gtk_application_window_get_help_overlay (window);
+  GtkWindow *parent = GTK_WINDOW (user_data);
+  RekeyApplication *self = REKEY_APPLICATION (gtk_window_get_application (parent));
+  g_autoptr (GtkBuilder) builder = NULL;
 
-  if (shortcuts == NULL)
+  if (self->shortcuts_window == NULL)
     {
-      g_autoptr (GtkBuilder) builder = NULL;
-
       builder = gtk_builder_new_from_resource ("/io/github/rekeyapp/Rekey/ui/"
                                                "rekey-shortcuts-window.ui");
-      shortcuts = GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "shortcuts_window"));
-      /* As the window's help overlay it shows the window's accelerators,
-       * is modal to it and goes with it. */
-      gtk_application_window_set_help_overlay (window, shortcuts);
-      g_signal_connect_object (shortcuts, "notify::visible", G_CALLBACK (shortcuts_visible_cb),
-                               window, 0);
+      self->shortcuts_window = GTK_WINDOW (gtk_builder_get_object (builder, "shortcuts_window"));
+      g_object_add_weak_pointer (G_OBJECT (self->shortcuts_window),
+                                 (gpointer *) &self->shortcuts_window);
+      show_accels (GTK_WIDGET (self->shortcuts_window), GTK_APPLICATION (self));
     }
-  gtk_window_present (GTK_WINDOW (shortcuts));
+  gtk_window_set_transient_for (self->shortcuts_window, parent);
+  gtk_window_present (self->shortcuts_window);
 }
 
 static void
@@ -320,6 +325,10 @@ rekey_application_dispose (GObject *object)
 {
   RekeyApplication *self = REKEY_APPLICATION (object);
 
+  if (self->shortcuts_window != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->shortcuts_window),
+                                  (gpointer *) &self->shortcuts_window);
+  self->shortcuts_window = NULL;
   g_clear_object (&self->sandbox);
   g_clear_object (&self->profiles);
   g_clear_object (&self->journal);
