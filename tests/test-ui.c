@@ -1393,6 +1393,283 @@ test_own_reset_recovered_at_start (Fixture *f,
   g_assert_true (rekey_client_has_api_key (rekey_window_get_client (f->window), new_key));
 }
 
+/* ------------------------------------------------------------------ dialogs */
+
+/* No window of Rekey's exists unshown: GTK 4.8 hands such a window, which
+ * has no accessibility path, to an assistive technology that asks for one
+ * window more than there are, and dies on it. Keyboard Shortcuts is made
+ * when it is asked for (Ctrl+? or the menu) and goes when it closes. */
+static void
+assert_no_unshown_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (!gtk_widget_get_realized (w))
+        g_error ("a %s (“%s”) exists but was never shown", G_OBJECT_TYPE_NAME (w),
+                 gtk_window_get_title (GTK_WINDOW (w)));
+    }
+}
+
+static gboolean
+have_shortcuts_window (gpointer data)
+{
+  return find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW) != NULL;
+}
+
+static gboolean
+no_shortcuts_window (gpointer data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWidget) w = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_SHORTCUTS_WINDOW (w))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+shortcut_titled (GtkWidget *widget,
+                 gconstpointer title)
+{
+  g_autofree char *text = NULL;
+
+  g_object_get (widget, "title", &text, NULL);
+  return g_strcmp0 (text, title) == 0;
+}
+
+static void
+test_shortcuts_window (Fixture *f,
+                       gconstpointer data)
+{
+  g_auto (GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app),
+                                                                  "win.show-help-overlay");
+  GtkWidget *shortcuts, *search, *label;
+
+  assert_no_unshown_window ();
+  g_assert_true (no_shortcuts_window (NULL));
+  g_assert_true (g_strv_contains ((const char *const *) accels, "<Control>question"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-help-overlay",
+                                             NULL));
+  spin_until (have_shortcuts_window, NULL, "Keyboard Shortcuts");
+  shortcuts = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (shortcuts)) == GTK_WINDOW (f->window));
+  g_assert_true (gtk_window_get_modal (GTK_WINDOW (shortcuts)));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (shortcuts)), ==, "Keyboard Shortcuts");
+  assert_no_unshown_window ();
+  /* It shows the window's accelerators. */
+  search = find_widget (shortcuts, GTK_TYPE_SHORTCUTS_SHORTCUT, shortcut_titled, "Search");
+  g_assert_nonnull (search);
+  label = find_widget (search, GTK_TYPE_SHORTCUT_LABEL, NULL, NULL);
+  g_assert_nonnull (label);
+  g_assert_cmpstr (gtk_shortcut_label_get_accelerator (GTK_SHORTCUT_LABEL (label)), ==,
+                   "<Control>f");
+
+  /* Asked for again while open: the same window. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-help-overlay",
+                                             NULL));
+  spin_for (50);
+  g_assert_true (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW) == shortcuts);
+
+  gtk_window_close (GTK_WINDOW (shortcuts));
+  spin_until (no_shortcuts_window, NULL, "Keyboard Shortcuts to go");
+  assert_no_unshown_window ();
+}
+
+static GtkWidget *
+advice_label (GtkWidget *dialog,
+              const char *text)
+{
+  return find_widget (dialog, GTK_TYPE_LABEL, visible_label_containing, text);
+}
+
+static gboolean
+no_new_key_dialog (gpointer data)
+{
+  return rekey_window_get_new_key_dialog (data) == NULL;
+}
+
+/* Saved: the dialog says where the key is (the keyring, with the lookup the
+ * README gives scripts), not that it is lost; Done, the default, closes it. */
+static void
+test_new_key_saved_words (Fixture *f,
+                          gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+  g_autofree char *shown = reset_through_ui (f, loginid, username);
+  GtkWidget *dialog = GTK_WIDGET (rekey_window_get_new_key_dialog (f->window));
+  g_autofree char *lookup = g_strdup_printf ("secret-tool lookup xdg:schema "
+                                             "io.github.rekeyapp.Rekey.ApiKey server %s "
+                                             "username %s",
+                                             rekey_profile_get_server (f->profile), username);
+  GtkWidget *done = find_widget (dialog, GTK_TYPE_BUTTON, button_labelled, "_Done");
+
+  g_assert_nonnull (find_widget (dialog, ADW_TYPE_ACTION_ROW, row_titled, "Saved to Keyring"));
+  g_assert_nonnull (advice_label (dialog, "keyring holds the new key"));
+  g_assert_nonnull (advice_label (dialog, lookup));
+  g_assert_null (advice_label (dialog, "will not be shown again"));
+
+  g_assert_nonnull (done);
+  g_assert_true (gtk_widget_get_mapped (done));
+  g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (dialog)) == done);
+  click (done);
+  spin_until (no_new_key_dialog, f->window, "Done to close the dialog");
+  g_assert_null (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+}
+
+/* Not saved: the warning that the key will not be shown again, and Done
+ * asks before losing it, as the close button does; once Try Again saves
+ * it, the words change and Done closes it. */
+static void
+test_new_key_unsaved_words (Fixture *f,
+                            gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+  g_autofree char *shown = NULL;
+  RowWait saved = { NULL, "Saved to Keyring" };
+  GtkWidget *dialog, *done, *retry;
+  AdwMessageDialog *confirm;
+
+  rekey_test_keyring_lock ();
+  shown = reset_through_ui (f, loginid, username);
+  dialog = GTK_WIDGET (rekey_window_get_new_key_dialog (f->window));
+  saved.dialog = dialog;
+  spin_until (row_shown, &(RowWait){ dialog, "Not Saved to Keyring" }, "“Not Saved to Keyring”");
+  g_assert_nonnull (advice_label (dialog, "will not be shown again"));
+  g_assert_null (advice_label (dialog, "keyring holds the new key"));
+  g_assert_null (advice_label (dialog, "secret-tool lookup"));
+
+  done = find_widget (dialog, GTK_TYPE_BUTTON, button_labelled, "_Done");
+  g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (dialog)) == done);
+  click (done);
+  spin_until (have_message_dialog, NULL, "the question before closing");
+  confirm = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (confirm), ==, "Close Without Saving the Key?");
+  adw_message_dialog_response (confirm, "cancel");
+  gtk_window_destroy (GTK_WINDOW (confirm));
+  spin_for (50);
+  g_assert_true (rekey_window_get_new_key_dialog (f->window) == GTK_WINDOW (dialog));
+
+  rekey_test_keyring_unlock ();
+  retry = find_widget (dialog, GTK_TYPE_BUTTON, button_labelled, "_Try Again");
+  click (retry);
+  spin_until (row_shown, &saved, "“Saved to Keyring”");
+  g_assert_nonnull (advice_label (dialog, "keyring holds the new key"));
+  g_assert_nonnull (advice_label (dialog, "secret-tool lookup"));
+  g_assert_null (advice_label (dialog, "will not be shown again"));
+  click (done);
+  spin_until (no_new_key_dialog, f->window, "Done to close the dialog");
+  g_assert_null (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+}
+
+/* The entry row that holds the focus of @window. */
+static GtkWidget *
+focused_row (GtkWidget *window)
+{
+  GtkWidget *focus = gtk_window_get_focus (GTK_WINDOW (window));
+
+  return focus != NULL ? gtk_widget_get_ancestor (focus, ADW_TYPE_PREFERENCES_ROW) : NULL;
+}
+
+static gboolean
+row_focused (gpointer data)
+{
+  GtkWidget *window = ((gpointer *) data)[0];
+  GtkWidget *row = focused_row (window);
+
+  return row != NULL && row_titled (row, ((gpointer *) data)[1]);
+}
+
+/* The message whole: wrapped to the dialog's width, no scroller in
+ * between, and inside the window. */
+static gboolean
+label_whole (gpointer data)
+{
+  GtkWidget *dialog = ((gpointer *) data)[0];
+  GtkWidget *label = find_widget (dialog, GTK_TYPE_LABEL, visible_label_containing,
+                                  ((gpointer *) data)[1]);
+  graphene_rect_t bounds;
+  int min_height;
+
+  if (label == NULL || !gtk_widget_get_mapped (label) || gtk_widget_get_width (label) == 0)
+    return FALSE;
+  gtk_widget_measure (label, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (label), &min_height,
+                      NULL, NULL, NULL);
+  return gtk_widget_compute_bounds (label, dialog, &bounds)
+         && gtk_widget_get_height (label) >= min_height
+         && bounds.origin.y + bounds.size.height <= gtk_widget_get_height (dialog);
+}
+
+/* The Connect dialog asks for the server first and starts there; a failure
+ * wraps whole below Test Connection, and describes its buttons. */
+static void
+test_connect_dialog_layout (Fixture *f,
+                            gconstpointer data)
+{
+  static const char *const order[] = { "Server Address", "Admin Username", "API Key",
+                                       "Name (optional)", "Allow Plain HTTP" };
+  RekeyConnectDialog *dialog = rekey_connect_dialog_new (GTK_WINDOW (f->window),
+                                                         rekey_application_get_profiles (app));
+  GtkWidget *row, *test, *label;
+  gpointer focus[2] = { dialog, "Server Address" };
+  gpointer whole[2] = { dialog, "did not accept the username or API key" };
+  guint i = 0;
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  spin_until (widget_mapped, dialog, "the Connect dialog");
+  spin_until (row_focused, focus, "the focus on Server Address");
+
+  row = find_widget (GTK_WIDGET (dialog), ADW_TYPE_PREFERENCES_ROW, row_titled, order[0]);
+  for (GtkWidget *r = row; r != NULL; r = gtk_widget_get_next_sibling (r))
+    if (ADW_IS_PREFERENCES_ROW (r))
+      {
+        g_assert_cmpuint (i, <, G_N_ELEMENTS (order));
+        g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (r)), ==, order[i++]);
+      }
+  g_assert_cmpuint (i, ==, G_N_ELEMENTS (order));
+  g_assert_null (gtk_widget_get_ancestor (row, GTK_TYPE_SCROLLED_WINDOW));
+
+  /* A wrong key, tested from the button: the message in full, and the
+   * focus back on the button it describes. */
+  rekey_test_record_key ("ffffffffffffffffffffffffffffffff");
+  set_row (GTK_WIDGET (dialog), "Server Address", f->url);
+  set_row (GTK_WIDGET (dialog), "Admin Username", "admin");
+  set_row (GTK_WIDGET (dialog), "API Key", "ffffffffffffffffffffffffffffffff");
+  test = find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, button_labelled, "_Test Connection");
+  gtk_widget_grab_focus (test);
+  click (test);
+  spin_until (label_whole, whole, "the whole failure message");
+  label = find_widget (GTK_WIDGET (dialog), GTK_TYPE_LABEL, visible_label_containing, whole[1]);
+  g_assert_true (gtk_label_get_wrap (GTK_LABEL (label)));
+  g_assert_cmpint (gtk_label_get_ellipsize (GTK_LABEL (label)), ==, PANGO_ELLIPSIZE_NONE);
+  g_assert_true (gtk_widget_get_focusable (label));
+  g_assert_true (gtk_window_get_focus (GTK_WINDOW (dialog)) == test);
+  g_assert_true (gtk_test_accessible_has_property (GTK_ACCESSIBLE (test),
+                                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION));
+  g_assert_true (gtk_test_accessible_has_relation (GTK_ACCESSIBLE (test),
+                                                   GTK_ACCESSIBLE_RELATION_DESCRIBED_BY));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* A new key for a server Rekey has: it starts at the key. */
+  dialog = rekey_connect_dialog_new_for_profile (GTK_WINDOW (f->window),
+                                                 rekey_application_get_profiles (app), f->profile);
+  gtk_window_present (GTK_WINDOW (dialog));
+  focus[0] = dialog;
+  focus[1] = "API Key";
+  spin_until (row_focused, focus, "the focus on API Key");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
 int
 main (int argc,
       char *argv[])
@@ -1448,6 +1725,10 @@ main (int argc,
   ADD ("own-reset-recovered-at-start", test_own_reset_recovered_at_start);
   ADD ("rows-and-tabs", test_rows_and_tabs);
   ADD ("enter-new-key", test_enter_new_key);
+  ADD ("shortcuts-window", test_shortcuts_window);
+  ADD ("new-key-saved-words", test_new_key_saved_words);
+  ADD ("new-key-unsaved-words", test_new_key_unsaved_words);
+  ADD ("connect-dialog-layout", test_connect_dialog_layout);
 #undef ADD
 
   status = g_test_run ();

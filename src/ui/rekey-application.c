@@ -28,6 +28,7 @@ struct _RekeyApplication
   RekeyJournal *journal;
   RekeySandboxServer *sandbox;
   RekeySandboxPersonality sandbox_personality;
+  GtkWindow *shortcuts_window; /* weak: open while it exists */
 };
 
 G_DEFINE_FINAL_TYPE (RekeyApplication, rekey_application, ADW_TYPE_APPLICATION)
@@ -197,6 +198,81 @@ sandbox_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (window));
 }
 
+/* The accelerators of the actions, shown beside them. */
+static void
+show_accels (GtkWidget *widget,
+             GtkApplication *app)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_SHORTCUTS_SHORTCUT (child))
+        {
+          g_autofree char *action_name = NULL;
+
+          g_object_get (child, "action-name", &action_name, NULL);
+          if (action_name != NULL)
+            {
+              g_auto (GStrv) accels = gtk_application_get_accels_for_action (app, action_name);
+              g_autofree char *accel = g_strjoinv (" ", accels);
+
+              g_object_set (child, "accelerator", accel, NULL);
+            }
+        }
+      show_accels (child, app);
+    }
+}
+
+/* The Keyboard Shortcuts window is built when it is asked for and destroyed
+ * when it closes. GtkApplication's automatic help overlay (gtk/help-overlay.ui
+ * under the resource base path) would build one with every window and keep it
+ * hidden: a window that was never shown has no accessibility path, and GTK 4.8
+ * hands the last window to an assistive technology that asks for a window
+ * index past the end (as when a dialog closes between two questions), then
+ * dies on that missing path. Nor is it made the window's help overlay
+ * (gtk_application_window_set_help_overlay(), which would fill in the
+ * accelerators itself): so tied, the open window lost its accessibility path
+ * after a screen reader went through it, with the same end. */
+static void
+show_help_overlay_activated (GSimpleAction *action,
+                             GVariant *parameter,
+                             gpointer user_data)
+{
+  GtkWindow *parent = GTK_WINDOW (user_data);
+  RekeyApplication *self = REKEY_APPLICATION (gtk_window_get_application (parent));
+  g_autoptr (GtkBuilder) builder = NULL;
+
+  if (self->shortcuts_window == NULL)
+    {
+      builder = gtk_builder_new_from_resource ("/io/github/rekeyapp/Rekey/ui/"
+                                               "rekey-shortcuts-window.ui");
+      self->shortcuts_window = GTK_WINDOW (gtk_builder_get_object (builder, "shortcuts_window"));
+      g_object_add_weak_pointer (G_OBJECT (self->shortcuts_window),
+                                 (gpointer *) &self->shortcuts_window);
+      show_accels (GTK_WIDGET (self->shortcuts_window), GTK_APPLICATION (self));
+    }
+  gtk_window_set_transient_for (self->shortcuts_window, parent);
+  gtk_window_present (self->shortcuts_window);
+}
+
+static void
+rekey_application_window_added (GtkApplication *app,
+                                GtkWindow *window)
+{
+  GTK_APPLICATION_CLASS (rekey_application_parent_class)->window_added (app, window);
+
+  /* win.show-help-overlay, as GtkApplicationWindow names it. */
+  if (GTK_IS_APPLICATION_WINDOW (window)
+      && g_action_map_lookup_action (G_ACTION_MAP (window), "show-help-overlay") == NULL)
+    {
+      g_autoptr (GSimpleAction) action = g_simple_action_new ("show-help-overlay", NULL);
+
+      g_signal_connect_object (action, "activate", G_CALLBACK (show_help_overlay_activated),
+                               window, 0);
+      g_action_map_add_action (G_ACTION_MAP (window), G_ACTION (action));
+    }
+}
+
 static gboolean
 quit_signal_cb (gpointer user_data)
 {
@@ -258,6 +334,10 @@ rekey_application_dispose (GObject *object)
 {
   RekeyApplication *self = REKEY_APPLICATION (object);
 
+  if (self->shortcuts_window != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (self->shortcuts_window),
+                                  (gpointer *) &self->shortcuts_window);
+  self->shortcuts_window = NULL;
   g_clear_object (&self->sandbox);
   g_clear_object (&self->profiles);
   g_clear_object (&self->journal);
@@ -272,6 +352,7 @@ rekey_application_class_init (RekeyApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = rekey_application_dispose;
+  GTK_APPLICATION_CLASS (klass)->window_added = rekey_application_window_added;
   app_class->activate = rekey_application_activate;
   app_class->startup = rekey_application_startup;
   app_class->shutdown = rekey_application_shutdown;

@@ -31,6 +31,7 @@ struct _RekeyConnectDialog
   RekeyClient *client;     /* the one being tested */
   SecretValue *key;        /* and its key */
   GCancellable *cancellable;
+  GtkWidget *initial_focus; /* until the dialog is shown */
   gboolean saving;
 };
 
@@ -63,6 +64,20 @@ set_busy (RekeyConnectDialog *self,
   gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), !busy);
 }
 
+/* The buttons are described by the message (the .ui says so too, but GTK
+ * 4.8 makes no description of that relation): a screen reader reads it
+ * with the button. */
+static void
+describe (GtkWidget *button,
+          const char *text)
+{
+  if (text != NULL && *text != '\0')
+    gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                    text, -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+}
+
 static void
 set_status (RekeyConnectDialog *self,
             const char *icon,
@@ -78,15 +93,23 @@ set_status (RekeyConnectDialog *self,
     gtk_widget_add_css_class (GTK_WIDGET (self->status_icon), css);
   gtk_label_set_label (self->status_label, text != NULL ? text : "");
   gtk_widget_set_visible (GTK_WIDGET (self->status_label), text != NULL && *text != '\0');
+  describe (GTK_WIDGET (self->test_button), text);
+  describe (GTK_WIDGET (self->save_button), text);
 }
 
 static void
 fail (RekeyConnectDialog *self,
       const GError *error)
 {
+  gboolean was_saving = self->saving;
+
   self->saving = FALSE;
   set_busy (self, FALSE);
   set_status (self, "dialog-error-symbolic", "error", error->message);
+  /* The busy button lost focus; back on it, a screen reader reads the
+   * message it is described by. */
+  if (gtk_window_get_focus (GTK_WINDOW (self)) == NULL)
+    gtk_widget_grab_focus (GTK_WIDGET (was_saving ? self->save_button : self->test_button));
 }
 
 static void
@@ -160,6 +183,8 @@ current_cb (GObject *source,
   if (!self->saving)
     {
       set_busy (self, FALSE);
+      if (gtk_window_get_focus (GTK_WINDOW (self)) == NULL)
+        gtk_widget_grab_focus (GTK_WIDGET (self->test_button));
       return;
     }
 
@@ -280,11 +305,26 @@ rekey_connect_dialog_dispose (GObject *object)
 }
 
 static void
+rekey_connect_dialog_map (GtkWidget *widget)
+{
+  RekeyConnectDialog *self = REKEY_CONNECT_DIALOG (widget);
+
+  GTK_WIDGET_CLASS (rekey_connect_dialog_parent_class)->map (widget);
+
+  /* Focus is given once the dialog is on screen: given before, GTK 4.8
+   * creates the dialog's accessible too early and screen readers get a
+   * "filler" instead of a window. */
+  if (self->initial_focus != NULL)
+    gtk_widget_grab_focus (g_steal_pointer (&self->initial_focus));
+}
+
+static void
 rekey_connect_dialog_class_init (RekeyConnectDialogClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = rekey_connect_dialog_dispose;
+  widget_class->map = rekey_connect_dialog_map;
 
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                  NULL, NULL, G_TYPE_NONE, 1, REKEY_TYPE_PROFILE);
@@ -314,6 +354,7 @@ static void
 rekey_connect_dialog_init (RekeyConnectDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->initial_focus = GTK_WIDGET (self->url_row);
   changed_cb (self);
 }
 
@@ -338,7 +379,7 @@ rekey_connect_dialog_set_account (RekeyConnectDialog *self,
 
   gtk_editable_set_text (GTK_EDITABLE (self->url_row), server != NULL ? server : "");
   gtk_editable_set_text (GTK_EDITABLE (self->username_row), username != NULL ? username : "");
-  gtk_widget_grab_focus (GTK_WIDGET (self->key_row));
+  self->initial_focus = GTK_WIDGET (self->key_row);
 }
 
 RekeyConnectDialog *
@@ -359,6 +400,6 @@ rekey_connect_dialog_new_for_profile (GtkWindow *parent,
   gtk_widget_set_sensitive (GTK_WIDGET (self->url_row), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->username_row), FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->insecure_row), FALSE);
-  gtk_widget_grab_focus (GTK_WIDGET (self->key_row));
+  self->initial_focus = GTK_WIDGET (self->key_row);
   return self;
 }

@@ -4,16 +4,20 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "rekey-clipboard.h"
+#include "rekey-keyring.h"
 #include "rekey-new-key-dialog.h"
 
 struct _RekeyNewKeyDialog
 {
   AdwWindow parent_instance;
 
+  GtkLabel *advice_label;
   GtkButton *copy_button;
   GtkLabel *key_label;
+  GtkLabel *lookup_label;
   GtkButton *retry_button;
   GtkImage *saved_icon;
   AdwActionRow *saved_row;
@@ -27,6 +31,7 @@ struct _RekeyNewKeyDialog
   guint clipboard_seconds;
   gboolean copied;
   gboolean confirmed_close;
+  gboolean focus_set;
 };
 
 G_DEFINE_FINAL_TYPE (RekeyNewKeyDialog, rekey_new_key_dialog, ADW_TYPE_WINDOW)
@@ -59,10 +64,58 @@ set_status (AdwActionRow *row,
                                   ok ? _("Done") : _("Failed"), -1);
 }
 
+/* A word of the command as a shell reads it: quoted only when it must be. */
+static char *
+shell_word (const char *word)
+{
+  for (const char *p = word; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("@%+=:,./_-", *p) == NULL)
+      return g_shell_quote (word);
+  return *word == '\0' ? g_shell_quote (word) : g_strdup (word);
+}
+
+/* The lookup the README gives scripts, for this very item. */
+static char *
+dup_lookup_command (RekeyRotationResult *result)
+{
+  g_autofree char *server = shell_word (rekey_rotation_result_get_server (result));
+  g_autofree char *username = shell_word (rekey_rotation_result_get_username (result));
+
+  return g_strdup_printf ("secret-tool lookup xdg:schema %s %s %s %s %s",
+                          REKEY_KEYRING_SCHEMA_NAME, REKEY_KEYRING_ATTR_SERVER, server,
+                          REKEY_KEYRING_ATTR_USERNAME, username);
+}
+
 static void
 update (RekeyNewKeyDialog *self)
 {
   gboolean saved = rekey_rotation_result_get_saved (self->result);
+
+  /* The words follow where the key is: only a key that is nowhere else
+   * is lost when the dialog closes. */
+  if (saved)
+    {
+      g_autofree char *command = dup_lookup_command (self->result);
+
+      gtk_label_set_label (self->advice_label,
+                           _("This computer’s keyring holds the new key: copy it from the "
+                             "account’s API tab, or read it in a script with the command "
+                             "below. Anything that keeps the old key elsewhere fails until it "
+                             "is updated."));
+      gtk_label_set_label (self->lookup_label, command);
+    }
+  else
+    {
+      gtk_label_set_label (self->advice_label,
+                           _("Copy the new key and store it securely: it will not be shown "
+                             "again. Anything using the old key fails until it is updated."));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->lookup_label), saved);
+  /* The warning of a key that is nowhere else is not set in grey. */
+  if (saved)
+    gtk_widget_add_css_class (GTK_WIDGET (self->advice_label), "dim-label");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->advice_label), "dim-label");
 
   set_status (self->saved_row, self->saved_icon, saved,
               _("Saved to Keyring"), _("Not Saved to Keyring"),
@@ -184,6 +237,24 @@ rekey_new_key_dialog_dispose (GObject *object)
 }
 
 static void
+rekey_new_key_dialog_map (GtkWidget *widget)
+{
+  RekeyNewKeyDialog *self = REKEY_NEW_KEY_DIALOG (widget);
+
+  GTK_WIDGET_CLASS (rekey_new_key_dialog_parent_class)->map (widget);
+
+  /* Focus is given once the dialog is on screen: given before, GTK 4.8
+   * creates the dialog's accessible too early and screen readers get a
+   * "filler" instead of a window. Not the key label either: focus would
+   * select the key for no reason. */
+  if (!self->focus_set)
+    {
+      self->focus_set = TRUE;
+      gtk_widget_grab_focus (GTK_WIDGET (self->copy_button));
+    }
+}
+
+static void
 copy_action (GtkWidget *widget,
              const char *action_name,
              GVariant *parameter)
@@ -197,13 +268,16 @@ rekey_new_key_dialog_class_init (RekeyNewKeyDialogClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = rekey_new_key_dialog_dispose;
+  widget_class->map = rekey_new_key_dialog_map;
   GTK_WINDOW_CLASS (klass)->close_request = rekey_new_key_dialog_close_request;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/rekeyapp/Rekey/ui/"
                                                "rekey-new-key-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, advice_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, copy_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, key_label);
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, lookup_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, retry_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, saved_icon);
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, saved_row);
@@ -259,7 +333,5 @@ rekey_new_key_dialog_new (GtkWindow *parent,
   gtk_label_set_label (self->key_label, secret_value_get_text (rekey_rotation_result_get_key (result)));
   g_signal_connect_swapped (result, "notify::saved", G_CALLBACK (update), self);
   update (self);
-  /* Not the key label: focus would select the key for no reason. */
-  gtk_window_set_focus (GTK_WINDOW (self), GTK_WIDGET (self->copy_button));
   return self;
 }
