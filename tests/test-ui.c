@@ -1163,6 +1163,7 @@ test_connect_dialog (Fixture *f,
   g_autoptr (RekeyProfile) saved = NULL;
   gpointer wrong[2], right[2];
   g_autofree char *stored = NULL;
+  guint requests;
 
   /* One profile per account: make room for the one this dialog makes. */
   remove_profile (f->profile);
@@ -1188,11 +1189,51 @@ test_connect_dialog (Fixture *f,
   right[0] = dialog;
   right[1] = "Connected as admin";
   spin_until (dialog_status, right, "the connection to succeed");
+  /* Saving what was just tested asks the server nothing more. */
+  requests = rekey_sandbox_server_get_request_count (f->server);
   click (find_widget (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, button_labelled, "_Save"));
   spin_until (profile_saved, &saved, "the profile to be saved");
+  g_assert_cmpuint (rekey_sandbox_server_get_request_count (f->server), ==, requests);
   g_assert_cmpstr (rekey_profile_get_name (saved), ==, "Connect Test");
   stored = rekey_test_keyring_lookup (rekey_profile_get_server (saved), "admin");
   g_assert_cmpstr (stored, ==, f->admin_key);
+}
+
+static gboolean
+window_uses_client (gpointer data)
+{
+  gpointer *args = data;
+
+  return rekey_window_get_client (args[0]) == args[1];
+}
+
+/* Adding a server from the window: the tested connection is the one the
+ * window goes on with (ping and who-am-I once, not three times). */
+static void
+test_add_server_once (Fixture *f,
+                      gconstpointer data)
+{
+  g_autoptr (RekeySession) tested = NULL;
+  gpointer right[2], args[2];
+  GtkWidget *dialog;
+
+  remove_profile (f->profile);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.add-server", NULL);
+  dialog = find_toplevel (REKEY_TYPE_CONNECT_DIALOG);
+  g_assert_nonnull (dialog);
+  set_row (dialog, "Server Address", f->url);
+  set_row (dialog, "Admin Username", "admin");
+  set_row (dialog, "API Key", f->admin_key);
+  click (find_widget (dialog, GTK_TYPE_BUTTON, button_labelled, "_Test Connection"));
+  right[0] = dialog;
+  right[1] = "Connected as admin";
+  spin_until (dialog_status, right, "the connection to succeed");
+  tested = g_object_ref (rekey_connect_dialog_get_session (REKEY_CONNECT_DIALOG (dialog)));
+  click (find_widget (dialog, GTK_TYPE_BUTTON, button_labelled, "_Save"));
+  args[0] = f->window;
+  args[1] = rekey_session_get_client (tested);
+  spin_until (window_uses_client, args, "the window to go on with the tested connection");
+  spin_until (list_loaded, f->window, "the list of the added server");
 }
 
 static void
@@ -1725,6 +1766,7 @@ main (int argc,
   ADD ("own-reset-recovered-at-start", test_own_reset_recovered_at_start);
   ADD ("rows-and-tabs", test_rows_and_tabs);
   ADD ("enter-new-key", test_enter_new_key);
+  ADD ("add-server-once", test_add_server_once);
   ADD ("shortcuts-window", test_shortcuts_window);
   ADD ("new-key-saved-words", test_new_key_saved_words);
   ADD ("new-key-unsaved-words", test_new_key_unsaved_words);

@@ -28,7 +28,7 @@ struct _RekeyConnectDialog
 
   RekeyProfileStore *store;
   RekeyProfile *profile;   /* updating the key of this one */
-  RekeyClient *client;     /* the one being tested */
+  RekeySession *session;   /* the connection being tested; kept while the entries stay */
   SecretValue *key;        /* and its key */
   GCancellable *cancellable;
   GtkWidget *initial_focus; /* until the dialog is shown */
@@ -135,13 +135,14 @@ keyring_stored_cb (GObject *source,
   if (profile == NULL)
     {
       const char *name = text_of (self->name_row);
-      g_autofree char *host = rekey_client_dup_host (rekey_client_get_server (self->client));
+      RekeyClient *client = rekey_session_get_client (self->session);
+      g_autofree char *host = rekey_client_dup_host (rekey_client_get_server (client));
 
       profile = rekey_profile_store_add (self->store, *name != '\0' ? name : host,
-                                         rekey_client_get_server (self->client),
-                                         rekey_client_get_username (self->client),
+                                         rekey_client_get_server (client),
+                                         rekey_client_get_username (client),
                                          gtk_switch_get_active (self->insecure_switch),
-                                         (rekey_client_get_flags (self->client)
+                                         (rekey_client_get_flags (client)
                                           & REKEY_CLIENT_FLAGS_LEGACY_HEADERS) != 0,
                                          &error);
       if (profile == NULL)
@@ -152,31 +153,47 @@ keyring_stored_cb (GObject *source,
     }
   self->saving = FALSE;
   set_busy (self, FALSE);
+  /* The window goes on with this very connection: no second ping. */
+  rekey_session_set_profile (self->session, profile);
   g_signal_emit (self, signals[SAVED], 0, profile);
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
 static void
-current_cb (GObject *source,
-            GAsyncResult *result,
-            gpointer user_data)
+save (RekeyConnectDialog *self)
+{
+  RekeyClient *client = rekey_session_get_client (self->session);
+  g_autoptr (SecretValue) key = secret_value_ref (self->key);
+
+  /* The key goes to the keyring, the rest to the profile: never the key.
+   * The key that was tested, whatever the entry holds by now. */
+  rekey_keyring_store_async (rekey_client_get_server (client), rekey_client_get_username (client),
+                             rekey_affiliate_get_loginid (rekey_session_get_me (self->session)),
+                             key, REKEY_KEYRING_FLAGS_NONE, self->cancellable, keyring_stored_cb,
+                             self);
+}
+
+static void
+connected_cb (GObject *source,
+              GAsyncResult *result,
+              gpointer user_data)
 {
   RekeyConnectDialog *self;
-  g_autoptr (RekeyAffiliate) me = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *text = NULL;
-  g_autoptr (SecretValue) key = NULL;
+  RekeyAffiliate *me;
 
-  me = rekey_client_get_current_finish (REKEY_CLIENT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!rekey_session_connect_finish (REKEY_SESSION (source), result, &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = REKEY_CONNECT_DIALOG (user_data);
-  if (me == NULL)
+  if (error != NULL)
     {
       fail (self, error);
       return;
     }
 
+  me = rekey_session_get_me (self->session);
   text = g_strdup_printf (_("Connected as %s (%s)"), rekey_affiliate_get_username (me),
                           rekey_affiliate_get_type_name (me));
   set_status (self, "emblem-ok-symbolic", "success", text);
@@ -187,34 +204,7 @@ current_cb (GObject *source,
         gtk_widget_grab_focus (GTK_WIDGET (self->test_button));
       return;
     }
-
-  /* The key goes to the keyring, the rest to the profile: never the key. */
-  /* The key that was tested, whatever the entry holds by now. */
-  key = secret_value_ref (self->key);
-  rekey_keyring_store_async (rekey_client_get_server (self->client),
-                             rekey_client_get_username (self->client),
-                             rekey_affiliate_get_loginid (me), key, REKEY_KEYRING_FLAGS_NONE,
-                             self->cancellable, keyring_stored_cb, self);
-}
-
-static void
-ping_cb (GObject *source,
-         GAsyncResult *result,
-         gpointer user_data)
-{
-  RekeyConnectDialog *self;
-  g_autoptr (GError) error = NULL;
-
-  rekey_client_ping_finish (REKEY_CLIENT (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = REKEY_CONNECT_DIALOG (user_data);
-  if (error != NULL)
-    {
-      fail (self, error);
-      return;
-    }
-  rekey_client_get_current_async (self->client, self->cancellable, current_cb, self);
+  save (self);
 }
 
 static void
@@ -226,11 +216,22 @@ start_test (RekeyConnectDialog *self,
   const char *key = gtk_editable_get_text (GTK_EDITABLE (self->key_row));
   g_autofree char *clean_key = g_strstrip (g_strdup (key));
   g_autofree char *clean_username = g_strstrip (g_strdup (text_of (self->username_row)));
+  g_autoptr (RekeyClient) client = NULL;
+
+  /* Tested, and nothing changed since: save what was tested. */
+  if (then_save && self->session != NULL
+      && rekey_session_get_state (self->session) == REKEY_SESSION_STATE_CONNECTED)
+    {
+      self->saving = TRUE;
+      set_busy (self, TRUE);
+      save (self);
+      return;
+    }
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->client);
+  g_clear_object (&self->session);
 
   if (gtk_switch_get_active (self->insecure_switch))
     flags |= REKEY_CLIENT_FLAGS_ALLOW_INSECURE;
@@ -250,18 +251,19 @@ start_test (RekeyConnectDialog *self,
   g_clear_pointer (&self->key, secret_value_unref);
   self->key = secret_value_new (clean_key, -1, "text/plain");
   explicit_bzero (clean_key, strlen (clean_key));
-  self->client = rekey_client_new (text_of (self->url_row), clean_username,
-                                   secret_value_get_text (self->key), flags, &error);
-  if (self->client == NULL)
+  client = rekey_client_new (text_of (self->url_row), clean_username,
+                             secret_value_get_text (self->key), flags, &error);
+  if (client == NULL)
     {
       fail (self, error);
       return;
     }
+  self->session = rekey_session_new_for_client (client);
   self->saving = then_save;
   self->cancellable = g_cancellable_new ();
   set_busy (self, TRUE);
   set_status (self, NULL, NULL, _("Connecting…"));
-  rekey_client_ping_async (self->client, self->cancellable, ping_cb, self);
+  rekey_session_connect_async (self->session, self->cancellable, connected_cb, self);
 }
 
 static void
@@ -285,6 +287,16 @@ changed_cb (RekeyConnectDialog *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->save_button), ready);
   gtk_widget_set_sensitive (GTK_WIDGET (self->test_button), ready);
   set_status (self, NULL, NULL, NULL);
+  /* Another entry is another test. */
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->session);
+  if (self->saving)
+    {
+      self->saving = FALSE;
+      set_busy (self, FALSE);
+    }
 }
 
 static void
@@ -295,7 +307,7 @@ rekey_connect_dialog_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->client);
+  g_clear_object (&self->session);
   g_clear_pointer (&self->key, secret_value_unref);
   g_clear_object (&self->store);
   g_clear_object (&self->profile);
@@ -402,4 +414,12 @@ rekey_connect_dialog_new_for_profile (GtkWindow *parent,
   gtk_widget_set_sensitive (GTK_WIDGET (self->insecure_row), FALSE);
   self->initial_focus = GTK_WIDGET (self->key_row);
   return self;
+}
+
+RekeySession *
+rekey_connect_dialog_get_session (RekeyConnectDialog *self)
+{
+  g_return_val_if_fail (REKEY_IS_CONNECT_DIALOG (self), NULL);
+
+  return self->session;
 }

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "rekey-profile.h"
+#include "rekey-session.h"
 
 G_BEGIN_DECLS
 
@@ -23,5 +24,9 @@ void rekey_connect_dialog_set_account (RekeyConnectDialog *self,
 RekeyConnectDialog *rekey_connect_dialog_new_for_profile (GtkWindow *parent,
                                                           RekeyProfileStore *store,
                                                           RekeyProfile *profile);
+
+/* The tested connection, once "saved" has been emitted: the window goes on
+ * with it. */
+RekeySession *rekey_connect_dialog_get_session (RekeyConnectDialog *self);
 
 G_END_DECLS

@@ -381,7 +381,13 @@ connect_saved_cb (RekeyConnectDialog *dialog,
                   RekeyProfile *profile,
                   RekeyWindow *self)
 {
-  rekey_window_open_profile (self, profile);
+  RekeySession *session = rekey_connect_dialog_get_session (dialog);
+
+  /* The dialog's tested connection: ping and who-am-I are not sent again. */
+  if (session != NULL && rekey_session_get_profile (session) == profile)
+    open_session (self, session);
+  else
+    rekey_window_open_profile (self, profile);
 }
 
 static void
