@@ -506,6 +506,25 @@ test_journal_damaged_lines (Fixture *f,
 /* A server that resets on the first POST but the answer is lost, then
  * refuses the retry (a 401: for an own-account reset, the old key is dead
  * now on a server without replays). */
+/* @server answering /api with @callback on loopback; its base URL. */
+static char *
+serve_api (SoupServer *server,
+           SoupServerCallback callback,
+           gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  GSList *uris;
+  char *url;
+
+  soup_server_add_handler (server, "/api", callback, user_data, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return url;
+}
+
 static void
 drop_then_refuse (SoupServer *server,
                   SoupServerMessage *msg,
@@ -539,14 +558,9 @@ test_retry_refused (Fixture *f,
   g_autoptr (RekeyRotationResult) res = NULL;
   g_autoptr (GPtrArray) unfinished = NULL;
   g_autofree char *url = NULL;
-  GSList *uris;
   guint posts = 0;
 
-  soup_server_add_handler (server, "/api", drop_then_refuse, &posts, NULL);
-  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  uris = soup_server_get_uris (server);
-  url = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  url = serve_api (server, drop_then_refuse, &posts);
 
   rekey_test_record_key (WRONG_KEY);
   client = rekey_client_new (url, "admin", WRONG_KEY, REKEY_CLIENT_FLAGS_NONE, &error);
@@ -596,14 +610,8 @@ test_not_supported (Fixture *f,
       g_autoptr (RekeyRotationResult) res = NULL;
       g_autoptr (GPtrArray) unfinished = NULL;
       g_autofree char *url = NULL;
-      GSList *uris;
 
-      soup_server_add_handler (server, "/api", refuse_with_html, GUINT_TO_POINTER (statuses[i]),
-                               NULL);
-      g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-      uris = soup_server_get_uris (server);
-      url = g_uri_to_string (uris->data);
-      g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+      url = serve_api (server, refuse_with_html, GUINT_TO_POINTER (statuses[i]));
 
       rekey_test_record_key (WRONG_KEY);
       client = rekey_client_new (url, "admin", WRONG_KEY, REKEY_CLIENT_FLAGS_NONE, &error);
