@@ -22,6 +22,7 @@ struct _RekeyEnterKeyDialog
   RekeySession *session;
   RekeyAffiliate *account;
   GCancellable *cancellable;
+  gboolean pasted; /* the key came from the clipboard */
 };
 
 G_DEFINE_FINAL_TYPE (RekeyEnterKeyDialog, rekey_enter_key_dialog, ADW_TYPE_WINDOW)
@@ -110,7 +111,8 @@ entered_cb (GObject *source,
       gtk_widget_grab_focus (GTK_WIDGET (self->key_row));
       return;
     }
-  key = rekey_api_key_clean (gtk_editable_get_text (GTK_EDITABLE (self->key_row)));
+  key = self->pasted ? rekey_api_key_clean (gtk_editable_get_text (GTK_EDITABLE (self->key_row)))
+                     : NULL;
   if (key != NULL)
     gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (self)), NULL,
                                    clipboard_checked_cb, key);
@@ -154,6 +156,7 @@ pasted_cb (GObject *source,
   else
     {
       gtk_editable_set_text (GTK_EDITABLE (self->key_row), clean);
+      self->pasted = TRUE;
       explicit_bzero (clean, strlen (clean));
       gtk_widget_grab_focus (GTK_WIDGET (self->save_button));
     }
