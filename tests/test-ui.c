@@ -1197,19 +1197,6 @@ test_connect_dialog (Fixture *f,
   g_assert_cmpstr (rekey_profile_get_name (saved), ==, "Connect Test");
   stored = rekey_test_keyring_lookup (rekey_profile_get_server (saved), "admin");
   g_assert_cmpstr (stored, ==, f->admin_key);
-
-  /* Gone again: a later sandbox may get this one's port, and its fixture's
-   * profile would then be the same account. */
-  {
-    GAsyncResult *result = NULL;
-
-    rekey_profile_store_remove_async (rekey_application_get_profiles (app), saved, FALSE, NULL,
-                                      rekey_test_result_cb, &result);
-    rekey_test_wait (&result);
-    g_assert_true (rekey_profile_store_remove_finish (rekey_application_get_profiles (app), result,
-                                                      NULL));
-    g_object_unref (result);
-  }
 }
 
 static gboolean

@@ -76,6 +76,9 @@ progress_dialog_new (RekeyResetFlow *self,
   gtk_widget_add_css_class (header, "flat");
   gtk_box_append (GTK_BOX (box), header);
   gtk_spinner_start (GTK_SPINNER (spinner));
+  /* Named, not "GtkSpinner": the step below says what it waits for. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spinner), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Working"), -1);
   gtk_widget_set_size_request (spinner, 32, 32);
   gtk_box_append (GTK_BOX (box), spinner);
   gtk_widget_set_margin_bottom (label, 24);

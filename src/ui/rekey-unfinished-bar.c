@@ -183,6 +183,14 @@ show_other (RekeyUnfinishedBar *self,
   gtk_label_set_label (self->label, text->str);
   gtk_button_set_label (self->open_button,
                         profile != NULL ? _("_Open Server to Recover") : _("_Add Server…"));
+  /* GTK 4.8 ignores the described-by relation: the words go on the buttons
+   * themselves, for a screen reader that lands on one. */
+  for (GtkWidget *child = gtk_widget_get_first_child (gtk_widget_get_parent (
+           GTK_WIDGET (self->open_button)));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_BUTTON (child))
+      gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      text->str, -1);
 }
 
 static void

@@ -102,6 +102,7 @@ rebuild_profiles_menu (RekeyWindow *self)
   GListModel *profiles = G_LIST_MODEL (rekey_application_get_profiles (self->app));
   guint n = g_list_model_get_n_items (profiles);
   const char *label = self->profile != NULL ? rekey_profile_get_name (self->profile) : _("Servers");
+  g_autofree char *accessible = NULL;
 
   g_menu_remove_all (self->profiles_menu);
   for (guint i = 0; i < n; i++)
@@ -115,6 +116,14 @@ rebuild_profiles_menu (RekeyWindow *self)
     }
   gtk_menu_button_set_label (self->profile_button, label);
   gtk_menu_button_set_label (self->error_profile_button, label);
+  /* A tooltip is no name in GTK 4.8: the button says what it does and
+   * which server is open. */
+  /* Translators: the button of the server menu; the name of the open server. */
+  accessible = g_strdup_printf (_("Switch server, now %s"), label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->profile_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->error_profile_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove-profile", self->profile != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.update-key", self->profile != NULL);
 }
