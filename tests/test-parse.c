@@ -299,7 +299,7 @@ test_parse_bytes_invalid_utf8 (void)
 
   root = rekey_json_parse_bytes (bytes, &error);
   g_assert_null (root);
-  g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA);
+  g_assert_error (error, REKEY_JSON_ERROR, REKEY_JSON_ERROR_ENCODING);
 }
 
 static void
@@ -1772,7 +1772,7 @@ test_deep_nesting (void)
   body = g_bytes_new (text, 2 * depth);
 
   g_assert_null (rekey_json_parse_bytes (body, &error));
-  g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA);
+  g_assert_error (error, REKEY_JSON_ERROR, REKEY_JSON_ERROR_DEPTH);
   mapped = rekey_client_error_map (NULL, 500, NULL, body);
   g_assert_error (mapped, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_SERVER);
 
