@@ -177,32 +177,87 @@ siphash13 (const guint64 k[2],
   return v0 ^ v1 ^ v2 ^ v3;
 }
 
+/* json-glib files an object's members in a GHashTable under g_str_hash(),
+ * unseeded: names that share that hash cost it the square of their number
+ * (10,000 of them: 4 s). No object may hold more than this many. */
+#define MAX_SAME_STR_HASH 8
+
+/* g_str_hash(), exactly: over signed chars, up to the first NUL (there is
+ * none in a name here). */
+static guint32
+str_hash (const guint8 *key,
+          gsize len)
+{
+  guint32 h = 5381;
+
+  for (gsize i = 0; i < len; i++)
+    h = (h << 5) + h + (guint32) (gint32) (signed char) key[i];
+  return h;
+}
+
 typedef struct
 {
   gsize offset; /* into the arena */
   gsize len;
   guint64 hash;
+  guint32 str_hash;
 } KeyEntry;
 
-/* The names of one open object: open addressing over the entries. */
+typedef struct
+{
+  guint32 str_hash;
+  guint32 count; /* 0: a free slot */
+} StrHashCount;
+
+/* The names of one open object: open addressing over the entries, and how
+ * many names share each g_str_hash(). */
 typedef struct
 {
   Buf arena;
   KeyEntry *entries;
   guint n_entries;
   guint entries_alloc;
-  guint32 *slots; /* entry index + 1; 0 is free */
-  guint n_slots;  /* a power of two, or 0 */
+  guint32 *slots;         /* entry index + 1; 0 is free */
+  StrHashCount *counts;   /* as many as slots */
+  guint n_slots;          /* a power of two, or 0 */
 } KeySet;
+
+/* Multiply-shift with the gate's own odd multiplier (Dietzfelbinger et al.):
+ * a server cannot choose hashes that crowd one slot. */
+static inline guint
+count_index (const guint64 sip[2],
+             guint32 str_hash_value,
+             guint mask)
+{
+  return (guint) (((sip[1] | 1) * (guint64) str_hash_value) >> 40) & mask;
+}
+
+/* How many names of @set share @str_hash_value, counting one more. */
+static guint32
+count_str_hash (KeySet *set,
+                const guint64 sip[2],
+                guint32 str_hash_value)
+{
+  guint mask = set->n_slots - 1;
+  guint i = count_index (sip, str_hash_value, mask);
+
+  while (set->counts[i].count != 0 && set->counts[i].str_hash != str_hash_value)
+    i = (i + 1) & mask;
+  set->counts[i].str_hash = str_hash_value;
+  return ++set->counts[i].count;
+}
 
 static void
 keyset_rehash (KeySet *set,
+               const guint64 sip[2],
                guint n_slots)
 {
   guint mask = n_slots - 1;
 
   g_free (set->slots);
+  g_free (set->counts);
   set->slots = g_new0 (guint32, n_slots);
+  set->counts = g_new0 (StrHashCount, n_slots);
   set->n_slots = n_slots;
   for (guint e = 0; e < set->n_entries; e++)
     {
@@ -211,11 +266,18 @@ keyset_rehash (KeySet *set,
       while (set->slots[i] != 0)
         i = (i + 1) & mask;
       set->slots[i] = e + 1;
+      count_str_hash (set, sip, set->entries[e].str_hash);
     }
 }
 
-/* FALSE when @set already holds the name. */
-static gboolean
+typedef enum
+{
+  KEY_ADDED,
+  KEY_DUPLICATE,
+  KEY_COLLIDES, /* too many names share its g_str_hash() */
+} KeyVerdict;
+
+static KeyVerdict
 keyset_add (KeySet *set,
             const guint64 sip[2],
             const guint8 *key,
@@ -226,7 +288,7 @@ keyset_add (KeySet *set,
   guint mask, i;
 
   if ((set->n_entries + 1) * 2 > set->n_slots)
-    keyset_rehash (set, set->n_slots == 0 ? 16 : set->n_slots * 2);
+    keyset_rehash (set, sip, set->n_slots == 0 ? 16 : set->n_slots * 2);
   mask = set->n_slots - 1;
   for (i = (guint) hash & mask; set->slots[i] != 0; i = (i + 1) & mask)
     {
@@ -234,7 +296,7 @@ keyset_add (KeySet *set,
 
       if (other->hash == hash && other->len == len
           && memcmp (set->arena.data + other->offset, key, len) == 0)
-        return FALSE;
+        return KEY_DUPLICATE;
     }
   if (set->n_entries == set->entries_alloc)
     {
@@ -245,9 +307,12 @@ keyset_add (KeySet *set,
   entry->offset = set->arena.len;
   entry->len = len;
   entry->hash = hash;
+  entry->str_hash = str_hash (key, len);
   buf_append (&set->arena, key, len);
   set->slots[i] = set->n_entries;
-  return TRUE;
+  if (count_str_hash (set, sip, entry->str_hash) > MAX_SAME_STR_HASH)
+    return KEY_COLLIDES;
+  return KEY_ADDED;
 }
 
 static void
@@ -259,10 +324,14 @@ keyset_reset (KeySet *set)
   if (set->n_slots > 256)
     {
       g_clear_pointer (&set->slots, g_free);
+      g_clear_pointer (&set->counts, g_free);
       set->n_slots = 0;
     }
   else if (set->slots != NULL)
-    memset (set->slots, 0, set->n_slots * sizeof (guint32));
+    {
+      memset (set->slots, 0, set->n_slots * sizeof (guint32));
+      memset (set->counts, 0, set->n_slots * sizeof (StrHashCount));
+    }
 }
 
 static void
@@ -271,6 +340,7 @@ keyset_free (KeySet *set)
   buf_clear (&set->arena);
   g_free (set->entries);
   g_free (set->slots);
+  g_free (set->counts);
   g_free (set);
 }
 
@@ -713,8 +783,16 @@ key_done (RekeyJsonGate *gate,
 
   if (!count_child (gate, at))
     return FALSE;
-  if (!keyset_add (set, gate->sip, gate->key.data, gate->key.len))
-    return fail (gate, at, REKEY_JSON_ERROR_DUPLICATE, "member named twice");
+  switch (keyset_add (set, gate->sip, gate->key.data, gate->key.len))
+    {
+    case KEY_DUPLICATE:
+      return fail (gate, at, REKEY_JSON_ERROR_DUPLICATE, "member named twice");
+    case KEY_COLLIDES:
+      return fail (gate, at, REKEY_JSON_ERROR_LIMIT, "member names collide in g_str_hash()");
+    case KEY_ADDED:
+    default:
+      break;
+    }
   if (gate->func != NULL && gate->depth == 1)
     {
       buf_wipe (&gate->record_key);
