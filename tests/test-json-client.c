@@ -308,46 +308,51 @@ deep_trick (void)
  * thread, a search page on a worker thread, a 401's body by the error
  * mapping of a plain Test Connection (ping). Each once crashed Rekey. */
 static void
-test_finding_nesting_every_path (void)
+test_finding_nesting_main_thread (void)
 {
   g_autoptr (Server) server = server_new ();
   g_autoptr (RekeyClient) client = client_for (server);
-  RekeySearchQuery query = { .count = 100 };
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RekeyAffiliate) affiliate = NULL;
 
   server->fixed_bytes = deep_trick ();
+  rekey_client_get_current_async (client, NULL, rekey_test_result_cb, &result);
+  affiliate = rekey_client_get_current_finish (client, rekey_test_wait (&result), &error);
+  g_assert_null (affiliate);
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED);
+}
 
-  /* Main thread. */
-  {
-    g_autoptr (GAsyncResult) result = NULL;
-    g_autoptr (GError) error = NULL;
-    g_autoptr (RekeyAffiliate) affiliate = NULL;
+static void
+test_finding_nesting_worker (void)
+{
+  g_autoptr (Server) server = server_new ();
+  g_autoptr (RekeyClient) client = client_for (server);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  RekeySearchQuery query = { .count = 100 };
+  RekeyAffiliatePage *page;
 
-    rekey_client_get_current_async (client, NULL, rekey_test_result_cb, &result);
-    affiliate = rekey_client_get_current_finish (client, rekey_test_wait (&result), &error);
-    g_assert_null (affiliate);
-    g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED);
-  }
-  /* Worker thread. */
-  {
-    g_autoptr (GAsyncResult) result = NULL;
-    g_autoptr (GError) error = NULL;
-    RekeyAffiliatePage *page;
+  server->fixed_bytes = deep_trick ();
+  rekey_client_search_async (client, &query, NULL, rekey_test_result_cb, &result);
+  page = rekey_client_search_finish (client, rekey_test_wait (&result), &error);
+  g_assert_null (page);
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED);
+}
 
-    rekey_client_search_async (client, &query, NULL, rekey_test_result_cb, &result);
-    page = rekey_client_search_finish (client, rekey_test_wait (&result), &error);
-    g_assert_null (page);
-    g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED);
-  }
-  /* A 401's body. */
-  {
-    g_autoptr (GAsyncResult) result = NULL;
-    g_autoptr (GError) error = NULL;
+static void
+test_finding_nesting_error_body (void)
+{
+  g_autoptr (Server) server = server_new ();
+  g_autoptr (RekeyClient) client = client_for (server);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
 
-    server->fixed_status = SOUP_STATUS_UNAUTHORIZED;
-    rekey_client_ping_async (client, NULL, rekey_test_result_cb, &result);
-    g_assert_false (rekey_client_ping_finish (client, rekey_test_wait (&result), &error));
-    g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_INVALID_CREDENTIALS);
-  }
+  server->fixed_bytes = deep_trick ();
+  server->fixed_status = SOUP_STATUS_UNAUTHORIZED;
+  rekey_client_ping_async (client, NULL, rekey_test_result_cb, &result);
+  g_assert_false (rekey_client_ping_finish (client, rekey_test_wait (&result), &error));
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_INVALID_CREDENTIALS);
 }
 
 /* Findings 2 and 3 through a server: an answer with a second value glued
@@ -698,7 +703,9 @@ main (int argc,
   rekey_test_record_key (FAKE_KEY);
   rekey_test_record_key (LEAKED_KEY);
 
-  g_test_add_func ("/json-client/finding/nesting-every-path", test_finding_nesting_every_path);
+  g_test_add_func ("/json-client/finding/nesting-main-thread", test_finding_nesting_main_thread);
+  g_test_add_func ("/json-client/finding/nesting-worker", test_finding_nesting_worker);
+  g_test_add_func ("/json-client/finding/nesting-error-body", test_finding_nesting_error_body);
   g_test_add_func ("/json-client/finding/glued-and-numbers", test_finding_glued_and_numbers);
   g_test_add_data_func ("/json-client/stream/keyed", GINT_TO_POINTER (BODY_KEYED),
                         test_stream_keyed);
