@@ -283,10 +283,13 @@ keyset_add (KeySet *set,
             const guint8 *key,
             gsize len)
 {
-  guint64 hash = siphash13 (sip, key, len);
+  guint64 hash;
   KeyEntry *entry;
   guint mask, i;
 
+  if (len == 0)
+    key = (const guint8 *) ""; /* "": no buffer behind it */
+  hash = siphash13 (sip, key, len);
   if ((set->n_entries + 1) * 2 > set->n_slots)
     keyset_rehash (set, sip, set->n_slots == 0 ? 16 : set->n_slots * 2);
   mask = set->n_slots - 1;
@@ -295,7 +298,7 @@ keyset_add (KeySet *set,
       const KeyEntry *other = &set->entries[set->slots[i] - 1];
 
       if (other->hash == hash && other->len == len
-          && memcmp (set->arena.data + other->offset, key, len) == 0)
+          && (len == 0 || memcmp (set->arena.data + other->offset, key, len) == 0))
         return KEY_DUPLICATE;
     }
   if (set->n_entries == set->entries_alloc)
@@ -518,9 +521,19 @@ rekey_json_gate_dup_root (RekeyJsonGate *gate)
   if (!gate->finished || gate->error != NULL || gate->func == NULL)
     return NULL;
   if (gate->root_type == JSON_NODE_ARRAY)
-    return json_node_init_array (json_node_alloc (), json_array_new ());
+    {
+      JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+      json_node_take_array (node, json_array_new ());
+      return node;
+    }
   if (gate->root_type == JSON_NODE_OBJECT)
-    return json_node_init_object (json_node_alloc (), json_object_new ());
+    {
+      JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+      json_node_take_object (node, json_object_new ());
+      return node;
+    }
   return gate->root != NULL ? json_node_ref (gate->root) : NULL;
 }
 
