@@ -3,7 +3,8 @@
  * bench-json-gate: yajl 2.1 (SAX-style, pushed in pieces) and json-c 0.16
  * (an incremental tokener that builds the whole tree). Apart from
  * bench-json-gate because json-c's json_object_* symbols clash with
- * json-glib's. Built only when libyajl-dev or libjson-c-dev is installed. */
+ * json-glib's. Built only when libyajl-dev or libjson-c-dev is installed.
+ * With --conformance: what yajl accepts of the texts the gate refuses. */
 #include "config.h"
 
 #include <string.h>
@@ -121,6 +122,61 @@ run_yajl_callbacks (const guint8 *data,
   yajl_free (handle);
   return ok;
 }
+
+/* What yajl 2.1 with its defaults (UTF-8 checked, no comments) lets
+ * through of what the gate refuses: bench-json-strict --conformance. */
+static int
+yajl_conformance (void)
+{
+  static const char *const texts[] = {
+    "[\"\\ud800\"]",           /* a lone high surrogate */
+    "[\"\\udc00\"]",           /* a lone low surrogate */
+    "[\"\xed\xa0\x80\"]",     /* a surrogate in UTF-8 */
+    "[\"\xc0\xaf\"]",         /* an overlong '/' */
+    "[\"\xf4\x90\x80\x80\"]", /* beyond U+10FFFF */
+    "{\"a\":1,\"a\":2}",       /* a repeated member */
+    "[99999999999999999999]",   /* wraps in json-glib */
+    "[1e400]",
+    "\xef\xbb\xbf[1]",           /* a byte order mark (the gate ignores it) */
+    "[01]",
+    "/* c */[1]",
+    "['a']",
+    "true[1]",
+  };
+  yajl_callbacks callbacks = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      yajl_handle handle = yajl_alloc (&callbacks, NULL, NULL);
+      yajl_status status = yajl_parse (handle, (const guint8 *) texts[i], strlen (texts[i]));
+
+      if (status == yajl_status_ok)
+        status = yajl_complete_parse (handle);
+      g_autofree char *escaped = g_strescape (texts[i], NULL);
+
+      g_print ("%-28s %s\n", escaped, status == yajl_status_ok ? "accepted" : "refused");
+      yajl_free (handle);
+    }
+  {
+    /* Nesting: no bound of its own (it keeps a stack on the heap). */
+    GString *deep = g_string_new (NULL);
+    yajl_handle handle = yajl_alloc (&callbacks, NULL, NULL);
+    yajl_status status;
+
+    for (guint i = 0; i < 200000; i++)
+      g_string_append_c (deep, '[');
+    for (guint i = 0; i < 200000; i++)
+      g_string_append_c (deep, ']');
+    status = yajl_parse (handle, (const guint8 *) deep->str, deep->len);
+    if (status == yajl_status_ok)
+      status = yajl_complete_parse (handle);
+    g_print ("%-28s %s\n", "200,000 nested arrays",
+             status == yajl_status_ok ? "accepted" : "refused");
+    yajl_free (handle);
+    g_string_free (deep, TRUE);
+  }
+  return 0;
+}
 #endif
 
 #ifdef HAVE_JSON_C
@@ -161,5 +217,9 @@ int
 main (int argc,
       char **argv)
 {
+#ifdef HAVE_YAJL
+  if (argc == 2 && g_str_equal (argv[1], "--conformance"))
+    return yajl_conformance ();
+#endif
   return bench_main ("Strict parsers of Debian 12", runs, G_N_ELEMENTS (runs), argc, argv);
 }
