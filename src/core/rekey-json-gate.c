@@ -3,9 +3,9 @@
  * sees around: see rekey-json-gate.h for why. One state machine, fed a byte
  * at a time except for the runs that make up most of a body (plain string
  * characters, whitespace), which it skips in tight loops. It copies
- * nothing but member names (for the duplicate check) and, in record mode,
- * the bytes of a record that straddles two pieces; both are wiped before
- * they are freed or reused, since an answer may carry a key. */
+ * nothing but member names (for the repeat check, rekey-json-names.c) and,
+ * in record mode, the bytes of a record that straddles two pieces; both are
+ * wiped before they are freed or reused, since an answer may carry a key. */
 #define G_LOG_DOMAIN "RekeyClient"
 
 #include "config.h"
@@ -13,7 +13,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include "rekey-json-gate.h"
+#include "rekey-json-gate-private.h"
 
 G_DEFINE_QUARK (rekey-json-error-quark, rekey_json_error)
 
@@ -42,310 +42,6 @@ const RekeyJsonLimits rekey_json_limits_stream = {
   .max_record = 8 * 1024 * 1024,
   .max_records = 1000000,
 };
-
-/* ------------------------------------------------------------------ wiped buffers */
-
-typedef struct
-{
-  guint8 *data;
-  gsize len;
-  gsize alloc;
-} Buf;
-
-/* Grows by copying, never by g_realloc(), which may leave the old bytes
- * behind in freed memory. */
-static void
-buf_reserve (Buf *buf,
-             gsize extra)
-{
-  gsize want = buf->len + extra;
-  gsize alloc = MAX (buf->alloc, 64);
-  guint8 *data;
-
-  if (want <= buf->alloc)
-    return;
-  while (alloc < want)
-    alloc *= 2;
-  data = g_malloc (alloc);
-  if (buf->len > 0)
-    memcpy (data, buf->data, buf->len);
-  if (buf->data != NULL)
-    explicit_bzero (buf->data, buf->len);
-  g_free (buf->data);
-  buf->data = data;
-  buf->alloc = alloc;
-}
-
-static void
-buf_append (Buf *buf,
-            const void *data,
-            gsize len)
-{
-  if (len == 0)
-    return;
-  buf_reserve (buf, len);
-  memcpy (buf->data + buf->len, data, len);
-  buf->len += len;
-}
-
-static void
-buf_wipe (Buf *buf)
-{
-  if (buf->len > 0)
-    explicit_bzero (buf->data, buf->len);
-  buf->len = 0;
-}
-
-static void
-buf_clear (Buf *buf)
-{
-  buf_wipe (buf);
-  g_clear_pointer (&buf->data, g_free);
-  buf->alloc = 0;
-}
-
-/* ------------------------------------------------------------------ member names */
-
-/* SipHash-1-3 with a key of each gate's own: a server cannot choose names
- * that all land in one slot. */
-#define ROTL(x, b) (guint64) (((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                        \
-  G_STMT_START                                                                          \
-  {                                                                                     \
-    v0 += v1, v1 = ROTL (v1, 13), v1 ^= v0, v0 = ROTL (v0, 32);                         \
-    v2 += v3, v3 = ROTL (v3, 16), v3 ^= v2;                                             \
-    v0 += v3, v3 = ROTL (v3, 21), v3 ^= v0;                                             \
-    v2 += v1, v1 = ROTL (v1, 17), v1 ^= v2, v2 = ROTL (v2, 32);                         \
-  }                                                                                     \
-  G_STMT_END
-
-static guint64
-siphash13 (const guint64 k[2],
-           const guint8 *in,
-           gsize len)
-{
-  guint64 v0 = G_GUINT64_CONSTANT (0x736f6d6570736575) ^ k[0];
-  guint64 v1 = G_GUINT64_CONSTANT (0x646f72616e646f6d) ^ k[1];
-  guint64 v2 = G_GUINT64_CONSTANT (0x6c7967656e657261) ^ k[0];
-  guint64 v3 = G_GUINT64_CONSTANT (0x7465646279746573) ^ k[1];
-  guint64 b = ((guint64) len) << 56;
-  const guint8 *end = in + (len & ~(gsize) 7);
-
-  for (; in != end; in += 8)
-    {
-      guint64 m;
-
-      memcpy (&m, in, 8);
-      m = GUINT64_FROM_LE (m);
-      v3 ^= m;
-      SIPROUND;
-      v0 ^= m;
-    }
-  switch (len & 7)
-    {
-    case 7:
-      b |= ((guint64) in[6]) << 48;
-      G_GNUC_FALLTHROUGH;
-    case 6:
-      b |= ((guint64) in[5]) << 40;
-      G_GNUC_FALLTHROUGH;
-    case 5:
-      b |= ((guint64) in[4]) << 32;
-      G_GNUC_FALLTHROUGH;
-    case 4:
-      b |= ((guint64) in[3]) << 24;
-      G_GNUC_FALLTHROUGH;
-    case 3:
-      b |= ((guint64) in[2]) << 16;
-      G_GNUC_FALLTHROUGH;
-    case 2:
-      b |= ((guint64) in[1]) << 8;
-      G_GNUC_FALLTHROUGH;
-    case 1:
-      b |= ((guint64) in[0]);
-      break;
-    default:
-      break;
-    }
-  v3 ^= b;
-  SIPROUND;
-  v0 ^= b;
-  v2 ^= 0xff;
-  SIPROUND;
-  SIPROUND;
-  SIPROUND;
-  return v0 ^ v1 ^ v2 ^ v3;
-}
-
-/* json-glib files an object's members in a GHashTable under g_str_hash(),
- * unseeded: names that share that hash cost it the square of their number
- * (10,000 of them: 4 s). No object may hold more than this many. */
-#define MAX_SAME_STR_HASH 8
-
-/* g_str_hash(), exactly: over signed chars, up to the first NUL (there is
- * none in a name here). */
-static guint32
-str_hash (const guint8 *key,
-          gsize len)
-{
-  guint32 h = 5381;
-
-  for (gsize i = 0; i < len; i++)
-    h = (h << 5) + h + (guint32) (gint32) (signed char) key[i];
-  return h;
-}
-
-typedef struct
-{
-  gsize offset; /* into the arena */
-  gsize len;
-  guint64 hash;
-  guint32 str_hash;
-} KeyEntry;
-
-typedef struct
-{
-  guint32 str_hash;
-  guint32 count; /* 0: a free slot */
-} StrHashCount;
-
-/* The names of one open object: open addressing over the entries, and how
- * many names share each g_str_hash(). */
-typedef struct
-{
-  Buf arena;
-  KeyEntry *entries;
-  guint n_entries;
-  guint entries_alloc;
-  guint32 *slots;         /* entry index + 1; 0 is free */
-  StrHashCount *counts;   /* as many as slots */
-  guint n_slots;          /* a power of two, or 0 */
-} KeySet;
-
-/* Multiply-shift with the gate's own odd multiplier (Dietzfelbinger et al.):
- * a server cannot choose hashes that crowd one slot. */
-static inline guint
-count_index (const guint64 sip[2],
-             guint32 str_hash_value,
-             guint mask)
-{
-  return (guint) (((sip[1] | 1) * (guint64) str_hash_value) >> 40) & mask;
-}
-
-/* How many names of @set share @str_hash_value, counting one more. */
-static guint32
-count_str_hash (KeySet *set,
-                const guint64 sip[2],
-                guint32 str_hash_value)
-{
-  guint mask = set->n_slots - 1;
-  guint i = count_index (sip, str_hash_value, mask);
-
-  while (set->counts[i].count != 0 && set->counts[i].str_hash != str_hash_value)
-    i = (i + 1) & mask;
-  set->counts[i].str_hash = str_hash_value;
-  return ++set->counts[i].count;
-}
-
-static void
-keyset_rehash (KeySet *set,
-               const guint64 sip[2],
-               guint n_slots)
-{
-  guint mask = n_slots - 1;
-
-  g_free (set->slots);
-  g_free (set->counts);
-  set->slots = g_new0 (guint32, n_slots);
-  set->counts = g_new0 (StrHashCount, n_slots);
-  set->n_slots = n_slots;
-  for (guint e = 0; e < set->n_entries; e++)
-    {
-      guint i = (guint) set->entries[e].hash & mask;
-
-      while (set->slots[i] != 0)
-        i = (i + 1) & mask;
-      set->slots[i] = e + 1;
-      count_str_hash (set, sip, set->entries[e].str_hash);
-    }
-}
-
-typedef enum
-{
-  KEY_ADDED,
-  KEY_DUPLICATE,
-  KEY_COLLIDES, /* too many names share its g_str_hash() */
-} KeyVerdict;
-
-static KeyVerdict
-keyset_add (KeySet *set,
-            const guint64 sip[2],
-            const guint8 *key,
-            gsize len)
-{
-  guint64 hash;
-  KeyEntry *entry;
-  guint mask, i;
-
-  if (len == 0)
-    key = (const guint8 *) ""; /* "": no buffer behind it */
-  hash = siphash13 (sip, key, len);
-  if ((set->n_entries + 1) * 2 > set->n_slots)
-    keyset_rehash (set, sip, set->n_slots == 0 ? 16 : set->n_slots * 2);
-  mask = set->n_slots - 1;
-  for (i = (guint) hash & mask; set->slots[i] != 0; i = (i + 1) & mask)
-    {
-      const KeyEntry *other = &set->entries[set->slots[i] - 1];
-
-      if (other->hash == hash && other->len == len
-          && (len == 0 || memcmp (set->arena.data + other->offset, key, len) == 0))
-        return KEY_DUPLICATE;
-    }
-  if (set->n_entries == set->entries_alloc)
-    {
-      set->entries_alloc = MAX (16, set->entries_alloc * 2);
-      set->entries = g_renew (KeyEntry, set->entries, set->entries_alloc);
-    }
-  entry = &set->entries[set->n_entries++];
-  entry->offset = set->arena.len;
-  entry->len = len;
-  entry->hash = hash;
-  entry->str_hash = str_hash (key, len);
-  buf_append (&set->arena, key, len);
-  set->slots[i] = set->n_entries;
-  if (count_str_hash (set, sip, entry->str_hash) > MAX_SAME_STR_HASH)
-    return KEY_COLLIDES;
-  return KEY_ADDED;
-}
-
-static void
-keyset_reset (KeySet *set)
-{
-  buf_wipe (&set->arena);
-  set->n_entries = 0;
-  /* A big table is not cleared for every small object after it. */
-  if (set->n_slots > 256)
-    {
-      g_clear_pointer (&set->slots, g_free);
-      g_clear_pointer (&set->counts, g_free);
-      set->n_slots = 0;
-    }
-  else if (set->slots != NULL)
-    {
-      memset (set->slots, 0, set->n_slots * sizeof (guint32));
-      memset (set->counts, 0, set->n_slots * sizeof (StrHashCount));
-    }
-}
-
-static void
-keyset_free (KeySet *set)
-{
-  buf_clear (&set->arena);
-  g_free (set->entries);
-  g_free (set->slots);
-  g_free (set->counts);
-  g_free (set);
-}
 
 /* ------------------------------------------------------------------ the gate */
 
@@ -411,7 +107,7 @@ struct _RekeyJsonGate
   Token token;
   guint depth;
   Level levels[REKEY_JSON_MAX_DEPTH + 1];
-  KeySet *keys[REKEY_JSON_MAX_DEPTH + 1];
+  RekeyJsonNames *keys[REKEY_JSON_MAX_DEPTH + 1];
   gboolean root_seen;
   JsonNodeType root_type;
 
@@ -424,7 +120,7 @@ struct _RekeyJsonGate
   guint hex_digits;
   guint32 hex_value;
   guint32 high_surrogate;
-  Buf key; /* the member name, decoded */
+  RekeyJsonBuf key; /* the member name, decoded */
   gboolean key_cut;
 
   /* The number being read. */
@@ -441,8 +137,8 @@ struct _RekeyJsonGate
   gpointer user_data;
   gboolean in_record;
   const guint8 *record_from; /* where the record starts in the current piece */
-  Buf record;                /* its bytes from earlier pieces */
-  Buf record_key;
+  RekeyJsonBuf record;                /* its bytes from earlier pieces */
+  RekeyJsonBuf record_key;
   guint n_records;
   JsonParser *parser;
   JsonNode *root; /* a root that is no array nor object */
@@ -484,10 +180,10 @@ rekey_json_gate_free (RekeyJsonGate *gate)
     return;
   for (guint i = 0; i < G_N_ELEMENTS (gate->keys); i++)
     if (gate->keys[i] != NULL)
-      keyset_free (gate->keys[i]);
-  buf_clear (&gate->key);
-  buf_clear (&gate->record);
-  buf_clear (&gate->record_key);
+      _rekey_json_names_free (gate->keys[i]);
+  _rekey_json_buf_clear (&gate->key);
+  _rekey_json_buf_clear (&gate->record);
+  _rekey_json_buf_clear (&gate->record_key);
   g_clear_object (&gate->parser);
   g_clear_pointer (&gate->root, json_node_unref);
   g_clear_error (&gate->error);
@@ -606,7 +302,7 @@ emit_record (RekeyJsonGate *gate,
   else
     {
       if (end != NULL)
-        buf_append (&gate->record, gate->record_from, (gsize) (end - gate->record_from));
+        _rekey_json_buf_append (&gate->record, gate->record_from, (gsize) (end - gate->record_from));
       text = (const char *) gate->record.data;
       size = gate->record.len;
     }
@@ -614,7 +310,7 @@ emit_record (RekeyJsonGate *gate,
   gate->record_from = NULL;
   if (gate->limits.max_record > 0 && size > gate->limits.max_record)
     {
-      buf_wipe (&gate->record);
+      _rekey_json_buf_wipe (&gate->record);
       return fail (gate, end, REKEY_JSON_ERROR_LIMIT, "record too large");
     }
 
@@ -622,10 +318,10 @@ emit_record (RekeyJsonGate *gate,
     gate->parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (gate->parser, text, (gssize) size, &error))
     {
-      buf_wipe (&gate->record);
+      _rekey_json_buf_wipe (&gate->record);
       return fail (gate, end, REKEY_JSON_ERROR_SYNTAX, error->message);
     }
-  buf_wipe (&gate->record);
+  _rekey_json_buf_wipe (&gate->record);
   node = json_parser_get_root (gate->parser);
 
   if (gate->depth == 0)
@@ -639,7 +335,7 @@ emit_record (RekeyJsonGate *gate,
   ok = gate->func (gate->root_type == JSON_NODE_OBJECT ? (const char *) gate->record_key.data
                                                        : NULL,
                    node, gate->user_data, &error);
-  buf_wipe (&gate->record_key);
+  _rekey_json_buf_wipe (&gate->record_key);
   if (!ok)
     {
       if (gate->error == NULL)
@@ -696,9 +392,9 @@ open_container (RekeyJsonGate *gate,
   if (kind == '{')
     {
       if (gate->keys[gate->depth] == NULL)
-        gate->keys[gate->depth] = g_new0 (KeySet, 1);
+        gate->keys[gate->depth] = _rekey_json_names_new ();
       else
-        keyset_reset (gate->keys[gate->depth]);
+        _rekey_json_names_reset (gate->keys[gate->depth]);
       gate->expect = EXPECT_KEY_OR_END;
     }
   else
@@ -783,7 +479,7 @@ start_key (RekeyJsonGate *gate,
   gate->str = STR_CHARS;
   gate->is_key = TRUE;
   gate->key_cut = FALSE;
-  buf_wipe (&gate->key);
+  _rekey_json_buf_wipe (&gate->key);
   gate->string_start = position (gate, p);
   return TRUE;
 }
@@ -792,27 +488,27 @@ static gboolean
 key_done (RekeyJsonGate *gate,
           const guint8 *at)
 {
-  KeySet *set = gate->keys[gate->depth];
+  RekeyJsonNames *set = gate->keys[gate->depth];
 
   if (!count_child (gate, at))
     return FALSE;
-  switch (keyset_add (set, gate->sip, gate->key.data, gate->key.len))
+  switch (_rekey_json_names_add (set, gate->sip, gate->key.data, gate->key.len))
     {
-    case KEY_DUPLICATE:
+    case REKEY_JSON_NAME_REPEATED:
       return fail (gate, at, REKEY_JSON_ERROR_DUPLICATE, "member named twice");
-    case KEY_COLLIDES:
+    case REKEY_JSON_NAME_CROWDED:
       return fail (gate, at, REKEY_JSON_ERROR_LIMIT, "member names collide in g_str_hash()");
-    case KEY_ADDED:
+    case REKEY_JSON_NAME_ADDED:
     default:
       break;
     }
   if (gate->func != NULL && gate->depth == 1)
     {
-      buf_wipe (&gate->record_key);
-      buf_append (&gate->record_key, gate->key.data, gate->key.len);
-      buf_append (&gate->record_key, "", 1);
+      _rekey_json_buf_wipe (&gate->record_key);
+      _rekey_json_buf_append (&gate->record_key, gate->key.data, gate->key.len);
+      _rekey_json_buf_append (&gate->record_key, "", 1);
     }
-  buf_wipe (&gate->key);
+  _rekey_json_buf_wipe (&gate->key);
   gate->expect = EXPECT_COLON;
   return TRUE;
 }
@@ -825,7 +521,7 @@ key_add (RekeyJsonGate *gate,
          gsize len)
 {
   if (gate->is_key && !gate->key_cut)
-    buf_append (&gate->key, data, len);
+    _rekey_json_buf_append (&gate->key, data, len);
 }
 
 static inline void
@@ -842,7 +538,7 @@ key_add_char (RekeyJsonGate *gate,
       gate->key_cut = TRUE;
       return;
     }
-  buf_append (&gate->key, utf8, (gsize) g_unichar_to_utf8 (c, utf8));
+  _rekey_json_buf_append (&gate->key, utf8, (gsize) g_unichar_to_utf8 (c, utf8));
 }
 
 static gboolean
@@ -1304,13 +1000,13 @@ rekey_json_gate_feed (RekeyJsonGate *gate,
     ok = FALSE;
   if (ok && gate->in_record)
     {
-      buf_append (&gate->record, gate->record_from, (gsize) (end - gate->record_from));
+      _rekey_json_buf_append (&gate->record, gate->record_from, (gsize) (end - gate->record_from));
       gate->record_from = NULL;
       if (gate->limits.max_record > 0 && gate->record.len > gate->limits.max_record)
         ok = fail (gate, end, REKEY_JSON_ERROR_LIMIT, "record too large");
     }
   if (!ok)
-    buf_wipe (&gate->record);
+    _rekey_json_buf_wipe (&gate->record);
   gate->offset += len;
   gate->chunk = NULL;
   return ok ? TRUE : propagate (gate, error);
