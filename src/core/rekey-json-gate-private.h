@@ -33,9 +33,9 @@ typedef enum
 } RekeyJsonNameVerdict;
 
 RekeyJsonNames *_rekey_json_names_new (void);
-/* @key: the gate's own SipHash key. */
+/* @multiplier: the gate's own, random and odd. */
 RekeyJsonNameVerdict _rekey_json_names_add (RekeyJsonNames *names,
-                                            const guint64 key[2],
+                                            guint64 multiplier,
                                             const guint8 *name,
                                             gsize len);
 /* For the next object at the same depth. */

@@ -96,7 +96,7 @@ typedef struct
 struct _RekeyJsonGate
 {
   RekeyJsonLimits limits;
-  guint64 sip[2];
+  guint64 multiplier; /* of the member names' table, random and odd */
   GError *error;
   gboolean finished;
 
@@ -166,8 +166,7 @@ rekey_json_gate_new (const RekeyJsonLimits *limits)
   gate->limits = limits != NULL ? *limits : rekey_json_limits_answer;
   if (gate->limits.max_depth == 0 || gate->limits.max_depth > REKEY_JSON_MAX_DEPTH)
     gate->limits.max_depth = REKEY_JSON_MAX_DEPTH;
-  gate->sip[0] = ((guint64) g_random_int () << 32) | g_random_int ();
-  gate->sip[1] = ((guint64) g_random_int () << 32) | g_random_int ();
+  gate->multiplier = ((guint64) g_random_int () << 32) | g_random_int () | 1;
   gate->expect = EXPECT_VALUE;
   gate->root_type = JSON_NODE_NULL;
   return gate;
@@ -492,7 +491,7 @@ key_done (RekeyJsonGate *gate,
 
   if (!count_child (gate, at))
     return FALSE;
-  switch (_rekey_json_names_add (set, gate->sip, gate->key.data, gate->key.len))
+  switch (_rekey_json_names_add (set, gate->multiplier, gate->key.data, gate->key.len))
     {
     case REKEY_JSON_NAME_REPEATED:
       return fail (gate, at, REKEY_JSON_ERROR_DUPLICATE, "member named twice");

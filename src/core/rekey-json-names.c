@@ -66,77 +66,6 @@ _rekey_json_buf_clear (RekeyJsonBuf *buf)
 
 /* ------------------------------------------------------------------ member names */
 
-/* SipHash-1-3 with a key of each gate's own: a server cannot choose names
- * that all land in one slot. */
-#define ROTL(x, b) (guint64) (((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                        \
-  G_STMT_START                                                                          \
-  {                                                                                     \
-    v0 += v1, v1 = ROTL (v1, 13), v1 ^= v0, v0 = ROTL (v0, 32);                         \
-    v2 += v3, v3 = ROTL (v3, 16), v3 ^= v2;                                             \
-    v0 += v3, v3 = ROTL (v3, 21), v3 ^= v0;                                             \
-    v2 += v1, v1 = ROTL (v1, 17), v1 ^= v2, v2 = ROTL (v2, 32);                         \
-  }                                                                                     \
-  G_STMT_END
-
-static guint64
-siphash13 (const guint64 k[2],
-           const guint8 *in,
-           gsize len)
-{
-  guint64 v0 = G_GUINT64_CONSTANT (0x736f6d6570736575) ^ k[0];
-  guint64 v1 = G_GUINT64_CONSTANT (0x646f72616e646f6d) ^ k[1];
-  guint64 v2 = G_GUINT64_CONSTANT (0x6c7967656e657261) ^ k[0];
-  guint64 v3 = G_GUINT64_CONSTANT (0x7465646279746573) ^ k[1];
-  guint64 b = ((guint64) len) << 56;
-  const guint8 *end = in + (len & ~(gsize) 7);
-
-  for (; in != end; in += 8)
-    {
-      guint64 m;
-
-      memcpy (&m, in, 8);
-      m = GUINT64_FROM_LE (m);
-      v3 ^= m;
-      SIPROUND;
-      v0 ^= m;
-    }
-  switch (len & 7)
-    {
-    case 7:
-      b |= ((guint64) in[6]) << 48;
-      G_GNUC_FALLTHROUGH;
-    case 6:
-      b |= ((guint64) in[5]) << 40;
-      G_GNUC_FALLTHROUGH;
-    case 5:
-      b |= ((guint64) in[4]) << 32;
-      G_GNUC_FALLTHROUGH;
-    case 4:
-      b |= ((guint64) in[3]) << 24;
-      G_GNUC_FALLTHROUGH;
-    case 3:
-      b |= ((guint64) in[2]) << 16;
-      G_GNUC_FALLTHROUGH;
-    case 2:
-      b |= ((guint64) in[1]) << 8;
-      G_GNUC_FALLTHROUGH;
-    case 1:
-      b |= ((guint64) in[0]);
-      break;
-    default:
-      break;
-    }
-  v3 ^= b;
-  SIPROUND;
-  v0 ^= b;
-  v2 ^= 0xff;
-  SIPROUND;
-  SIPROUND;
-  SIPROUND;
-  return v0 ^ v1 ^ v2 ^ v3;
-}
-
 /* json-glib files an object's members in a GHashTable under g_str_hash(),
  * unseeded: names that share that hash cost it the square of their number
  * (10,000 of them: 4 s). No object may hold more than this many. */
@@ -145,13 +74,13 @@ siphash13 (const guint64 k[2],
 /* g_str_hash(), exactly: over signed chars, up to the first NUL (there is
  * none in a name here). */
 static guint32
-str_hash (const guint8 *key,
+str_hash (const guint8 *name,
           gsize len)
 {
   guint32 h = 5381;
 
   for (gsize i = 0; i < len; i++)
-    h = (h << 5) + h + (guint32) (gint32) (signed char) key[i];
+    h = (h << 5) + h + (guint32) (gint32) (signed char) name[i];
   return h;
 }
 
@@ -159,134 +88,51 @@ typedef struct
 {
   gsize offset; /* into the arena */
   gsize len;
-  guint64 hash;
   guint32 str_hash;
-} KeyEntry;
+} NameEntry;
 
-typedef struct
-{
-  guint32 str_hash;
-  guint32 count; /* 0: a free slot */
-} StrHashCount;
-
-/* Open addressing over the entries, and how many names share each
- * g_str_hash(). */
+/* Open addressing on g_str_hash(), which a server chooses at will, placed
+ * by multiply-shift with the gate's own odd multiplier (a universal family,
+ * Dietzfelbinger et al.): distinct hashes do not crowd a slot, and no more
+ * than MAX_SAME_STR_HASH names share one. So the repeat check compares a
+ * name with a handful of others at most. */
 struct _RekeyJsonNames
 {
   RekeyJsonBuf arena;
-  KeyEntry *entries;
+  NameEntry *entries;
   guint n_entries;
   guint entries_alloc;
-  guint32 *slots;         /* entry index + 1; 0 is free */
-  StrHashCount *counts;   /* as many as slots */
-  guint n_slots;          /* a power of two, or 0 */
+  guint32 *slots; /* entry index + 1; 0 is free */
+  guint n_slots;  /* a power of two, or 0 */
+  guint shift;    /* 64 - log2 (n_slots) */
 };
 
-/* Multiply-shift with the gate's own odd multiplier (Dietzfelbinger et al.):
- * a server cannot choose hashes that crowd one slot. */
 static inline guint
-count_index (const guint64 sip[2],
-             guint32 str_hash_value,
-             guint mask)
+slot_of (const RekeyJsonNames *names,
+         guint64 multiplier,
+         guint32 hash)
 {
-  return (guint) (((sip[1] | 1) * (guint64) str_hash_value) >> 40) & mask;
-}
-
-/* How many names of @set share @str_hash_value, counting one more. */
-static guint32
-count_str_hash (RekeyJsonNames *set,
-                const guint64 sip[2],
-                guint32 str_hash_value)
-{
-  guint mask = set->n_slots - 1;
-  guint i = count_index (sip, str_hash_value, mask);
-
-  while (set->counts[i].count != 0 && set->counts[i].str_hash != str_hash_value)
-    i = (i + 1) & mask;
-  set->counts[i].str_hash = str_hash_value;
-  return ++set->counts[i].count;
+  return (guint) ((multiplier * (guint64) hash) >> names->shift);
 }
 
 static void
-names_rehash (RekeyJsonNames *set,
-              const guint64 sip[2],
+names_rehash (RekeyJsonNames *names,
+              guint64 multiplier,
               guint n_slots)
 {
   guint mask = n_slots - 1;
 
-  g_free (set->slots);
-  g_free (set->counts);
-  set->slots = g_new0 (guint32, n_slots);
-  set->counts = g_new0 (StrHashCount, n_slots);
-  set->n_slots = n_slots;
-  for (guint e = 0; e < set->n_entries; e++)
+  g_free (names->slots);
+  names->slots = g_new0 (guint32, n_slots);
+  names->n_slots = n_slots;
+  names->shift = 64 - (guint) g_bit_storage (n_slots - 1);
+  for (guint e = 0; e < names->n_entries; e++)
     {
-      guint i = (guint) set->entries[e].hash & mask;
+      guint i = slot_of (names, multiplier, names->entries[e].str_hash);
 
-      while (set->slots[i] != 0)
+      while (names->slots[i] != 0)
         i = (i + 1) & mask;
-      set->slots[i] = e + 1;
-      count_str_hash (set, sip, set->entries[e].str_hash);
-    }
-}
-
-RekeyJsonNameVerdict
-_rekey_json_names_add (RekeyJsonNames *set,
-                       const guint64 sip[2],
-                       const guint8 *key,
-                       gsize len)
-{
-  guint64 hash;
-  KeyEntry *entry;
-  guint mask, i;
-
-  if (len == 0)
-    key = (const guint8 *) ""; /* "": no buffer behind it */
-  hash = siphash13 (sip, key, len);
-  if ((set->n_entries + 1) * 2 > set->n_slots)
-    names_rehash (set, sip, set->n_slots == 0 ? 16 : set->n_slots * 2);
-  mask = set->n_slots - 1;
-  for (i = (guint) hash & mask; set->slots[i] != 0; i = (i + 1) & mask)
-    {
-      const KeyEntry *other = &set->entries[set->slots[i] - 1];
-
-      if (other->hash == hash && other->len == len
-          && (len == 0 || memcmp (set->arena.data + other->offset, key, len) == 0))
-        return REKEY_JSON_NAME_REPEATED;
-    }
-  if (set->n_entries == set->entries_alloc)
-    {
-      set->entries_alloc = MAX (16, set->entries_alloc * 2);
-      set->entries = g_renew (KeyEntry, set->entries, set->entries_alloc);
-    }
-  entry = &set->entries[set->n_entries++];
-  entry->offset = set->arena.len;
-  entry->len = len;
-  entry->hash = hash;
-  entry->str_hash = str_hash (key, len);
-  _rekey_json_buf_append (&set->arena, key, len);
-  set->slots[i] = set->n_entries;
-  if (count_str_hash (set, sip, entry->str_hash) > MAX_SAME_STR_HASH)
-    return REKEY_JSON_NAME_CROWDED;
-  return REKEY_JSON_NAME_ADDED;
-}
-
-void
-_rekey_json_names_reset (RekeyJsonNames *set)
-{
-  _rekey_json_buf_wipe (&set->arena);
-  set->n_entries = 0;
-  /* A big table is not cleared for every small object after it. */
-  if (set->n_slots > 256)
-    {
-      g_clear_pointer (&set->slots, g_free);
-      g_clear_pointer (&set->counts, g_free);
-      set->n_slots = 0;
-    }
-  else if (set->slots != NULL)
-    {
-      memset (set->slots, 0, set->n_slots * sizeof (guint32));
-      memset (set->counts, 0, set->n_slots * sizeof (StrHashCount));
+      names->slots[i] = e + 1;
     }
 }
 
@@ -296,12 +142,68 @@ _rekey_json_names_new (void)
   return g_new0 (RekeyJsonNames, 1);
 }
 
-void
-_rekey_json_names_free (RekeyJsonNames *set)
+RekeyJsonNameVerdict
+_rekey_json_names_add (RekeyJsonNames *names,
+                       guint64 multiplier,
+                       const guint8 *name,
+                       gsize len)
 {
-  _rekey_json_buf_clear (&set->arena);
-  g_free (set->entries);
-  g_free (set->slots);
-  g_free (set->counts);
-  g_free (set);
+  guint32 hash = str_hash (name, len);
+  guint same = 0;
+  NameEntry *entry;
+  guint mask, i;
+
+  if ((names->n_entries + 1) * 2 > names->n_slots)
+    names_rehash (names, multiplier, names->n_slots == 0 ? 16 : names->n_slots * 2);
+  mask = names->n_slots - 1;
+  for (i = slot_of (names, multiplier, hash); names->slots[i] != 0; i = (i + 1) & mask)
+    {
+      const NameEntry *other = &names->entries[names->slots[i] - 1];
+
+      if (other->str_hash != hash)
+        continue;
+      if (other->len == len
+          && (len == 0 || memcmp (names->arena.data + other->offset, name, len) == 0))
+        return REKEY_JSON_NAME_REPEATED;
+      same++;
+    }
+  if (same >= MAX_SAME_STR_HASH)
+    return REKEY_JSON_NAME_CROWDED;
+
+  if (names->n_entries == names->entries_alloc)
+    {
+      names->entries_alloc = MAX (16, names->entries_alloc * 2);
+      names->entries = g_renew (NameEntry, names->entries, names->entries_alloc);
+    }
+  entry = &names->entries[names->n_entries++];
+  entry->offset = names->arena.len;
+  entry->len = len;
+  entry->str_hash = hash;
+  _rekey_json_buf_append (&names->arena, name, len);
+  names->slots[i] = names->n_entries;
+  return REKEY_JSON_NAME_ADDED;
+}
+
+void
+_rekey_json_names_reset (RekeyJsonNames *names)
+{
+  _rekey_json_buf_wipe (&names->arena);
+  names->n_entries = 0;
+  /* A big table is not cleared for every small object after it. */
+  if (names->n_slots > 256)
+    {
+      g_clear_pointer (&names->slots, g_free);
+      names->n_slots = 0;
+    }
+  else if (names->slots != NULL)
+    memset (names->slots, 0, names->n_slots * sizeof (guint32));
+}
+
+void
+_rekey_json_names_free (RekeyJsonNames *names)
+{
+  _rekey_json_buf_clear (&names->arena);
+  g_free (names->entries);
+  g_free (names->slots);
+  g_free (names);
 }
