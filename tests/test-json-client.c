@@ -32,6 +32,7 @@ typedef enum
   BODY_ARRAY,      /* [{…},{…},…] */
   BODY_BAD_TAIL,   /* keyed, then a second root value */
   BODY_DEEP_TRICK, /* keyed, then a record that nests 200,000 deep behind a comment */
+  BODY_SPACES,     /* "[", then 16 MB of spaces */
 } BodyShape;
 
 /* A body made as it is sent, a piece at a time: the server holds one piece,
@@ -63,7 +64,8 @@ append_record (GString *s,
       "\"pass_hash\":\"$2y$10$leakedhash%u\",\"api_key\":\"" LEAKED_KEY "\","
       "\"rss_pass_code\":\"rsssecret\",\"firstname\":\"First%u\",\"lastname\":\"L\\u00e9st\","
       "\"email\":\"affiliate%u@example.com\",\"company\":\"Company %u\",\"type\":\"%s\","
-      "\"status\":\"0\",\"join_date\":\"1600000000\",\"last_login\":\"\",\"last_ip\":\"2130706433\","
+      "\"status\":\"0\",\"join_date\":\"1600000000\",\"last_login\":\"\","
+      "\"last_ip\":\"2130706433\","
       "\"address1\":\"%u Main Street\",\"city\":\"Springfield\",\"country\":\"US\","
       "\"notes\":\"Signed up through the partner programme; prefers e-mail. [{\\\"quoted\\\"}]\","
       "\"custom1\":\"\",\"custom2\":null,\"website\":\"https://affiliate%u.example.com/\","
@@ -82,8 +84,19 @@ writer_fill (BodyWriter *w,
 
   if (w->next == 0)
     {
-      g_string_append_c (w->pending, keyed ? '{' : '[');
+      g_string_append_c (w->pending, keyed && w->shape != BODY_SPACES ? '{' : '[');
       w->next = 1;
+    }
+  if (w->shape == BODY_SPACES)
+    {
+      while (w->pending->len < want && w->sent + w->pending->len < 16 * 1024 * 1024)
+        g_string_append_c (w->pending, ' ');
+      if (w->pending->len < want && !w->closed)
+        {
+          g_string_append_c (w->pending, ']');
+          w->closed = TRUE;
+        }
+      return;
     }
   while (w->pending->len < want && w->next <= w->n_records)
     {
@@ -638,6 +651,26 @@ test_stream_faults (void)
     }
 }
 
+/* The streamed read has no body cap, but no stretch of the body may go on
+ * for more than 8 MiB without a record: 16 MB of whitespace is refused
+ * once 8 MiB of it have come. */
+static void
+test_stream_no_record (void)
+{
+  g_autoptr (Server) server = server_new ();
+  g_autoptr (RekeyClient) client = client_for (server);
+  g_autoptr (GError) error = NULL;
+  Sink sink = { server, g_thread_self () };
+  g_autofree StreamResult *result = NULL;
+
+  server->shape = BODY_SPACES;
+  result = stream_sync (client, &sink, &error);
+  g_assert_null (result);
+  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED);
+  g_assert_nonnull (strstr (error->message, "too large"));
+  g_assert_cmpuint (server->writer->sent, <, 16 * 1024 * 1024);
+}
+
 /* The hook may stop the reading with its own error; other statuses are
  * read whole and mapped as ever. */
 static void
@@ -712,6 +745,7 @@ main (int argc,
   g_test_add_data_func ("/json-client/stream/array", GINT_TO_POINTER (BODY_ARRAY),
                         test_stream_keyed);
   g_test_add_func ("/json-client/stream/faults", test_stream_faults);
+  g_test_add_func ("/json-client/stream/no-record", test_stream_no_record);
   g_test_add_func ("/json-client/stream/stop-and-status", test_stream_stop_and_status);
   g_test_add_func ("/json-client/stream/cancel", test_stream_cancel);
 

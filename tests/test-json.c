@@ -608,6 +608,18 @@ test_records_bounds (void)
       g_clear_error (&error);
     }
 
+  /* Nor may whitespace between records go on for longer. */
+  for (gsize step = 1; step < 5; step++)
+    {
+      got = records_in_steps ("[1,        2]", 13, step, &limits, NULL, &error);
+      g_assert_null (got);
+      g_assert_error (error, REKEY_JSON_ERROR, REKEY_JSON_ERROR_LIMIT);
+      g_clear_error (&error);
+    }
+  got = records_in_steps ("[1,     2]", 10, 1, &limits, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&got, g_ptr_array_unref);
+
   /* max_records bounds the root's members, not max_members. */
   limits = rekey_json_limits_stream;
   limits.max_records = 2;

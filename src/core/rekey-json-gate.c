@@ -140,6 +140,7 @@ struct _RekeyJsonGate
   RekeyJsonBuf record;                /* its bytes from earlier pieces */
   RekeyJsonBuf record_key;
   guint n_records;
+  guint64 progress; /* where the last record ended */
   JsonParser *parser;
   JsonNode *root; /* a root that is no array nor object */
 };
@@ -301,7 +302,8 @@ emit_record (RekeyJsonGate *gate,
   else
     {
       if (end != NULL)
-        _rekey_json_buf_append (&gate->record, gate->record_from, (gsize) (end - gate->record_from));
+        _rekey_json_buf_append (&gate->record, gate->record_from,
+                                (gsize) (end - gate->record_from));
       text = (const char *) gate->record.data;
       size = gate->record.len;
     }
@@ -331,6 +333,7 @@ emit_record (RekeyJsonGate *gate,
       return TRUE;
     }
   gate->n_records++;
+  gate->progress = position (gate, end);
   ok = gate->func (gate->root_type == JSON_NODE_OBJECT ? (const char *) gate->record_key.data
                                                        : NULL,
                    node, gate->user_data, &error);
@@ -1004,6 +1007,10 @@ rekey_json_gate_feed (RekeyJsonGate *gate,
       if (gate->limits.max_record > 0 && gate->record.len > gate->limits.max_record)
         ok = fail (gate, end, REKEY_JSON_ERROR_LIMIT, "record too large");
     }
+  /* Nor may a stretch between records, whitespace say, be any longer. */
+  if (ok && gate->func != NULL && gate->limits.max_record > 0
+      && gate->offset + len - gate->progress > gate->limits.max_record)
+    ok = fail (gate, end, REKEY_JSON_ERROR_LIMIT, "no record ends in max_record bytes");
   if (!ok)
     _rekey_json_buf_wipe (&gate->record);
   gate->offset += len;

@@ -40,7 +40,8 @@ typedef struct
   guint max_elements; /* elements of one array */
   gsize max_string;   /* one string or member name */
   gsize max_total;    /* the whole text */
-  gsize max_record;   /* record mode: one record */
+  gsize max_record;   /* record mode: one record; and no stretch of the text
+                       * may go longer without a record's end */
   guint max_records;  /* record mode: the root's members or elements */
 } RekeyJsonLimits;
 
