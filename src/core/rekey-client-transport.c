@@ -463,6 +463,13 @@ send_cb (GObject *source,
     {
       exchange->streaming = TRUE;
       exchange->piece = g_malloc (READ_SIZE);
+      if (length > 0 && (guint64) length > rekey_json_limits_stream.max_total)
+        {
+          exchange->stream_error = g_error_new_literal (REKEY_JSON_ERROR, REKEY_JSON_ERROR_LIMIT,
+                                                        "announced length");
+          exchange_return (task);
+          return;
+        }
     }
   else if (length > REKEY_CLIENT_MAX_BODY)
     {
