@@ -782,7 +782,9 @@ test_finding_concatenated (void)
       g_assert_null (rekey_json_parse_bytes (body, NULL));
     }
   g_test_message ("RSS grew by %" G_GINT64_FORMAT " KiB", rss_kib () - before);
-  g_assert_cmpint (rss_kib () - before, <, 64 * 1024);
+  /* Not a figure under ASan, which keeps what is freed in quarantine. */
+  if (g_getenv ("REKEY_TEST_SETUP") == NULL)
+    g_assert_cmpint (rss_kib () - before, <, 64 * 1024);
 }
 
 /* Finding 3: json-glib's scanner reads hex, "$" and leading zeros, and
