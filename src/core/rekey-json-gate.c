@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A push tokenizer for RFC 8259 JSON, with bounds, that json-glib never
- * sees around: see rekey-json-gate.h for why. One state machine, fed a byte
- * at a time except for the runs that make up most of a body (plain string
- * characters, whitespace), which it skips in tight loops. It copies
- * nothing but member names (for the repeat check, rekey-json-names.c) and,
- * in record mode, the bytes of a record that straddles two pieces; both are
- * wiped before they are freed or reused, since an answer may carry a key. */
+/* A push tokenizer for RFC 8259 JSON, with bounds, that every text passes
+ * before json-glib sees it: see rekey-json-gate.h for why. One state
+ * machine, fed a byte at a time except for the runs that make up most of a
+ * body (plain string characters, whitespace), which it skips in tight
+ * loops. It copies nothing but member names (for the repeat check,
+ * rekey-json-names.c) and, in record mode, the bytes of a record that
+ * straddles two pieces; both are wiped before they are freed or reused,
+ * since an answer may carry a key. */
 #define G_LOG_DOMAIN "RekeyClient"
 
 #include "config.h"
@@ -317,10 +318,11 @@ emit_record (RekeyJsonGate *gate,
 
   if (gate->parser == NULL)
     gate->parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (gate->parser, text, (gssize) size, &error))
+  /* json-glib's message quotes the text, which may hold a key: not logged. */
+  if (!json_parser_load_from_data (gate->parser, text, (gssize) size, NULL))
     {
       _rekey_json_buf_wipe (&gate->record);
-      return fail (gate, end, REKEY_JSON_ERROR_SYNTAX, error->message);
+      return fail (gate, end, REKEY_JSON_ERROR_SYNTAX, "json-glib refused a record");
     }
   _rekey_json_buf_wipe (&gate->record);
   node = json_parser_get_root (gate->parser);
