@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "rekey-client.h"
+#include "rekey-json-gate.h"
 
 G_BEGIN_DECLS
 
@@ -46,13 +47,22 @@ void _rekey_client_init_transport (RekeyClient *self);
 /* ------------------------------------------------------------------ the pipeline */
 
 /* One answer, whole and capped. @root is its JSON once the pipeline has
- * parsed it: NULL for an endpoint that reads the bare body. */
+ * parsed it: NULL for an endpoint that reads the bare body.
+ *
+ * A 200 answer to a REKEY_CALL_STREAM_RECORDS endpoint was read record by
+ * record instead: @body holds only its first bytes (for an excerpt), @root
+ * the root without its records (an empty array or object, or a root that is
+ * neither), @n_records how many records the record hook got, and
+ * @stream_error, when set, why reading stopped. */
 typedef struct
 {
   guint status;
   SoupMessageHeaders *headers;
   GBytes *body;
   JsonNode *root;
+  gboolean streamed;
+  guint n_records;
+  GError *stream_error;
 } RekeyAnswer;
 
 typedef struct _RekeyCall RekeyCall;
@@ -78,6 +88,16 @@ typedef enum
   /* JSON and read run on a worker thread, read with @call NULL: it may use
    * the answer only, never the client. */
   REKEY_CALL_IN_THREAD = 1 << 2,
+  /* A 200 answer's body goes, as it arrives, through the JSON gate in
+   * record mode: each member of the root object (a NATS 4 answer keyed by
+   * loginid) or element of the root array goes to the endpoint's record
+   * hook the moment it is complete, on a worker thread, one at a time and
+   * in order. No body cap: rekey_json_limits_stream's bounds (a million
+   * records of 8 MiB at most, 1 GiB in all) and the exchange's deadline
+   * instead. Then read runs, on the main thread with @call, whatever
+   * REKEY_CALL_IN_THREAD says (see RekeyAnswer). Any other status is read
+   * whole and capped, as for every endpoint. */
+  REKEY_CALL_STREAM_RECORDS = 1 << 3,
 } RekeyCallFlags;
 
 /* What an endpoint is, apart from the request it sends. */
@@ -88,6 +108,12 @@ typedef struct
   RekeyCallFunc read;
   RekeyCallFunc recover; /* NULL: every failure is final */
   GDestroyNotify result_free;
+  /* REKEY_CALL_STREAM_RECORDS: gets each record, with the call's @data as
+   * its user data, on a worker thread: it may touch nothing the main
+   * thread uses without a lock. Returning FALSE stops the reading; its
+   * error, best a REKEY_CLIENT_ERROR, goes to recover and ends the call. A
+   * call sent again starts over with a new body: reset what it counted. */
+  RekeyJsonRecordFunc record;
 } RekeyEndpoint;
 
 /* One operation in flight, freed with its task. The endpoint sets the

@@ -77,6 +77,7 @@ answer_free (RekeyAnswer *answer)
   g_clear_pointer (&answer->headers, soup_message_headers_unref);
   g_clear_pointer (&answer->body, g_bytes_unref);
   g_clear_pointer (&answer->root, json_node_unref);
+  g_clear_error (&answer->stream_error);
   g_free (answer);
 }
 
@@ -115,16 +116,83 @@ answer_wipe_json_key (RekeyAnswer *answer)
 
 /* ------------------------------------------------------------------ one exchange */
 
+/* What one read asks for. */
+#define READ_SIZE (64 * 1024)
+/* What a streamed answer keeps of its start, for an excerpt. */
+#define HEAD_SIZE 4096
+
+/* Bytes of a body, ours from the socket's read on: grown by copying, so that
+ * a secret body can be wiped wherever it was. */
+typedef struct
+{
+  guint8 *data;
+  gsize len;
+  gsize alloc;
+} Body;
+
+/* Room for @want bytes, doubling up to @limit. */
+static void
+body_reserve (Body *body,
+              gsize want,
+              gsize limit,
+              gboolean secret)
+{
+  gsize alloc = MAX (body->alloc, 4096);
+  guint8 *data;
+
+  if (want <= body->alloc)
+    return;
+  while (alloc < want)
+    alloc *= 2;
+  alloc = MAX (MIN (alloc, limit), want);
+  data = g_malloc (alloc);
+  if (body->len > 0)
+    memcpy (data, body->data, body->len);
+  if (secret && body->data != NULL)
+    explicit_bzero (body->data, body->len);
+  g_free (body->data);
+  body->data = data;
+  body->alloc = alloc;
+}
+
+static void
+body_clear (Body *body,
+            gboolean secret)
+{
+  if (secret && body->data != NULL)
+    explicit_bzero (body->data, body->len);
+  g_clear_pointer (&body->data, g_free);
+  body->len = body->alloc = 0;
+}
+
+static GBytes *
+body_steal (Body *body)
+{
+  GBytes *bytes = g_bytes_new_take (g_steal_pointer (&body->data), body->len);
+
+  body->len = body->alloc = 0;
+  return bytes;
+}
+
 typedef struct
 {
   SoupMessage *msg;
   GInputStream *stream;
-  GByteArray *buffer;
+  Body body;
   GCancellable *io; /* cancelled by the caller's cancellable or the deadline */
   GCancellable *caller;
   gulong caller_handler;
   guint deadline;
   gboolean timed_out;
+  gboolean secret;
+
+  /* REKEY_CALL_STREAM_RECORDS. While a piece is fed on a worker thread,
+   * the main thread touches neither the gate nor the piece. */
+  RekeyJsonGate *gate;
+  gboolean streaming; /* a 200 answer: its body goes through the gate */
+  guint8 *piece;
+  gsize piece_len; /* 0: the body has ended */
+  GError *stream_error;
 } Exchange;
 
 static void
@@ -137,7 +205,12 @@ exchange_free (Exchange *exchange)
   g_clear_object (&exchange->io);
   g_clear_object (&exchange->msg);
   g_clear_object (&exchange->stream);
-  g_clear_pointer (&exchange->buffer, g_byte_array_unref);
+  body_clear (&exchange->body, exchange->secret);
+  g_clear_pointer (&exchange->gate, rekey_json_gate_free);
+  if (exchange->piece != NULL && exchange->secret)
+    explicit_bzero (exchange->piece, READ_SIZE);
+  g_clear_pointer (&exchange->piece, g_free);
+  g_clear_error (&exchange->stream_error);
   g_free (exchange);
 }
 
@@ -227,8 +300,85 @@ exchange_return (GTask *task)
 
   answer->status = soup_message_get_status (exchange->msg);
   answer->headers = soup_message_headers_ref (soup_message_get_response_headers (exchange->msg));
-  answer->body = g_byte_array_free_to_bytes (g_steal_pointer (&exchange->buffer));
+  answer->body = body_steal (&exchange->body);
+  if (exchange->streaming)
+    {
+      answer->streamed = TRUE;
+      answer->n_records = rekey_json_gate_get_n_records (exchange->gate);
+      answer->stream_error = g_steal_pointer (&exchange->stream_error);
+      if (answer->stream_error == NULL)
+        answer->root = rekey_json_gate_dup_root (exchange->gate);
+    }
   g_task_return_pointer (task, answer, (GDestroyNotify) answer_free);
+}
+
+static void read_next (GTask *task);
+
+/* On a worker thread: the piece, or the end of the body, through the gate
+ * and on to the record hook. */
+static void
+stream_thread (GTask *feed_task,
+               gpointer source_object,
+               gpointer task_data,
+               GCancellable *cancellable)
+{
+  Exchange *exchange = task_data;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (exchange->piece_len > 0)
+    ok = rekey_json_gate_feed (exchange->gate, exchange->piece, exchange->piece_len, &error);
+  else
+    ok = rekey_json_gate_finish (exchange->gate, &error);
+  if (exchange->secret)
+    explicit_bzero (exchange->piece, exchange->piece_len);
+  if (ok)
+    g_task_return_boolean (feed_task, TRUE);
+  else
+    g_task_return_error (feed_task, error);
+}
+
+/* Back on the main thread. */
+static void
+stream_fed_cb (GObject *source,
+               GAsyncResult *result,
+               gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Exchange *exchange = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* The server stays unread: the connection goes with the stream. */
+      exchange->stream_error = error;
+      exchange_return (task);
+    }
+  else if (exchange->piece_len == 0)
+    exchange_return (task);
+  else
+    read_next (g_steal_pointer (&task));
+}
+
+static void
+stream_feed (GTask *task,
+             gsize len)
+{
+  Exchange *exchange = g_task_get_task_data (task);
+  g_autoptr (GTask) feed_task = g_task_new (NULL, NULL, stream_fed_cb, task);
+
+  exchange->piece_len = len;
+  if (len > 0 && exchange->body.len < HEAD_SIZE)
+    {
+      gsize n = MIN (len, HEAD_SIZE - exchange->body.len);
+
+      body_reserve (&exchange->body, exchange->body.len + n, HEAD_SIZE, exchange->secret);
+      memcpy (exchange->body.data + exchange->body.len, exchange->piece, n);
+      exchange->body.len += n;
+    }
+  g_task_set_source_tag (feed_task, stream_thread);
+  g_task_set_task_data (feed_task, exchange, NULL);
+  g_task_run_in_thread (feed_task, stream_thread);
 }
 
 static void
@@ -236,25 +386,58 @@ read_cb (GObject *source,
          GAsyncResult *result,
          gpointer user_data)
 {
-  g_autoptr (GTask) task = user_data;
+  GTask *task = user_data;
   Exchange *exchange = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr (GBytes) chunk = NULL;
+  gssize n;
 
-  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
-  if (chunk == NULL)
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (n < 0)
     exchange_fail (task, error);
-  else if (g_bytes_get_size (chunk) == 0)
+  else if (exchange->streaming)
+    {
+      stream_feed (task, (gsize) n);
+      return;
+    }
+  else if (n == 0)
     exchange_return (task);
-  else if (exchange->buffer->len + g_bytes_get_size (chunk) > REKEY_CLIENT_MAX_BODY)
+  else if ((exchange->body.len += (gsize) n) > REKEY_CLIENT_MAX_BODY)
     exchange_fail (task, too_large ());
   else
     {
-      g_byte_array_append (exchange->buffer, g_bytes_get_data (chunk, NULL),
-                           (guint) g_bytes_get_size (chunk));
-      g_input_stream_read_bytes_async (exchange->stream, 64 * 1024, G_PRIORITY_DEFAULT,
-                                       exchange->io, read_cb, g_steal_pointer (&task));
+      read_next (task);
+      return;
     }
+  g_object_unref (task);
+}
+
+/* Reads straight into the body (or the piece the gate gets): no copy of
+ * our own to wipe. A capped body reads one byte past the cap at most, to
+ * tell an answer of exactly the cap from a larger one. */
+static void
+read_next (GTask *task)
+{
+  Exchange *exchange = g_task_get_task_data (task);
+  guint8 *into;
+  gsize size;
+
+  if (exchange->streaming)
+    {
+      into = exchange->piece;
+      size = READ_SIZE;
+    }
+  else
+    {
+      Body *body = &exchange->body;
+
+      if (body->alloc == body->len)
+        body_reserve (body, MIN (body->len + READ_SIZE, REKEY_CLIENT_MAX_BODY + 1),
+                      REKEY_CLIENT_MAX_BODY + 1, exchange->secret);
+      size = MIN (MIN (body->alloc - body->len, READ_SIZE), REKEY_CLIENT_MAX_BODY + 1 - body->len);
+      into = body->data + body->len;
+    }
+  g_input_stream_read_async (exchange->stream, into, size, G_PRIORITY_DEFAULT, exchange->io,
+                             read_cb, task);
 }
 
 static void
@@ -276,22 +459,38 @@ send_cb (GObject *source,
 
   length = soup_message_headers_get_content_length (
       soup_message_get_response_headers (exchange->msg));
-  if (length > REKEY_CLIENT_MAX_BODY)
+  if (exchange->gate != NULL && soup_message_get_status (exchange->msg) == SOUP_STATUS_OK)
+    {
+      exchange->streaming = TRUE;
+      exchange->piece = g_malloc (READ_SIZE);
+      if (length > 0 && (guint64) length > rekey_json_limits_stream.max_total)
+        {
+          exchange->stream_error = g_error_new_literal (REKEY_JSON_ERROR, REKEY_JSON_ERROR_LIMIT,
+                                                        "announced length");
+          exchange_return (task);
+          return;
+        }
+    }
+  else if (length > REKEY_CLIENT_MAX_BODY)
     {
       exchange_fail (task, too_large ());
       return;
     }
-
-  exchange->buffer = g_byte_array_sized_new (length > 0 ? (guint) length : 4096);
-  g_input_stream_read_bytes_async (exchange->stream, 64 * 1024, G_PRIORITY_DEFAULT, exchange->io,
-                                   read_cb, g_steal_pointer (&task));
+  else
+    body_reserve (&exchange->body, length > 0 ? (gsize) length + 1 : 4096,
+                  REKEY_CLIENT_MAX_BODY + 1, exchange->secret);
+  read_next (g_steal_pointer (&task));
 }
 
 /* One HTTP exchange: the whole answer, capped, whatever its status; or a
- * REKEY_CLIENT_ERROR for a transport failure. */
+ * REKEY_CLIENT_ERROR for a transport failure. With @gate (taken), a 200
+ * answer goes through it instead, piece by piece. @secret: every copy of
+ * the body we make is wiped. */
 static void
 exchange_async (RekeyClient *self,
                 SoupMessage *msg,
+                gboolean secret,
+                RekeyJsonGate *gate,
                 GCancellable *cancellable,
                 GAsyncReadyCallback callback,
                 gpointer user_data)
@@ -302,6 +501,8 @@ exchange_async (RekeyClient *self,
 
   g_task_set_source_tag (task, exchange_async);
   exchange->msg = g_object_ref (msg);
+  exchange->secret = secret;
+  exchange->gate = gate;
   exchange->io = g_cancellable_new ();
   if (cancellable != NULL)
     {
@@ -399,6 +600,21 @@ _rekey_call_finish (RekeyClient *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Why a streamed body stopped being read, for the user. */
+static GError *
+stream_error_map (const RekeyAnswer *answer)
+{
+  const GError *cause = answer->stream_error;
+
+  if (cause->domain == REKEY_CLIENT_ERROR
+      || g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (cause);
+  if (g_error_matches (cause, REKEY_JSON_ERROR, REKEY_JSON_ERROR_LIMIT))
+    return rekey_client_error_new_unexpected (answer->status, answer->body,
+                                              _("too many or too large records"));
+  return rekey_client_error_new_unexpected (answer->status, answer->body, _("not JSON"));
+}
+
 /* What every answer goes through: the status, the JSON, the endpoint's read.
  * @failed tells a failure before read (recover's to meet) from one of read.
  * On a worker thread for REKEY_CALL_IN_THREAD, with @call NULL. */
@@ -416,6 +632,10 @@ answer_read (const RekeyEndpoint *endpoint,
   if (answer->status != SOUP_STATUS_OK)
     g_propagate_error (error, rekey_client_error_map (NULL, answer->status, answer->headers,
                                                       answer->body));
+  else if (answer->streamed && answer->stream_error != NULL)
+    g_propagate_error (error, stream_error_map (answer));
+  else if (answer->streamed)
+    *failed = FALSE;
   else if (!(endpoint->flags & REKEY_CALL_RAW_BODY)
            && (answer->root = rekey_json_parse_bytes (answer->body, NULL)) == NULL)
     g_propagate_error (error, rekey_client_error_new_unexpected (answer->status, answer->body,
@@ -529,7 +749,7 @@ call_exchanged_cb (GObject *source,
   gpointer value = NULL;
 
   answer = exchange_finish (REKEY_CLIENT (source), result, &error);
-  if (answer != NULL && (endpoint->flags & REKEY_CALL_IN_THREAD))
+  if (answer != NULL && (endpoint->flags & REKEY_CALL_IN_THREAD) && !answer->streamed)
     {
       /* A page of 1,000 records takes about 15 ms to parse: off the main
        * thread, so that a loading list never costs the window a frame. */
@@ -553,9 +773,17 @@ static void
 call_send (GTask *task)
 {
   RekeyCall *call = g_task_get_task_data (task);
+  const RekeyEndpoint *endpoint = call->endpoint;
   g_autoptr (SoupMessage) msg = build_message (call->client, call);
+  RekeyJsonGate *gate = NULL;
 
-  exchange_async (call->client, msg, g_task_get_cancellable (task), call_exchanged_cb, task);
+  if ((endpoint->flags & REKEY_CALL_STREAM_RECORDS) && endpoint->record != NULL)
+    {
+      gate = rekey_json_gate_new (&rekey_json_limits_stream);
+      rekey_json_gate_set_record_func (gate, endpoint->record, call->data);
+    }
+  exchange_async (call->client, msg, (endpoint->flags & REKEY_CALL_SECRET) != 0, gate,
+                  g_task_get_cancellable (task), call_exchanged_cb, task);
 }
 
 void

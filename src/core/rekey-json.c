@@ -8,88 +8,37 @@
 
 #include "rekey-json.h"
 
-#define MAX_DEPTH 64
-
-/* What json-glib 1.6 must not be given:
- * - integer literals that do not fit 64 bits: it wraps them silently
- *   (-18446744073709551613 reads as 3, a loginid);
- * - deep nesting: it parses recursively, and 100,000 "[" overflow the
- *   stack. NATS answers nest three levels.
- * Returns the reason, or NULL when @data may be parsed. */
-static const char *
-unsafe_for_parser (const char *data,
-                   gsize size)
+JsonNode *
+rekey_json_parse_bytes_full (GBytes *bytes,
+                             const RekeyJsonLimits *limits,
+                             GError **error)
 {
-  gboolean in_string = FALSE;
-  gsize digits = 0;
-  guint depth = 0;
+  g_autoptr (JsonParser) parser = NULL;
+  gsize size = 0;
+  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
+  JsonNode *root;
 
-  for (gsize i = 0; i < size; i++)
+  /* Not a byte reaches json-glib before the whole text has passed. */
+  if (!rekey_json_gate_check (data, data != NULL ? size : 0, limits, error))
+    return NULL;
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, (gssize) size, error))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL)
     {
-      char c = data[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if ((c == '[' || c == '{') && ++depth > MAX_DEPTH)
-        return _("The answer is nested too deeply to be read safely");
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-      if (g_ascii_isdigit (c))
-        {
-          if (++digits > 18)
-            return _("The answer holds a number too large to be read safely");
-        }
-      else
-        digits = 0;
+      g_set_error_literal (error, REKEY_JSON_ERROR, REKEY_JSON_ERROR_EMPTY,
+                           _("The answer is empty"));
+      return NULL;
     }
-  return NULL;
+  return json_node_ref (root);
 }
 
 JsonNode *
 rekey_json_parse_bytes (GBytes *bytes,
                         GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  gsize size = 0;
-  const char *data = bytes != NULL ? g_bytes_get_data (bytes, &size) : NULL;
-  const char *unsafe;
-  JsonNode *root;
-
-  if (data == NULL || size == 0)
-    {
-      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
-                           _("The answer is empty"));
-      return NULL;
-    }
-  if (!g_utf8_validate_len (data, size, NULL))
-    {
-      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                           _("The answer is not valid UTF-8"));
-      return NULL;
-    }
-  if ((unsafe = unsafe_for_parser (data, size)) != NULL)
-    {
-      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA, unsafe);
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, data, (gssize) size, error))
-    return NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL)
-    {
-      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
-                           _("The answer is empty"));
-      return NULL;
-    }
-  return json_node_ref (root);
+  return rekey_json_parse_bytes_full (bytes, NULL, error);
 }
 
 static JsonNode *

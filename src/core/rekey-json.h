@@ -3,15 +3,24 @@
 
 #include <json-glib/json-glib.h>
 
+#include "rekey-json-gate.h"
+
 G_BEGIN_DECLS
 
 /* JSON from the network is untrusted: these never emit a critical, whatever
  * the shape of the input. NATS encodes numbers as strings, sometimes as
  * numbers, and absent values as "" or null: the getters accept all of it. */
 
-/* Parses @bytes (which must be valid UTF-8); NULL with @error otherwise. */
+/* Parses @bytes, which must be one RFC 8259 JSON text within
+ * rekey_json_limits_answer (see rekey-json-gate.h); NULL with @error
+ * otherwise, in REKEY_JSON_ERROR (or JSON_PARSER_ERROR, should json-glib
+ * still refuse a text the gate let through). */
 JsonNode *rekey_json_parse_bytes (GBytes *bytes,
                                   GError **error);
+/* The same within @limits (NULL: rekey_json_limits_answer). */
+JsonNode *rekey_json_parse_bytes_full (GBytes *bytes,
+                                       const RekeyJsonLimits *limits,
+                                       GError **error);
 
 /* The member's string, or NULL when it is absent, null or not a string. */
 const char *rekey_json_object_get_string (JsonObject *object,
