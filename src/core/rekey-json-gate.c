@@ -18,11 +18,6 @@
 
 G_DEFINE_QUARK (rekey-json-error-quark, rekey_json_error)
 
-/* json-glib reads an integer literal into 64 bits with no overflow check:
- * 18 digits always fit. */
-#define MAX_INTEGER_DIGITS 18
-/* RFC 8259 §9 lets a parser bound numbers; nothing NATS sends comes close. */
-#define MAX_NUMBER_LENGTH 64
 
 const RekeyJsonLimits rekey_json_limits_answer = {
   .max_depth = REKEY_JSON_MAX_DEPTH,
@@ -46,113 +41,7 @@ const RekeyJsonLimits rekey_json_limits_stream = {
 
 /* ------------------------------------------------------------------ the gate */
 
-typedef enum
-{
-  EXPECT_VALUE,        /* the root; after ':'; after ',' in an array */
-  EXPECT_VALUE_OR_END, /* after '[' */
-  EXPECT_KEY,          /* after ',' in an object */
-  EXPECT_KEY_OR_END,   /* after '{' */
-  EXPECT_COLON,
-  EXPECT_COMMA_OR_END,
-  EXPECT_NOTHING, /* after the root */
-} Expect;
 
-typedef enum
-{
-  TOKEN_NONE,
-  TOKEN_STRING,
-  TOKEN_NUMBER,
-  TOKEN_LITERAL,
-  TOKEN_BOM,
-} Token;
-
-typedef enum
-{
-  STR_CHARS,
-  STR_UTF8,      /* inside a multi-byte sequence */
-  STR_ESCAPE,    /* after '\' */
-  STR_HEX,       /* inside \uXXXX */
-  STR_LOW_SLASH, /* after a high surrogate: its low half's '\' */
-  STR_LOW_U,     /* …and its 'u' */
-} StrState;
-
-typedef enum
-{
-  NUM_MINUS,
-  NUM_ZERO,
-  NUM_INT,
-  NUM_DOT,
-  NUM_FRAC,
-  NUM_E,
-  NUM_E_SIGN,
-  NUM_EXP,
-} NumState;
-
-typedef struct
-{
-  guint8 kind; /* '[' or '{' */
-  guint count;
-} Level;
-
-struct _RekeyJsonGate
-{
-  RekeyJsonLimits limits;
-  guint64 multiplier; /* of the member names' table, random and odd */
-  GError *error;
-  gboolean finished;
-
-  guint64 offset;      /* bytes fed before the current piece */
-  const guint8 *chunk; /* the current piece, inside a feed */
-
-  Expect expect;
-  Token token;
-  guint depth;
-  Level levels[REKEY_JSON_MAX_DEPTH + 1];
-  RekeyJsonNames *keys[REKEY_JSON_MAX_DEPTH + 1];
-  gboolean root_seen;
-  JsonNodeType root_type;
-
-  /* The string being read. */
-  StrState str;
-  gboolean is_key;
-  guint64 string_start; /* offset of its opening quote */
-  guint utf8_left;
-  guint8 utf8_lo, utf8_hi;
-  guint hex_digits;
-  guint32 hex_value;
-  guint32 high_surrogate;
-  RekeyJsonBuf key; /* the member name, decoded */
-  gboolean key_cut;
-
-  /* The number being read. */
-  NumState num;
-  guint num_len;
-  guint int_digits;
-  gboolean integral;
-
-  const char *literal;
-  guint literal_pos;
-
-  /* Record mode. */
-  RekeyJsonRecordFunc func;
-  gpointer user_data;
-  gboolean in_record;
-  const guint8 *record_from; /* where the record starts in the current piece */
-  RekeyJsonBuf record;                /* its bytes from earlier pieces */
-  RekeyJsonBuf record_key;
-  guint n_records;
-  guint64 progress; /* where the last record ended */
-  JsonParser *parser;
-  JsonNode *root; /* a root that is no array nor object */
-};
-
-/* The bytes a string may hold as they are: no quote, no backslash, no
- * control character, ASCII (the rest is checked as UTF-8). */
-static inline gboolean
-is_plain (guint8 c)
-{
-  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
 
 static inline gboolean
 is_space (guint8 c)
@@ -236,9 +125,9 @@ rekey_json_gate_dup_root (RekeyJsonGate *gate)
 
 /* ------------------------------------------------------------------ failing */
 
-static guint64
-position (RekeyJsonGate *gate,
-          const guint8 *p)
+guint64
+_rekey_json_gate_position (RekeyJsonGate *gate,
+                           const guint8 *p)
 {
   return gate->offset + (guint64) (p != NULL && gate->chunk != NULL ? p - gate->chunk : 0);
 }
@@ -268,15 +157,15 @@ message_for (RekeyJsonError code)
 
 /* Always FALSE. The user reads the sentence; what and where, for a
  * developer, go to the debug log. */
-static gboolean
-fail (RekeyJsonGate *gate,
-      const guint8 *at,
-      RekeyJsonError code,
-      const char *what)
+gboolean
+_rekey_json_gate_fail (RekeyJsonGate *gate,
+                       const guint8 *at,
+                       RekeyJsonError code,
+                       const char *what)
 {
   if (gate->error == NULL)
     {
-      g_debug ("JSON gate: %s at byte %" G_GUINT64_FORMAT, what, position (gate, at));
+      g_debug ("JSON gate: %s at byte %" G_GUINT64_FORMAT, what, _rekey_json_gate_position (gate, at));
       gate->error = g_error_new_literal (REKEY_JSON_ERROR, code, message_for (code));
     }
   return FALSE;
@@ -313,7 +202,7 @@ emit_record (RekeyJsonGate *gate,
   if (gate->limits.max_record > 0 && size > gate->limits.max_record)
     {
       _rekey_json_buf_wipe (&gate->record);
-      return fail (gate, end, REKEY_JSON_ERROR_LIMIT, "record too large");
+      return _rekey_json_gate_fail (gate, end, REKEY_JSON_ERROR_LIMIT, "record too large");
     }
 
   if (gate->parser == NULL)
@@ -322,7 +211,7 @@ emit_record (RekeyJsonGate *gate,
   if (!json_parser_load_from_data (gate->parser, text, (gssize) size, NULL))
     {
       _rekey_json_buf_wipe (&gate->record);
-      return fail (gate, end, REKEY_JSON_ERROR_SYNTAX, "json-glib refused a record");
+      return _rekey_json_gate_fail (gate, end, REKEY_JSON_ERROR_SYNTAX, "json-glib refused a record");
     }
   _rekey_json_buf_wipe (&gate->record);
   node = json_parser_get_root (gate->parser);
@@ -335,7 +224,7 @@ emit_record (RekeyJsonGate *gate,
       return TRUE;
     }
   gate->n_records++;
-  gate->progress = position (gate, end);
+  gate->progress = _rekey_json_gate_position (gate, end);
   ok = gate->func (gate->root_type == JSON_NODE_OBJECT ? (const char *) gate->record_key.data
                                                        : NULL,
                    node, gate->user_data, &error);
@@ -355,9 +244,9 @@ emit_record (RekeyJsonGate *gate,
 /* ------------------------------------------------------------------ structure */
 
 /* A value has ended at @end (exclusive; NULL: at the end of the text). */
-static gboolean
-value_done (RekeyJsonGate *gate,
-            const guint8 *end)
+gboolean
+_rekey_json_gate_value_done (RekeyJsonGate *gate,
+                             const guint8 *end)
 {
   if (gate->in_record && gate->depth <= 1 && !emit_record (gate, end))
     return FALSE;
@@ -379,7 +268,7 @@ count_child (RekeyJsonGate *gate,
     limit = level->kind == '{' ? gate->limits.max_members : gate->limits.max_elements;
   level->count++;
   if (limit > 0 && level->count > limit)
-    return fail (gate, at, REKEY_JSON_ERROR_LIMIT, "too many members or elements");
+    return _rekey_json_gate_fail (gate, at, REKEY_JSON_ERROR_LIMIT, "too many members or elements");
   return TRUE;
 }
 
@@ -389,7 +278,7 @@ open_container (RekeyJsonGate *gate,
                 guint8 kind)
 {
   if (gate->depth + 1 > gate->limits.max_depth)
-    return fail (gate, at, REKEY_JSON_ERROR_DEPTH, "nested too deeply");
+    return _rekey_json_gate_fail (gate, at, REKEY_JSON_ERROR_DEPTH, "nested too deeply");
   gate->depth++;
   gate->levels[gate->depth].kind = kind;
   gate->levels[gate->depth].count = 0;
@@ -411,7 +300,7 @@ close_container (RekeyJsonGate *gate,
                  const guint8 *at)
 {
   gate->depth--;
-  return value_done (gate, at + 1);
+  return _rekey_json_gate_value_done (gate, at + 1);
 }
 
 static gboolean
@@ -444,7 +333,7 @@ start_value (RekeyJsonGate *gate,
       gate->token = TOKEN_STRING;
       gate->str = STR_CHARS;
       gate->is_key = FALSE;
-      gate->string_start = position (gate, p);
+      gate->string_start = _rekey_json_gate_position (gate, p);
       return TRUE;
     case '-':
     case '0':
@@ -471,7 +360,7 @@ start_value (RekeyJsonGate *gate,
       gate->literal_pos = 1;
       return TRUE;
     default:
-      return fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "not a value");
+      return _rekey_json_gate_fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "not a value");
     }
 }
 
@@ -484,13 +373,13 @@ start_key (RekeyJsonGate *gate,
   gate->is_key = TRUE;
   gate->key_cut = FALSE;
   _rekey_json_buf_wipe (&gate->key);
-  gate->string_start = position (gate, p);
+  gate->string_start = _rekey_json_gate_position (gate, p);
   return TRUE;
 }
 
-static gboolean
-key_done (RekeyJsonGate *gate,
-          const guint8 *at)
+gboolean
+_rekey_json_gate_key_done (RekeyJsonGate *gate,
+                           const guint8 *at)
 {
   RekeyJsonNames *set = gate->keys[gate->depth];
 
@@ -499,9 +388,9 @@ key_done (RekeyJsonGate *gate,
   switch (_rekey_json_names_add (set, gate->multiplier, gate->key.data, gate->key.len))
     {
     case REKEY_JSON_NAME_REPEATED:
-      return fail (gate, at, REKEY_JSON_ERROR_DUPLICATE, "member named twice");
+      return _rekey_json_gate_fail (gate, at, REKEY_JSON_ERROR_DUPLICATE, "member named twice");
     case REKEY_JSON_NAME_CROWDED:
-      return fail (gate, at, REKEY_JSON_ERROR_LIMIT, "member names collide in g_str_hash()");
+      return _rekey_json_gate_fail (gate, at, REKEY_JSON_ERROR_LIMIT, "member names collide in g_str_hash()");
     case REKEY_JSON_NAME_ADDED:
     default:
       break;
@@ -514,321 +403,6 @@ key_done (RekeyJsonGate *gate,
     }
   _rekey_json_buf_wipe (&gate->key);
   gate->expect = EXPECT_COLON;
-  return TRUE;
-}
-
-/* ------------------------------------------------------------------ strings */
-
-static inline void
-key_add (RekeyJsonGate *gate,
-         const guint8 *data,
-         gsize len)
-{
-  if (gate->is_key && !gate->key_cut)
-    _rekey_json_buf_append (&gate->key, data, len);
-}
-
-static inline void
-key_add_char (RekeyJsonGate *gate,
-              gunichar c)
-{
-  char utf8[6];
-
-  if (!gate->is_key || gate->key_cut)
-    return;
-  /* json-glib keeps names as C strings: "a\u0000b" is "a" to it. */
-  if (c == 0)
-    {
-      gate->key_cut = TRUE;
-      return;
-    }
-  _rekey_json_buf_append (&gate->key, utf8, (gsize) g_unichar_to_utf8 (c, utf8));
-}
-
-static gboolean
-check_string_length (RekeyJsonGate *gate,
-                     const guint8 *at)
-{
-  guint64 len = position (gate, at) - gate->string_start;
-
-  if (gate->limits.max_string > 0 && len > (guint64) gate->limits.max_string + 1)
-    return fail (gate, at, REKEY_JSON_ERROR_LIMIT, "string too long");
-  return TRUE;
-}
-
-static gboolean
-hex_done (RekeyJsonGate *gate,
-          const guint8 *at)
-{
-  guint32 unit = gate->hex_value;
-
-  if (gate->high_surrogate != 0)
-    {
-      if (unit < 0xDC00 || unit > 0xDFFF)
-        return fail (gate, at, REKEY_JSON_ERROR_ENCODING, "high surrogate without its low half");
-      key_add_char (gate, 0x10000 + ((gate->high_surrogate - 0xD800) << 10) + (unit - 0xDC00));
-      gate->high_surrogate = 0;
-      gate->str = STR_CHARS;
-    }
-  else if (unit >= 0xD800 && unit <= 0xDBFF)
-    {
-      gate->high_surrogate = unit;
-      gate->str = STR_LOW_SLASH;
-    }
-  else if (unit >= 0xDC00 && unit <= 0xDFFF)
-    return fail (gate, at, REKEY_JSON_ERROR_ENCODING, "low surrogate alone");
-  else
-    {
-      key_add_char (gate, unit);
-      gate->str = STR_CHARS;
-    }
-  return TRUE;
-}
-
-static const guint8 *
-fail_in_string (RekeyJsonGate *gate,
-                const guint8 *at,
-                RekeyJsonError code,
-                const char *what)
-{
-  fail (gate, at, code, what);
-  return NULL;
-}
-
-/* Reads string bytes from @p; returns where it stopped (@end, or after the
- * closing quote), NULL on a violation. */
-static const guint8 *
-scan_string (RekeyJsonGate *gate,
-             const guint8 *p,
-             const guint8 *end)
-{
-  while (p < end)
-    {
-      guint8 c;
-
-      switch (gate->str)
-        {
-        case STR_CHARS:
-          {
-            const guint8 *run = p;
-
-            while (p < end && is_plain (*p))
-              p++;
-            key_add (gate, run, (gsize) (p - run));
-            if (p == end)
-              return p;
-            c = *p;
-            if (c == '"')
-              {
-                gate->token = TOKEN_NONE;
-                if (!check_string_length (gate, p))
-                  return NULL;
-                if (gate->is_key ? !key_done (gate, p) : !value_done (gate, p + 1))
-                  return NULL;
-                return p + 1;
-              }
-            if (c == '\\')
-              gate->str = STR_ESCAPE;
-            else if (c < 0x20)
-              return fail_in_string (gate, p, REKEY_JSON_ERROR_ENCODING,
-                                     "control character in a string");
-            else
-              {
-                /* The lead byte of a multi-byte sequence (RFC 3629). */
-                if (c >= 0xC2 && c <= 0xDF)
-                  gate->utf8_left = 1, gate->utf8_lo = 0x80, gate->utf8_hi = 0xBF;
-                else if (c == 0xE0)
-                  gate->utf8_left = 2, gate->utf8_lo = 0xA0, gate->utf8_hi = 0xBF;
-                else if (c == 0xED)
-                  gate->utf8_left = 2, gate->utf8_lo = 0x80, gate->utf8_hi = 0x9F;
-                else if (c >= 0xE1 && c <= 0xEF)
-                  gate->utf8_left = 2, gate->utf8_lo = 0x80, gate->utf8_hi = 0xBF;
-                else if (c == 0xF0)
-                  gate->utf8_left = 3, gate->utf8_lo = 0x90, gate->utf8_hi = 0xBF;
-                else if (c >= 0xF1 && c <= 0xF3)
-                  gate->utf8_left = 3, gate->utf8_lo = 0x80, gate->utf8_hi = 0xBF;
-                else if (c == 0xF4)
-                  gate->utf8_left = 3, gate->utf8_lo = 0x80, gate->utf8_hi = 0x8F;
-                else
-                  return fail_in_string (gate, p, REKEY_JSON_ERROR_ENCODING, "not UTF-8");
-                key_add (gate, p, 1);
-                gate->str = STR_UTF8;
-              }
-            p++;
-            break;
-          }
-
-        case STR_UTF8:
-          c = *p;
-          if (c < gate->utf8_lo || c > gate->utf8_hi)
-            return fail_in_string (gate, p, REKEY_JSON_ERROR_ENCODING, "not UTF-8");
-          key_add (gate, p, 1);
-          gate->utf8_lo = 0x80;
-          gate->utf8_hi = 0xBF;
-          if (--gate->utf8_left == 0)
-            gate->str = STR_CHARS;
-          p++;
-          break;
-
-        case STR_ESCAPE:
-          c = *p;
-          switch (c)
-            {
-            case '"':
-            case '\\':
-            case '/':
-              key_add_char (gate, c);
-              break;
-            case 'b':
-              key_add_char (gate, '\b');
-              break;
-            case 'f':
-              key_add_char (gate, '\f');
-              break;
-            case 'n':
-              key_add_char (gate, '\n');
-              break;
-            case 'r':
-              key_add_char (gate, '\r');
-              break;
-            case 't':
-              key_add_char (gate, '\t');
-              break;
-            case 'u':
-              gate->hex_digits = 0;
-              gate->hex_value = 0;
-              gate->high_surrogate = 0;
-              gate->str = STR_HEX;
-              p++;
-              continue;
-            default:
-              return fail_in_string (gate, p, REKEY_JSON_ERROR_ENCODING, "unknown escape");
-            }
-          gate->str = STR_CHARS;
-          p++;
-          break;
-
-        case STR_HEX:
-          {
-            int digit = g_ascii_xdigit_value ((char) *p);
-
-            if (digit < 0)
-              return fail_in_string (gate, p, REKEY_JSON_ERROR_ENCODING, "bad \\u escape");
-            gate->hex_value = (gate->hex_value << 4) | (guint32) digit;
-            p++;
-            if (++gate->hex_digits == 4)
-              {
-                gate->hex_digits = 0;
-                if (!hex_done (gate, p - 1))
-                  return NULL;
-                gate->hex_value = 0;
-              }
-            break;
-          }
-
-        case STR_LOW_SLASH:
-          if (*p != '\\')
-            return fail_in_string (gate, p, REKEY_JSON_ERROR_ENCODING,
-                                   "high surrogate without its low half");
-          gate->str = STR_LOW_U;
-          p++;
-          break;
-
-        case STR_LOW_U:
-          if (*p != 'u')
-            return fail_in_string (gate, p, REKEY_JSON_ERROR_ENCODING,
-                                   "high surrogate without its low half");
-          gate->str = STR_HEX;
-          p++;
-          break;
-
-        default:
-          g_assert_not_reached ();
-        }
-    }
-  return p;
-}
-
-/* ------------------------------------------------------------------ numbers */
-
-/* The number ended before @end (NULL: at the end of the text). */
-static gboolean
-number_done (RekeyJsonGate *gate,
-             const guint8 *end)
-{
-  gate->token = TOKEN_NONE;
-  if (gate->num != NUM_ZERO && gate->num != NUM_INT && gate->num != NUM_FRAC
-      && gate->num != NUM_EXP)
-    return fail (gate, end, REKEY_JSON_ERROR_SYNTAX, "number cut short");
-  if (gate->integral && gate->int_digits > MAX_INTEGER_DIGITS)
-    return fail (gate, end, REKEY_JSON_ERROR_NUMBER, "integer too large");
-  return value_done (gate, end);
-}
-
-/* TRUE when @c continues the number; FALSE when it ends it (or is wrong:
- * then gate->error is set). */
-static inline gboolean
-number_step (RekeyJsonGate *gate,
-             const guint8 *p)
-{
-  guint8 c = *p;
-  gboolean digit = c >= '0' && c <= '9';
-
-  switch (gate->num)
-    {
-    case NUM_MINUS:
-      if (!digit)
-        return fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "'-' without digits");
-      gate->num = c == '0' ? NUM_ZERO : NUM_INT;
-      gate->int_digits = 1;
-      break;
-    case NUM_ZERO:
-      if (digit)
-        return fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "leading zero");
-      G_GNUC_FALLTHROUGH;
-    case NUM_INT:
-      if (digit)
-        gate->int_digits++;
-      else if (c == '.')
-        gate->num = NUM_DOT, gate->integral = FALSE;
-      else if (c == 'e' || c == 'E')
-        gate->num = NUM_E, gate->integral = FALSE;
-      else
-        return FALSE;
-      break;
-    case NUM_DOT:
-      if (!digit)
-        return fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "'.' without digits");
-      gate->num = NUM_FRAC;
-      break;
-    case NUM_FRAC:
-      if (c == 'e' || c == 'E')
-        gate->num = NUM_E;
-      else if (!digit)
-        return FALSE;
-      break;
-    case NUM_E:
-      if (c == '+' || c == '-')
-        gate->num = NUM_E_SIGN;
-      else if (digit)
-        gate->num = NUM_EXP;
-      else
-        return fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "exponent without digits");
-      break;
-    case NUM_E_SIGN:
-      if (!digit)
-        return fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "exponent without digits");
-      gate->num = NUM_EXP;
-      break;
-    case NUM_EXP:
-      if (!digit)
-        return FALSE;
-      break;
-    default:
-      g_assert_not_reached ();
-    }
-  if (++gate->num_len > MAX_NUMBER_LENGTH)
-    return fail (gate, p, REKEY_JSON_ERROR_NUMBER, "number too long");
   return TRUE;
 }
 
@@ -855,36 +429,36 @@ feed (RekeyJsonGate *gate,
       switch (gate->token)
         {
         case TOKEN_STRING:
-          p = scan_string (gate, p, end);
+          p = _rekey_json_scan_string (gate, p, end);
           if (p == NULL)
             return FALSE;
           continue;
 
         case TOKEN_NUMBER:
-          if (number_step (gate, p))
+          if (_rekey_json_number_step (gate, p))
             {
               p++;
               continue;
             }
-          if (gate->error != NULL || !number_done (gate, p))
+          if (gate->error != NULL || !_rekey_json_number_done (gate, p))
             return FALSE;
           continue; /* @p belongs to what follows */
 
         case TOKEN_LITERAL:
           if (*p != (guint8) gate->literal[gate->literal_pos])
-            return fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "not a value");
+            return _rekey_json_gate_fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "not a value");
           p++;
           if (gate->literal[++gate->literal_pos] == '\0')
             {
               gate->token = TOKEN_NONE;
-              if (!value_done (gate, p))
+              if (!_rekey_json_gate_value_done (gate, p))
                 return FALSE;
             }
           continue;
 
         case TOKEN_BOM:
           if (*p != (gate->literal_pos == 1 ? 0xBB : 0xBF))
-            return fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "not a byte order mark");
+            return _rekey_json_gate_fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "not a byte order mark");
           p++;
           if (++gate->literal_pos == 3)
             gate->token = TOKEN_NONE;
@@ -914,7 +488,7 @@ feed (RekeyJsonGate *gate,
             }
           G_GNUC_FALLTHROUGH;
         case EXPECT_VALUE:
-          if (c == 0xEF && position (gate, p) == 0)
+          if (c == 0xEF && _rekey_json_gate_position (gate, p) == 0)
             {
               gate->token = TOKEN_BOM;
               gate->literal_pos = 1;
@@ -934,13 +508,13 @@ feed (RekeyJsonGate *gate,
           G_GNUC_FALLTHROUGH;
         case EXPECT_KEY:
           if (c != '"')
-            return fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "not a member name");
+            return _rekey_json_gate_fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "not a member name");
           start_key (gate, p);
           break;
 
         case EXPECT_COLON:
           if (c != ':')
-            return fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "no ':' after a member name");
+            return _rekey_json_gate_fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "no ':' after a member name");
           gate->expect = EXPECT_VALUE;
           break;
 
@@ -956,13 +530,13 @@ feed (RekeyJsonGate *gate,
                   return FALSE;
               }
             else
-              return fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "no ',' or end after a value");
+              return _rekey_json_gate_fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "no ',' or end after a value");
             break;
           }
 
         case EXPECT_NOTHING:
         default:
-          return fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "more after the root value");
+          return _rekey_json_gate_fail (gate, p, REKEY_JSON_ERROR_SYNTAX, "more after the root value");
         }
       p++;
     }
@@ -990,7 +564,7 @@ rekey_json_gate_feed (RekeyJsonGate *gate,
   end = data + len;
   if (gate->limits.max_total > 0 && gate->offset + len > gate->limits.max_total)
     {
-      fail (gate, data + (gate->limits.max_total - gate->offset), REKEY_JSON_ERROR_LIMIT,
+      _rekey_json_gate_fail (gate, data + (gate->limits.max_total - gate->offset), REKEY_JSON_ERROR_LIMIT,
             "text too large");
       gate->chunk = NULL;
       return propagate (gate, error);
@@ -1000,19 +574,19 @@ rekey_json_gate_feed (RekeyJsonGate *gate,
 
   ok = feed (gate, data, end);
 
-  if (ok && gate->token == TOKEN_STRING && !check_string_length (gate, end))
+  if (ok && gate->token == TOKEN_STRING && !_rekey_json_check_string_length (gate, end))
     ok = FALSE;
   if (ok && gate->in_record)
     {
       _rekey_json_buf_append (&gate->record, gate->record_from, (gsize) (end - gate->record_from));
       gate->record_from = NULL;
       if (gate->limits.max_record > 0 && gate->record.len > gate->limits.max_record)
-        ok = fail (gate, end, REKEY_JSON_ERROR_LIMIT, "record too large");
+        ok = _rekey_json_gate_fail (gate, end, REKEY_JSON_ERROR_LIMIT, "record too large");
     }
   /* Nor may a stretch between records, whitespace say, be any longer. */
   if (ok && gate->func != NULL && gate->limits.max_record > 0
       && gate->offset + len - gate->progress > gate->limits.max_record)
-    ok = fail (gate, end, REKEY_JSON_ERROR_LIMIT, "no record ends in max_record bytes");
+    ok = _rekey_json_gate_fail (gate, end, REKEY_JSON_ERROR_LIMIT, "no record ends in max_record bytes");
   if (!ok)
     _rekey_json_buf_wipe (&gate->record);
   gate->offset += len;
@@ -1029,16 +603,16 @@ rekey_json_gate_finish (RekeyJsonGate *gate,
 
   if (gate->error != NULL)
     return propagate (gate, error);
-  if (gate->token == TOKEN_NUMBER && !number_done (gate, NULL))
+  if (gate->token == TOKEN_NUMBER && !_rekey_json_number_done (gate, NULL))
     return propagate (gate, error);
   if (!gate->root_seen && gate->token == TOKEN_NONE)
     {
-      fail (gate, NULL, REKEY_JSON_ERROR_EMPTY, "no value");
+      _rekey_json_gate_fail (gate, NULL, REKEY_JSON_ERROR_EMPTY, "no value");
       return propagate (gate, error);
     }
   if (gate->token != TOKEN_NONE || gate->expect != EXPECT_NOTHING)
     {
-      fail (gate, NULL, REKEY_JSON_ERROR_SYNTAX, "cut short");
+      _rekey_json_gate_fail (gate, NULL, REKEY_JSON_ERROR_SYNTAX, "cut short");
       return propagate (gate, error);
     }
   gate->finished = TRUE;
