@@ -258,19 +258,29 @@ test_scale (Fixture *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, f->seed);
   g_assert_cmpint (rekey_affiliate_list_get_total (f->list), ==, f->seed);
 
-  /* One items-changed per page, appending, the first page small. */
-  g_assert_cmpuint (f->changes->len, ==, expected_pages (f->seed));
+  /* Rows appended in order as the answers come in: at least one
+   * items-changed per page (a page may come in a few pieces), never more
+   * than one per record, and none across a page's end. */
+  g_assert_cmpuint (f->changes->len, >=, expected_pages (f->seed));
+  g_assert_cmpuint (f->changes->len, <=, f->seed);
   for (guint i = 0; i < f->changes->len; i++)
     {
       Change *c = &g_array_index (f->changes, Change, i);
+      guint page_end = position < REKEY_AFFILIATE_LIST_FIRST_PAGE
+                           ? REKEY_AFFILIATE_LIST_FIRST_PAGE
+                           : REKEY_AFFILIATE_LIST_FIRST_PAGE
+                                 + ((position - REKEY_AFFILIATE_LIST_FIRST_PAGE)
+                                        / REKEY_AFFILIATE_LIST_PAGE
+                                    + 1)
+                                       * REKEY_AFFILIATE_LIST_PAGE;
 
       g_assert_cmpuint (c->position, ==, position);
       g_assert_cmpuint (c->removed, ==, 0);
-      g_assert_cmpuint (c->added, ==, i == 0 ? REKEY_AFFILIATE_LIST_FIRST_PAGE
-                                             : MIN (REKEY_AFFILIATE_LIST_PAGE,
-                                                    f->seed - position));
+      g_assert_cmpuint (c->added, >, 0);
+      g_assert_cmpuint (position + c->added, <=, page_end);
       position += c->added;
     }
+  g_assert_cmpuint (position, ==, f->seed);
 
   /* The first rows show long before the last. */
   first = g_array_index (f->changes, Change, 0).time - t0;
@@ -509,6 +519,107 @@ test_dispose_while_loading (Fixture *f,
   }
 }
 
+/* ---------------------------------------------------- a streamed answer */
+
+#define STREAMED_HALF 600
+
+/* A NATS 4 answers every record in one body, keyed by loginid, whatever
+ * count asked for. This one sends the first half, then holds the rest back
+ * until the test has seen those rows in the list. */
+static void
+streamed_handler (SoupServer *server,
+                  SoupServerMessage *msg,
+                  const char *path,
+                  GHashTable *query,
+                  gpointer user_data)
+{
+  SoupServerMessage **held = user_data;
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  g_autoptr (GString) json = g_string_new ("{");
+
+  if (strstr (path, "affiliate/search") == NULL || *held != NULL)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      return;
+    }
+  for (guint i = 1; i <= STREAMED_HALF; i++)
+    g_string_append_printf (json,
+                            "%s\"%u\":{\"loginid\":\"%u\",\"username\":\"user%04u\","
+                            "\"type\":\"150\",\"password\":\"hunter2\"}",
+                            i == 1 ? "" : ",", i, i, i);
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
+                                     SOUP_ENCODING_CHUNKED);
+  soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                         "application/json", NULL);
+  soup_message_body_append (body, SOUP_MEMORY_COPY, json->str, json->len);
+  *held = g_object_ref (msg);
+}
+
+static void
+test_streamed (void)
+{
+  g_autoptr (SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RekeyClient) client = NULL;
+  g_autoptr (RekeyAffiliateList) list = NULL;
+  g_autoptr (GString) rest = g_string_new ("");
+  g_autoptr (GUri) uri = NULL;
+  g_autofree char *url = NULL;
+  SoupServerMessage *held = NULL;
+  GSList *uris;
+  gboolean expired = FALSE;
+  guint deadline;
+
+  soup_server_add_handler (server, NULL, streamed_handler, &held, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  uri = g_uri_ref (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uri));
+  client = rekey_client_new (url, "admin", "0123456789abcdef0123456789abcdef",
+                             REKEY_CLIENT_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  list = rekey_affiliate_list_new (client);
+  rekey_affiliate_list_set_query (list, NULL, FALSE);
+
+  /* The first half shows while the answer is still open. */
+  deadline = g_timeout_add_seconds (DEADLINE, deadline_cb, &expired);
+  while (g_list_model_get_n_items (G_LIST_MODEL (list)) < STREAMED_HALF && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_assert_true (rekey_affiliate_list_get_loading (list));
+  g_assert_nonnull (held);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, STREAMED_HALF);
+
+  /* Then the rest, and the end of the body. */
+  for (guint i = STREAMED_HALF + 1; i <= 2 * STREAMED_HALF; i++)
+    g_string_append_printf (rest, ",\"%u\":{\"loginid\":\"%u\",\"username\":\"user%04u\"}",
+                            i, i, i);
+  g_string_append_c (rest, '}');
+  soup_message_body_append (soup_server_message_get_response_body (held), SOUP_MEMORY_COPY,
+                            rest->str, rest->len);
+  soup_message_body_complete (soup_server_message_get_response_body (held));
+  soup_server_message_unpause (held);
+  while (rekey_affiliate_list_get_loading (list) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (expired);
+  g_source_remove (deadline);
+
+  g_assert_null (rekey_affiliate_list_get_error (list));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 2 * STREAMED_HALF);
+  g_assert_cmpint (rekey_affiliate_list_get_total (list), ==, 2 * STREAMED_HALF);
+  for (guint i = 0; i < 2 * STREAMED_HALF; i++)
+    {
+      g_autoptr (RekeyAffiliate) a = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+      g_assert_cmpint (rekey_affiliate_get_loginid (a), ==, i + 1);
+    }
+  g_object_unref (held);
+  soup_server_disconnect (server);
+}
+
 /* ------------------------------------------------------------------ main */
 
 #define ADD(path, func, seed) \
@@ -532,6 +643,7 @@ main (int argc,
   ADD ("error", test_error, TEST_SEED);
   ADD ("find", test_find, TEST_SEED);
   ADD ("dispose-while-loading", test_dispose_while_loading, TEST_SEED);
+  g_test_add_func ("/affiliate-list/streamed", test_streamed);
 
   return g_test_run ();
 }

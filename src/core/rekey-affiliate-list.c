@@ -186,30 +186,90 @@ merge (RekeyAffiliateList *self,
   return unique->len;
 }
 
+/* One request of the list: what its answer brought so far, record by
+ * record as it comes in. Shared with the client, which may hold it a little
+ * longer than the request lasts. */
+typedef struct
+{
+  RekeyAffiliateList *self; /* not a reference: used only while @cancellable is not cancelled */
+  GCancellable *cancellable;
+  guint received;    /* records the answer carried */
+  guint kept;        /* those the list wanted (admins, where it filters locally) */
+  guint added;       /* those new to the list */
+  gint64 first;      /* the first record's loginid */
+} PageRequest;
+
+static void
+page_request_clear (PageRequest *request)
+{
+  g_clear_object (&request->cancellable);
+}
+
+static void
+page_request_unref (PageRequest *request)
+{
+  g_atomic_rc_box_release_full (request, (GDestroyNotify) page_request_clear);
+}
+
+/* On the main thread, as the answer comes in: the rows appear while a big
+ * answer is still arriving. */
+static void
+page_batch_cb (GPtrArray *affiliates,
+               gpointer user_data)
+{
+  PageRequest *request = user_data;
+  RekeyAffiliateList *self = request->self;
+  g_autoptr (GPtrArray) fresh = NULL;
+
+  if (g_cancellable_is_cancelled (request->cancellable))
+    return;
+  if (request->received == 0 && affiliates->len > 0)
+    request->first = rekey_affiliate_get_loginid (g_ptr_array_index (affiliates, 0));
+  request->received += affiliates->len;
+
+  fresh = g_ptr_array_new_full (affiliates->len, g_object_unref);
+  for (guint i = 0; i < affiliates->len; i++)
+    {
+      RekeyAffiliate *affiliate = g_ptr_array_index (affiliates, i);
+
+      if (self->filter_locally && !rekey_affiliate_get_is_admin (affiliate))
+        continue;
+      g_ptr_array_add (fresh, g_object_ref (affiliate));
+    }
+  request->kept += fresh->len;
+  request->added += merge (self, fresh);
+}
+
 static void
 page_cb (GObject *source,
          GAsyncResult *result,
          gpointer user_data)
 {
+  PageRequest *request = user_data;
   RekeyAffiliateList *self;
   g_autoptr (RekeyAffiliatePage) page = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
-  guint requested, added;
+  guint requested, answered;
   gboolean repeated;
-  gint64 first;
 
   page = rekey_client_search_finish (REKEY_CLIENT (source), result, &error);
   /* A cancelled query belongs to a list that moved on, or is gone. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = REKEY_AFFILIATE_LIST (user_data);
+  if (g_cancellable_is_cancelled (request->cancellable)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      page_request_unref (request);
+      return;
+    }
+  self = request->self;
 
   if (page == NULL)
     {
+      gboolean nothing_yet = request->received == 0;
+
+      page_request_unref (request);
       /* A server that takes one account type at most: ask for everything
        * and keep the admins here. */
-      if (self->admins_only && !self->filter_locally
+      if (self->admins_only && !self->filter_locally && nothing_yet
           && g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED)
           && rekey_client_error_get_http_status (error) == 400 && self->next_start == 0)
         {
@@ -223,23 +283,11 @@ page_cb (GObject *source,
     }
 
   requested = self->next_start == 0 ? REKEY_AFFILIATE_LIST_FIRST_PAGE : REKEY_AFFILIATE_LIST_PAGE;
+  answered = request->received + page->n_skipped;
   /* The same first record as the page before: the server ignores start. */
-  first = page->affiliates->len > 0
-              ? rekey_affiliate_get_loginid (g_ptr_array_index (page->affiliates, 0))
-              : 0;
-  repeated = self->next_start > 0 && first != 0 && first == self->page_first;
-  self->page_first = first;
-  self->next_start += page->affiliates->len + page->n_skipped;
-
-  for (guint i = 0; i < page->affiliates->len; i++)
-    {
-      RekeyAffiliate *affiliate = g_ptr_array_index (page->affiliates, i);
-
-      if (self->filter_locally && !rekey_affiliate_get_is_admin (affiliate))
-        continue;
-      g_ptr_array_add (fresh, g_object_ref (affiliate));
-    }
-  added = merge (self, fresh);
+  repeated = self->next_start > 0 && request->first != 0 && request->first == self->page_first;
+  self->page_first = request->first;
+  self->next_start += answered;
 
   if (!self->filter_locally && !self->per_type && page->total_count >= 0)
     set_total (self, page->total_count);
@@ -247,12 +295,11 @@ page_cb (GObject *source,
   /* The end of what was asked for: a short page, the server's own total,
    * a server that ignores count (it answered more than asked: all of it)
    * or start (nothing new came). Never a loop, never a row twice. */
-  if (page->affiliates->len + page->n_skipped < requested
-      || page->affiliates->len + page->n_skipped > requested
-      || repeated || (added == 0 && fresh->len > 0)
+  if (answered != requested || repeated || (request->added == 0 && request->kept > 0)
       || (page->total_count >= 0 && (gint64) self->next_start >= page->total_count
           && !self->filter_locally && !self->per_type))
     {
+      page_request_unref (request);
       if (self->per_type && self->type_index + 1 < G_N_ELEMENTS (admin_types))
         {
           self->type_index++;
@@ -266,6 +313,7 @@ page_cb (GObject *source,
       set_loading (self, FALSE);
       return;
     }
+  page_request_unref (request);
   load_page (self);
 }
 
@@ -273,6 +321,10 @@ static void
 load_page (RekeyAffiliateList *self)
 {
   RekeySearchQuery query = { 0 };
+  PageRequest *request = g_atomic_rc_box_new0 (PageRequest);
+
+  request->self = self;
+  request->cancellable = g_object_ref (self->cancellable);
 
   query.username = self->username;
   if (self->admins_only && self->per_type)
@@ -287,7 +339,10 @@ load_page (RekeyAffiliateList *self)
     }
   query.start = self->next_start;
   query.count = self->next_start == 0 ? REKEY_AFFILIATE_LIST_FIRST_PAGE : REKEY_AFFILIATE_LIST_PAGE;
-  rekey_client_search_async (self->client, &query, self->cancellable, page_cb, self);
+  rekey_client_search_in_batches_async (self->client, &query, page_batch_cb,
+                                        g_atomic_rc_box_acquire (request),
+                                        (GDestroyNotify) page_request_unref, self->cancellable,
+                                        page_cb, request);
 }
 
 static GHashTable *

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (RekeyAffiliateList, rekey_affiliate_list, REKEY, AFFILIATE_LIST, GObject)
 
 /* A GListModel of RekeyAffiliate: the first page arrives at once, the rest
- * loads in the background, one items-changed per page. */
+ * loads in the background, rows added in order as each answer comes in. */
 RekeyAffiliateList *rekey_affiliate_list_new (RekeyClient *client);
 
 RekeyClient *rekey_affiliate_list_get_client (RekeyAffiliateList *self);

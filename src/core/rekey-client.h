@@ -182,6 +182,22 @@ void rekey_client_search_async (RekeyClient *self,
                                 GCancellable *cancellable,
                                 GAsyncReadyCallback callback,
                                 gpointer user_data);
+/* Affiliates of a search as they arrive, on the thread-default main
+ * context of the call, in order. */
+typedef void (*RekeyAffiliateBatchFunc) (GPtrArray *affiliates,
+                                         gpointer user_data);
+/* As rekey_client_search_async(), but the affiliates go to @batch while the
+ * answer comes in; the page at the end holds none, only the totals. Nothing
+ * reaches @batch once the call ended; @batch_data_free runs when neither
+ * the call nor a pending batch needs @batch_data any longer (any thread). */
+void rekey_client_search_in_batches_async (RekeyClient *self,
+                                           const RekeySearchQuery *query,
+                                           RekeyAffiliateBatchFunc batch,
+                                           gpointer batch_data,
+                                           GDestroyNotify batch_data_free,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
 RekeyAffiliatePage *rekey_client_search_finish (RekeyClient *self,
                                                 GAsyncResult *result,
                                                 GError **error);
