@@ -139,6 +139,8 @@ search_query (const RekeySearchQuery *query,
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
+#define REKEY_SEARCH_BATCH_INTERVAL_MS 16
+
 /* Affiliates of a streamed search on their way to the main thread: filled
  * by search_record() on the worker, taken by an idle on the caller's
  * context. Its own reference count: an idle may run after the call ended. */
@@ -250,16 +252,18 @@ search_keep (SearchData *data,
   g_ptr_array_add (data->batches->pending, affiliate);
   if (!data->batches->scheduled)
     {
-      /* An idle, never g_main_context_invoke(): that would run it right
-       * here, on this thread, when the context happens to be free. */
-      GSource *idle = g_idle_source_new ();
+      /* A source on the caller's context, never g_main_context_invoke():
+       * that would run it right here, on this thread, when the context
+       * happens to be free. Once a frame at most: what arrives meanwhile
+       * goes with it, so that a fast answer is not a flood of tiny batches. */
+      GSource *source = g_timeout_source_new (REKEY_SEARCH_BATCH_INTERVAL_MS);
 
       data->batches->scheduled = TRUE;
-      g_source_set_priority (idle, G_PRIORITY_DEFAULT);
-      g_source_set_callback (idle, search_batches_deliver, search_batches_ref (data->batches),
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, search_batches_deliver, search_batches_ref (data->batches),
                              (GDestroyNotify) search_batches_unref);
-      g_source_attach (idle, data->batches->context);
-      g_source_unref (idle);
+      g_source_attach (source, data->batches->context);
+      g_source_unref (source);
     }
   g_mutex_unlock (&data->batches->lock);
 }
