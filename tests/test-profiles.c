@@ -251,6 +251,68 @@ test_create_client (void)
   g_assert_true (rekey_client_has_api_key (client, "77777777777777777777777777777777"));
 }
 
+/* Where Open NATS Admin goes: the server's address until the admin sets
+ * another; kept with the profile; never something that is not a web
+ * address. */
+static void
+test_admin_url (void)
+{
+  g_autoptr (GSettings) settings = fresh_settings ();
+  g_autoptr (RekeyProfileStore) store = rekey_profile_store_new (settings);
+  g_autoptr (RekeyProfileStore) again = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *blank = NULL;
+  RekeyProfile *prod, *found;
+
+  prod = rekey_profile_store_add (store, "Production", "nats.example.com/nats/api", "admin",
+                                  FALSE, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_null (rekey_profile_get_admin_url (prod));
+  address = rekey_profile_dup_admin_address (prod);
+  g_assert_cmpstr (address, ==, "https://nats.example.com/nats/");
+  g_clear_pointer (&address, g_free);
+
+  g_assert_true (rekey_profile_set_admin_url (prod, "  admin.example.com/nats/admin.php ", &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (rekey_profile_get_admin_url (prod), ==,
+                   "https://admin.example.com/nats/admin.php");
+  address = rekey_profile_dup_admin_address (prod);
+  g_assert_cmpstr (address, ==, "https://admin.example.com/nats/admin.php");
+
+  /* Refused, and the one set before stays. */
+  g_assert_false (rekey_profile_set_admin_url (prod, "ftp://admin.example.com/", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "web address"));
+  g_clear_error (&error);
+  g_assert_false (rekey_profile_set_admin_url (prod, "https://me:secret@admin.example.com/",
+                                               &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_false (rekey_profile_set_admin_url (prod, "https://", &error));
+  g_clear_error (&error);
+  g_assert_cmpstr (rekey_profile_get_admin_url (prod), ==,
+                   "https://admin.example.com/nats/admin.php");
+  blank = rekey_profile_normalize_admin_url ("   ", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (blank, ==, "");
+
+  /* Kept for the next start. */
+  again = rekey_profile_store_new (settings);
+  found = rekey_profile_store_find_by_name (again, "Production");
+  g_assert_nonnull (found);
+  g_assert_cmpstr (rekey_profile_get_admin_url (found), ==,
+                   "https://admin.example.com/nats/admin.php");
+
+  /* Blank: back to the server's address, for the next start too. */
+  g_assert_true (rekey_profile_set_admin_url (prod, "", &error));
+  g_assert_null (rekey_profile_get_admin_url (prod));
+  g_clear_object (&again);
+  again = rekey_profile_store_new (settings);
+  found = rekey_profile_store_find_by_name (again, "Production");
+  g_assert_null (rekey_profile_get_admin_url (found));
+}
+
 int
 main (int argc,
       char *argv[])
@@ -261,6 +323,7 @@ main (int argc,
   g_test_add_func ("/profiles/add-and-reload", test_add_and_reload);
   g_test_add_func ("/profiles/refusals", test_refusals);
   g_test_add_func ("/profiles/rename", test_rename);
+  g_test_add_func ("/profiles/admin-url", test_admin_url);
   g_test_add_func ("/profiles/remove", test_remove);
   g_test_add_func ("/profiles/create-client", test_create_client);
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <libsoup/soup.h>
 #include <string.h>
 
 #include "rekey-api-page.h"
@@ -234,6 +235,17 @@ fixture_set_up (Fixture *f,
                                         FALSE, FALSE, &error);
   g_assert_no_error (error);
   g_object_ref (f->profile);
+
+  /* Tests of every personality name theirs ("personality=nats4"); the
+   * others get Rekey's own. */
+  if (data != NULL && g_str_has_prefix (data, "personality="))
+    {
+      RekeySandboxPersonality personality;
+
+      g_assert_true (rekey_sandbox_personality_from_string (
+          (const char *) data + strlen ("personality="), &personality));
+      rekey_sandbox_server_set_personality (f->server, personality);
+    }
 
   f->window = rekey_window_new (app);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1000, 700);
@@ -918,7 +930,8 @@ test_wrong_key (Fixture *f,
   rekey_test_keyring_store (rekey_profile_get_server (f->profile), "admin", "0123456789abcdef0123456789abcdef");
   rekey_window_open_profile (f->window, f->profile);
   spin_until (on_page, args, "the error page");
-  g_assert_nonnull (strstr (rekey_window_get_error_text (f->window), "username or API key"));
+  if (strstr (rekey_window_get_error_text (f->window), "username or API key") == NULL)
+    g_error ("the error page says: %s", rekey_window_get_error_text (f->window));
 }
 
 /* The key is reset elsewhere while Rekey works with it: the next request —
@@ -944,7 +957,8 @@ test_key_reset_elsewhere (Fixture *f,
   else
     gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refresh", NULL);
   spin_until (on_page, args, "the error page");
-  g_assert_nonnull (strstr (rekey_window_get_error_text (f->window), "username or API key"));
+  if (strstr (rekey_window_get_error_text (f->window), "username or API key") == NULL)
+    g_error ("the error page says: %s", rekey_window_get_error_text (f->window));
   spin_until (button_shown, (gpointer[]){ f->window, "_Update API Key…" }, "Update API Key");
   update = find_widget (GTK_WIDGET (f->window), GTK_TYPE_BUTTON, mapped_button_labelled,
                         "_Update API Key…");
@@ -1711,6 +1725,356 @@ test_connect_dialog_layout (Fixture *f,
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+/* ------------------------------------------------------ every personality */
+
+/* The sandbox's NATS-admin pages, fetched as a browser does. The sandbox
+ * runs on this thread: the request goes on while the loop spins. */
+static char *
+browse (SoupSession *browser,
+        const char *url,
+        const char *form)
+{
+  g_autoptr (SoupMessage) msg = soup_message_new (form != NULL ? "POST" : "GET", url);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+  gsize size = 0;
+  const char *data;
+
+  g_assert_nonnull (msg);
+  if (form != NULL)
+    {
+      g_autoptr (GBytes) request = g_bytes_new (form, strlen (form));
+
+      soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded",
+                                                request);
+    }
+  soup_session_send_and_read_async (browser, msg, G_PRIORITY_DEFAULT, NULL, rekey_test_result_cb,
+                                    &result);
+  body = soup_session_send_and_read_finish (browser, rekey_test_wait (&result), &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+  data = g_bytes_get_data (body, &size);
+  return g_strndup (data != NULL ? data : "", size);
+}
+
+/* The text from just after @needle up to @end. */
+static char *
+text_after (const char *page,
+            const char *needle,
+            char end)
+{
+  const char *start = strstr (page, needle);
+  const char *stop;
+
+  if (start == NULL)
+    g_error ("no “%s” in the page", needle);
+  start += strlen (needle);
+  stop = strchr (start, end);
+  g_assert_nonnull (stop);
+  return g_strndup (start, stop - start);
+}
+
+/* Resets @loginid's key in the sandbox's NATS admin, as an admin does in a
+ * browser: the one-time link, the account's confirmation, Reset; returns
+ * the new key the page shows once. */
+static char *
+reset_in_admin_page (Fixture *f,
+                     gint64 loginid)
+{
+  g_autoptr (SoupSession) browser = soup_session_new ();
+  g_autoptr (SoupCookieJar) jar = soup_cookie_jar_new ();
+  g_autofree char *link = rekey_sandbox_server_dup_admin_url (f->server);
+  g_autofree char *confirm_url = NULL, *list = NULL, *confirm = NULL, *csrf = NULL;
+  g_autofree char *form = NULL, *done = NULL, *reset_url = NULL, *key = NULL;
+
+  soup_session_add_feature (browser, SOUP_SESSION_FEATURE (jar));
+  list = browse (browser, link, NULL);
+  g_assert_nonnull (strstr (list, "id=\"affiliates\""));
+  confirm_url = g_strdup_printf ("%s/admin/affiliate/reset?loginid=%" G_GINT64_FORMAT, f->url,
+                                 loginid);
+  confirm = browse (browser, confirm_url, NULL);
+  g_assert_nonnull (strstr (confirm, "id=\"confirm-reset\""));
+  csrf = text_after (confirm, "name=\"csrf\" value=\"", '"');
+  form = g_strdup_printf ("loginid=%" G_GINT64_FORMAT "&csrf=%s", loginid, csrf);
+  reset_url = g_strconcat (f->url, "/admin/affiliate/reset", NULL);
+  done = browse (browser, reset_url, form);
+  key = text_after (done, "id=\"new-api-key\">", '<');
+  rekey_test_record_key (key);
+  g_assert_cmpuint (strlen (key), ==, 32);
+  return g_steal_pointer (&key);
+}
+
+static void
+show_api_tab (Fixture *f)
+{
+  adw_view_stack_set_visible_child_name (
+      ADW_VIEW_STACK (find_widget (GTK_WIDGET (f->window), ADW_TYPE_VIEW_STACK, NULL, NULL)),
+      "api");
+  spin_until (widget_mapped, rekey_window_get_api_page (f->window), "the API tab");
+}
+
+/* Whatever shape the server answers in: every row once, in loginid order,
+ * with the name and type of its account; Admins Only keeps exactly the
+ * admin-level ones. */
+static void
+assert_list_matches_store (Fixture *f,
+                           gboolean admins_only)
+{
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  GListModel *model = G_LIST_MODEL (rekey_window_get_list (f->window));
+  static const int types[] = { 150, 200, 225 };
+  RekeySandboxQuery query = { .types = admins_only ? types : NULL,
+                              .n_types = admins_only ? 3 : 0, .count = 1 };
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) rekey_sandbox_affiliate_free);
+  gint64 total = -1, last = 0;
+  guint n = g_list_model_get_n_items (model);
+
+  g_assert_true (rekey_sandbox_store_search (store, &query, found, &total, NULL));
+  g_assert_cmpint (n, ==, total);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (RekeyAffiliate) a = g_list_model_get_item (model, i);
+      gint64 loginid = rekey_affiliate_get_loginid (a);
+      g_autoptr (RekeySandboxAffiliate) expected = NULL;
+      gboolean admin;
+
+      g_assert_cmpint (loginid, >, last);
+      last = loginid;
+      if (i % 7 != 0 && i != n - 1)
+        continue;
+      expected = rekey_sandbox_store_lookup (store, loginid, NULL);
+      g_assert_nonnull (expected);
+      admin = expected->type == 150 || expected->type == 200 || expected->type == 225;
+      g_assert_cmpstr (rekey_affiliate_get_username (a), ==, expected->username);
+      g_assert_cmpint (rekey_affiliate_get_account_type (a), ==, expected->type);
+      g_assert_cmpint (rekey_affiliate_get_is_admin (a), ==, admin);
+      g_assert_true (!admins_only || admin);
+      /* A name and a type name for the row and its badge. */
+      g_assert_nonnull (rekey_affiliate_get_display_name (a));
+      g_assert_cmpstr (rekey_affiliate_get_display_name (a), !=, "");
+      g_assert_nonnull (rekey_affiliate_get_type_name (a));
+    }
+}
+
+static gboolean
+list_admins_only (gpointer data)
+{
+  Fixture *f = data;
+
+  return list_loaded (f->window)
+         && rekey_affiliate_list_get_admins_only (rekey_window_get_list (f->window));
+}
+
+static gboolean
+list_everyone (gpointer data)
+{
+  Fixture *f = data;
+
+  return list_loaded (f->window)
+         && !rekey_affiliate_list_get_admins_only (rekey_window_get_list (f->window));
+}
+
+/* The list, Admins Only, names and badges, order, details, the API tab of
+ * another admin and of the own account, on Rekey's own API, a NATS 4 and a
+ * NATS 5. */
+static void
+test_personality_browse (Fixture *f,
+                         gconstpointer data)
+{
+  RekeyApiPage *page = rekey_window_get_api_page (f->window);
+  GtkToggleButton *admins = rekey_window_get_admins_button (f->window);
+  gboolean key_endpoints
+      = rekey_sandbox_server_get_personality (f->server) == REKEY_SANDBOX_PERSONALITY_REKEY;
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+  gpointer args[2] = { f, username };
+  gpointer own_args[2] = { f, "admin" };
+  GtkWidget *reveal, *label;
+
+  gtk_toggle_button_set_active (admins, FALSE);
+  spin_until (list_everyone, f, "the whole list");
+  assert_list_matches_store (f, FALSE);
+  gtk_toggle_button_set_active (admins, TRUE);
+  spin_until (list_admins_only, f, "the admins");
+  assert_list_matches_store (f, TRUE);
+
+  /* Another admin: details, and the API tab's way to a new key. */
+  g_assert_true (rekey_window_select_loginid (f->window, loginid));
+  spin_until (details_for, args, "the details of another admin");
+  show_api_tab (f);
+  if (key_endpoints)
+    {
+      g_assert_nonnull (find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON, mapped_button_labelled,
+                                     "Reset API Key…"));
+      g_assert_nonnull (find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON, mapped_button_labelled,
+                                     "_Enter Key…"));
+    }
+  else
+    {
+      g_assert_null (find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON, mapped_button_labelled,
+                                  "Reset API Key…"));
+      g_assert_nonnull (find_widget (GTK_WIDGET (page), GTK_TYPE_LABEL, mapped_label_containing,
+                                     "in its NATS admin only"));
+      g_assert_nonnull (find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON, mapped_button_labelled,
+                                     "_Open NATS Admin"));
+      g_assert_nonnull (find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON, mapped_button_labelled,
+                                     "_Enter New Key…"));
+    }
+  assert_buttons_named (GTK_WIDGET (page));
+
+  /* The own account: its key, from the server or from the keyring,
+   * masked until revealed. */
+  g_assert_true (rekey_window_select_loginid (f->window, 1));
+  spin_until (details_for, own_args, "the own details");
+  show_api_tab (f);
+  reveal = find_widget (GTK_WIDGET (page), GTK_TYPE_TOGGLE_BUTTON, NULL, NULL);
+  label = find_widget (GTK_WIDGET (page), GTK_TYPE_LABEL, is_monospace, NULL);
+  spin_until (key_fetched, reveal, "the own key");
+  g_assert_null (strstr (gtk_label_get_label (GTK_LABEL (label)), f->admin_key));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (reveal), TRUE);
+  g_assert_cmpstr (gtk_label_get_label (GTK_LABEL (label)), ==, f->admin_key);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (reveal), FALSE);
+  g_assert_null (find_widget (GTK_WIDGET (page), GTK_TYPE_LABEL, mapped_label_containing,
+                              "does not know this account"));
+}
+
+static GtkWidget *
+enter_key_button (RekeyApiPage *page)
+{
+  GtkWidget *button = find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON, mapped_button_labelled,
+                                   "_Enter New Key…");
+
+  return button != NULL ? button
+                        : find_widget (GTK_WIDGET (page), GTK_TYPE_BUTTON,
+                                       mapped_button_labelled, "_Enter Key…");
+}
+
+/* Reset in the NATS admin's page, then Enter New Key… in Rekey: the key in
+ * the keyring, the old one refused, nothing reset by Rekey itself; for the
+ * connected account, the window goes on with the new key. */
+static void
+admin_page_flow (Fixture *f,
+                 gint64 loginid,
+                 const char *username)
+{
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  RekeyApiPage *page = rekey_window_get_api_page (f->window);
+  gpointer args[2] = { f, (gpointer) username };
+  g_autofree char *server = rekey_client_normalize_url (f->url, FALSE, NULL);
+  g_autofree char *old_key = rekey_sandbox_store_dup_api_key (store, loginid, NULL);
+  g_autofree char *new_key = NULL, *stored = NULL, *on_server = NULL, *padded = NULL;
+  g_autoptr (GError) error = NULL;
+  guint resets = rekey_sandbox_server_get_reset_count (f->server);
+  GtkWidget *dialog, *save;
+
+  g_assert_true (rekey_window_select_loginid (f->window, loginid));
+  spin_until (details_for, args, "the account's details");
+  show_api_tab (f);
+
+  new_key = reset_in_admin_page (f, loginid);
+  on_server = rekey_sandbox_store_dup_api_key (store, loginid, NULL);
+  g_assert_cmpstr (on_server, ==, new_key);
+
+  click (enter_key_button (page));
+  spin_until (have_enter_key_dialog, NULL, "the Enter Key dialog");
+  dialog = find_toplevel (REKEY_TYPE_ENTER_KEY_DIALOG);
+  save = find_widget (dialog, GTK_TYPE_BUTTON, button_labelled, "_Save");
+  /* As NATS shows it, copied with spaces around it. */
+  padded = g_strdup_printf ("  %s ", new_key);
+  set_row (dialog, "API Key", padded);
+  assert_buttons_named (dialog);
+  click (save);
+  spin_until (no_enter_key_dialog, NULL, "the key to be checked and kept");
+
+  stored = rekey_test_keyring_lookup (server, username);
+  g_assert_cmpstr (stored, ==, new_key);
+  g_assert_false (key_accepted (f, username, old_key, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_true (key_accepted (f, username, new_key, &error));
+  g_assert_no_error (error);
+  /* The admin page's reset only: Rekey sent none of its own. */
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, resets + 1);
+
+  if (loginid == 1)
+    {
+      g_assert_true (rekey_client_has_api_key (rekey_window_get_client (f->window), new_key));
+      g_assert_cmpstr (rekey_window_get_page (f->window), ==, "main");
+      g_free (f->admin_key);
+      f->admin_key = g_strdup (new_key);
+    }
+}
+
+static void
+test_personality_admin_page (Fixture *f,
+                             gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+
+  admin_page_flow (f, loginid, username);
+  admin_page_flow (f, 1, "admin");
+  /* The window goes on with the new key: a fresh connect and list. */
+  rekey_window_open_profile (f->window, f->profile);
+  spin_until (list_loaded, f->window, "the list with the new key");
+}
+
+static gboolean
+have_preferences (gpointer data)
+{
+  return find_toplevel (ADW_TYPE_PREFERENCES_WINDOW) != NULL;
+}
+
+/* Where Open NATS Admin goes: the server's own address until the admin
+ * sets another for the server in Preferences. */
+static void
+test_admin_address (Fixture *f,
+                    gconstpointer data)
+{
+  GtkWidget *prefs, *row;
+  g_autofree char *target = rekey_window_dup_admin_target (f->window);
+  g_autofree char *server = rekey_client_normalize_url (f->url, FALSE, NULL);
+  g_autofree char *expected = g_strconcat (server, "/", NULL);
+
+  g_assert_cmpstr (target, ==, expected);
+  g_clear_pointer (&target, g_free);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  spin_until (have_preferences, NULL, "Preferences");
+  prefs = find_toplevel (ADW_TYPE_PREFERENCES_WINDOW);
+  row = find_widget (prefs, ADW_TYPE_ENTRY_ROW, row_titled, rekey_profile_get_name (f->profile));
+  g_assert_nonnull (row);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "");
+
+  /* Not a web address: refused, the row says so, nothing kept. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "ftp://admin.example.com/");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_true (gtk_widget_has_css_class (row, "error"));
+  g_assert_null (rekey_profile_get_admin_url (f->profile));
+
+  gtk_editable_set_text (GTK_EDITABLE (row), "admin.example.com/nats/admin.php");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_false (gtk_widget_has_css_class (row, "error"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==,
+                   "https://admin.example.com/nats/admin.php");
+  g_assert_cmpstr (rekey_profile_get_admin_url (f->profile), ==,
+                   "https://admin.example.com/nats/admin.php");
+  target = rekey_window_dup_admin_target (f->window);
+  g_assert_cmpstr (target, ==, "https://admin.example.com/nats/admin.php");
+  g_clear_pointer (&target, g_free);
+
+  /* Emptied: the server's own address again. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "");
+  g_signal_emit_by_name (row, "apply");
+  g_assert_null (rekey_profile_get_admin_url (f->profile));
+  target = rekey_window_dup_admin_target (f->window);
+  g_assert_cmpstr (target, ==, expected);
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
 int
 main (int argc,
       char *argv[])
@@ -1744,6 +2108,20 @@ main (int argc,
 
 #define ADD(path, func) \
   g_test_add ("/ui/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  /* The same test on Rekey's own API, a NATS 4 and a NATS 5. */
+#define ADD_EVERY_PERSONALITY(path, func) \
+  G_STMT_START \
+  { \
+    static const char *const names[] = { "personality=rekey", "personality=nats4", \
+                                         "personality=nats5" }; \
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++) \
+      { \
+        g_autofree char *name = g_strdup_printf ("/ui/%s/%s", path, \
+                                                 names[i] + strlen ("personality=")); \
+        g_test_add (name, Fixture, names[i], fixture_set_up, func, fixture_tear_down); \
+      } \
+  } \
+  G_STMT_END
   ADD ("list-and-details", test_list_and_details);
   ADD ("reveal-own-key", test_reveal_own_key);
   ADD ("search-and-filter", test_search_and_filter);
@@ -1754,7 +2132,10 @@ main (int argc,
   ADD ("reset-keyring-locked", test_reset_keyring_locked);
   ADD ("copy-and-clear", test_copy_and_clear);
   ADD ("narrow", test_narrow);
-  ADD ("wrong-key", test_wrong_key);
+  ADD_EVERY_PERSONALITY ("wrong-key", test_wrong_key);
+  ADD_EVERY_PERSONALITY ("browse", test_personality_browse);
+  ADD_EVERY_PERSONALITY ("admin-page-enter-new-key", test_personality_admin_page);
+  ADD ("admin-address", test_admin_address);
   g_test_add ("/ui/key-reset-elsewhere/list", Fixture, "list", fixture_set_up,
               test_key_reset_elsewhere, fixture_tear_down);
   g_test_add ("/ui/key-reset-elsewhere/details", Fixture, "details", fixture_set_up,

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "rekey-keyring.h"
 #include "rekey-profile.h"
@@ -21,6 +22,7 @@ struct _RekeyProfile
   /* What the server was found to do, at the last connect. */
   RekeyServerFeatures features_known;
   RekeyServerFeatures features;
+  char *admin_url; /* NULL: the server's own address */
   RekeyProfileStore *store; /* weak: where it is saved */
 };
 
@@ -46,6 +48,7 @@ rekey_profile_finalize (GObject *object)
   g_free (self->name);
   g_free (self->server);
   g_free (self->username);
+  g_free (self->admin_url);
   g_clear_weak_pointer (&self->store);
 
   G_OBJECT_CLASS (rekey_profile_parent_class)->finalize (object);
@@ -178,6 +181,80 @@ rekey_profile_set_features (RekeyProfile *self,
     save (self->store);
 }
 
+const char *
+rekey_profile_get_admin_url (RekeyProfile *self)
+{
+  g_return_val_if_fail (REKEY_IS_PROFILE (self), NULL);
+
+  return self->admin_url;
+}
+
+char *
+rekey_profile_normalize_admin_url (const char *text,
+                                   GError **error)
+{
+  g_autofree char *input = g_strstrip (g_strdup (text != NULL ? text : ""));
+  g_autoptr (GUri) uri = NULL;
+  const char *scheme;
+
+  if (*input == '\0')
+    return g_strdup ("");
+  if (strstr (input, "://") == NULL)
+    {
+      char *with_scheme = g_strconcat ("https://", input, NULL);
+
+      g_free (input);
+      input = with_scheme;
+    }
+  uri = g_uri_parse (input, G_URI_FLAGS_NONE, NULL);
+  scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0'
+      || (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0)
+      || g_uri_get_userinfo (uri) != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("The NATS admin address must be a web address without a password "
+                             "in it, such as “https://nats.example.com/admin/”."));
+      return NULL;
+    }
+  return g_uri_to_string (uri);
+}
+
+gboolean
+rekey_profile_set_admin_url (RekeyProfile *self,
+                             const char *url,
+                             GError **error)
+{
+  g_autofree char *normalized = NULL;
+
+  g_return_val_if_fail (REKEY_IS_PROFILE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  normalized = rekey_profile_normalize_admin_url (url, error);
+  if (normalized == NULL)
+    return FALSE;
+  if (*normalized == '\0')
+    g_clear_pointer (&normalized, g_free);
+  if (g_strcmp0 (self->admin_url, normalized) == 0)
+    return TRUE;
+  g_free (self->admin_url);
+  self->admin_url = g_steal_pointer (&normalized);
+  if (self->store != NULL)
+    save (self->store);
+  return TRUE;
+}
+
+char *
+rekey_profile_dup_admin_address (RekeyProfile *self)
+{
+  g_return_val_if_fail (REKEY_IS_PROFILE (self), NULL);
+
+  if (self->admin_url != NULL)
+    return g_strdup (self->admin_url);
+  /* The server's address: NATS's admin pages are under the same host. */
+  return g_strconcat (self->server, "/", NULL);
+}
+
 /* ------------------------------------------------------------------ store */
 
 struct _RekeyProfileStore
@@ -288,6 +365,14 @@ load (RekeyProfileStore *self)
       profile->legacy_headers = dict_bool (&dict, "legacy-headers");
       profile->features_known = dict_uint (&dict, "features-known") & REKEY_SERVER_FEATURES_ALL;
       profile->features = dict_uint (&dict, "features") & profile->features_known;
+      {
+        const char *admin_url = dict_string (&dict, "admin-url");
+        g_autofree char *checked = rekey_profile_normalize_admin_url (admin_url, NULL);
+
+        /* A hand-edited address that is not one is left out. */
+        if (checked != NULL && *checked != '\0')
+          profile->admin_url = g_steal_pointer (&checked);
+      }
       g_set_weak_pointer (&profile->store, self);
       g_ptr_array_add (self->profiles, profile);
     }
@@ -314,6 +399,8 @@ save (RekeyProfileStore *self)
       g_variant_dict_insert (&dict, "legacy-headers", "b", p->legacy_headers);
       g_variant_dict_insert (&dict, "features-known", "u", (guint32) p->features_known);
       g_variant_dict_insert (&dict, "features", "u", (guint32) p->features);
+      if (p->admin_url != NULL)
+        g_variant_dict_insert (&dict, "admin-url", "s", p->admin_url);
       g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
     }
   self->saving = TRUE;

@@ -28,6 +28,20 @@ RekeyServerFeatures rekey_profile_get_features (RekeyProfile *self,
 void rekey_profile_set_features (RekeyProfile *self,
                                  RekeyServerFeatures known,
                                  RekeyServerFeatures present);
+/* The address of the server's NATS admin, where a server without Rekey's key
+ * endpoints resets keys; NULL when not set. */
+const char *rekey_profile_get_admin_url (RekeyProfile *self);
+/* NULL or blank: not set. "https://" is added when the scheme is left out;
+ * refuses what is not an http(s) address, or one with a password in it. */
+gboolean rekey_profile_set_admin_url (RekeyProfile *self,
+                                      const char *url,
+                                      GError **error);
+/* @text as an admin address, "" for a blank one; NULL with @error for what is
+ * not an http(s) address or has a password in it. */
+char *rekey_profile_normalize_admin_url (const char *text,
+                                         GError **error);
+/* The admin address or, when not set, the server's own address. */
+char *rekey_profile_dup_admin_address (RekeyProfile *self);
 /* A client for the profile's account with @api_key (from the keyring). */
 RekeyClient *rekey_profile_create_client (RekeyProfile *self,
                                           const char *api_key,

@@ -68,16 +68,24 @@ connect_failed (GTask *task,
 {
   RekeySession *self = g_task_get_source_object (task);
 
-  /* A bare 403 right after a username and key were typed: most likely
-   * those, so they come first; then the settings that also give one. */
-  if (self->typed && g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_FORBIDDEN))
+  /* A bare 403 to a connect: a NATS 4 answers a wrong key so. Right after
+   * a username and key were typed, most likely those; with the keyring's
+   * key, most likely one reset elsewhere. They come first, then the
+   * settings that also give one. */
+  if (g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_FORBIDDEN))
     {
       g_free (error->message);
       error->message = g_strdup (
-          _("The server did not accept the username or API key. Check both first. If they are "
-            "right, check three things in the NATS Configuration Admin under Security → APIs: "
-            "that this computer’s IP address is in Admin API Allowed IPs, that Enable REST API "
-            "is on, and that the account is an admin-level account."));
+          self->typed
+              ? _("The server did not accept the username or API key. Check both first. If they "
+                  "are right, check three things in the NATS Configuration Admin under Security → "
+                  "APIs: that this computer’s IP address is in Admin API Allowed IPs, that Enable "
+                  "REST API is on, and that the account is an admin-level account.")
+              : _("The server did not accept the username or API key kept for this server: the "
+                  "key may have been reset elsewhere (Update API Key stores the new one). If not, "
+                  "check three things in the NATS Configuration Admin under Security → APIs: that "
+                  "this computer’s IP address is in Admin API Allowed IPs, that Enable REST API is "
+                  "on, and that the account is an admin-level account."));
     }
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     set_state (self, REKEY_SESSION_STATE_FAILED, error);

@@ -154,7 +154,7 @@ preferences_activated (GSimpleAction *action,
 {
   RekeyApplication *self = user_data;
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
-  RekeyPreferencesWindow *prefs = rekey_preferences_window_new (self->settings);
+  RekeyPreferencesWindow *prefs = rekey_preferences_window_new (self->settings, self->profiles);
 
   gtk_window_set_transient_for (GTK_WINDOW (prefs), parent);
   gtk_window_present (GTK_WINDOW (prefs));

@@ -540,21 +540,33 @@ search_action (GtkWidget *widget,
   rekey_affiliate_list_pane_focus_search (self->list_pane);
 }
 
+char *
+rekey_window_dup_admin_target (RekeyWindow *self)
+{
+  const char *server = self->session != NULL ? rekey_session_get_server (self->session) : NULL;
+  char *url = NULL;
+
+  if (server == NULL || self->profile == NULL)
+    return NULL;
+  /* The address the admin set for this server; else the built-in sandbox's
+   * own admin pages; else the server's address, where NATS's admin is. */
+  if (rekey_profile_get_admin_url (self->profile) == NULL)
+    url = rekey_application_dup_admin_url (self->app, server);
+  if (url == NULL)
+    url = rekey_profile_dup_admin_address (self->profile);
+  return url;
+}
+
 static void
 open_admin_action (GtkWidget *widget,
                    const char *action_name,
                    GVariant *parameter)
 {
   RekeyWindow *self = REKEY_WINDOW (widget);
-  const char *server = self->session != NULL ? rekey_session_get_server (self->session) : NULL;
-  g_autofree char *url = NULL;
+  g_autofree char *url = rekey_window_dup_admin_target (self);
 
-  if (server == NULL)
-    return;
-  /* The built-in sandbox has admin pages of its own; a NATS server's admin
-   * is at its address. */
-  url = rekey_application_dup_admin_url (self->app, server);
-  gtk_show_uri (GTK_WINDOW (self), url != NULL ? url : server, GDK_CURRENT_TIME);
+  if (url != NULL)
+    gtk_show_uri (GTK_WINDOW (self), url, GDK_CURRENT_TIME);
 }
 
 static void
