@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib-unix.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <gio/gio.h>
 #include <libsecret/secret.h>
 #include <string.h>
@@ -169,6 +173,38 @@ expired_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+double
+rekey_test_time_scale (void)
+{
+  const char *setup = g_getenv ("REKEY_TEST_SETUP");
+  const char *extra = g_getenv ("REKEY_TEST_TIME_SCALE");
+  double scale = setup != NULL && *setup != '\0' ? 4.0 : 1.0;
+
+  if (extra != NULL && g_ascii_strtod (extra, NULL) >= 1.0)
+    scale *= g_ascii_strtod (extra, NULL);
+  return scale;
+}
+
+gint64
+rekey_test_scaled_usec (double seconds)
+{
+  return (gint64) (seconds * rekey_test_time_scale () * G_USEC_PER_SEC);
+}
+
+static gboolean
+sigterm_cb (gpointer user_data)
+{
+  g_printerr ("Terminated (SIGTERM)\n");
+  _exit (128 + SIGTERM);
+  return G_SOURCE_REMOVE;
+}
+
+void
+rekey_test_exit_on_sigterm (void)
+{
+  g_unix_signal_add (SIGTERM, sigterm_cb, NULL);
+}
+
 GAsyncResult *
 rekey_test_wait_for (GAsyncResult **slot,
                      guint seconds)
@@ -176,7 +212,8 @@ rekey_test_wait_for (GAsyncResult **slot,
   gboolean expired = FALSE;
   /* A source of its own wakes the loop at the deadline, even when nothing
    * else ever would. */
-  guint deadline = g_timeout_add_seconds (seconds, expired_cb, &expired);
+  guint deadline = g_timeout_add ((guint) (rekey_test_scaled_usec (seconds) / 1000), expired_cb,
+                                  &expired);
 
   while (*slot == NULL && !expired)
     g_main_context_iteration (NULL, TRUE);
@@ -189,7 +226,7 @@ GAsyncResult *
 rekey_test_wait (GAsyncResult **slot)
 {
   if (rekey_test_wait_for (slot, 45) == NULL)
-    g_error ("no answer within 45 s");
+    g_error ("no answer within %.0f s", 45 * rekey_test_time_scale ());
   return *slot;
 }
 

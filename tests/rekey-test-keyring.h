@@ -41,11 +41,22 @@ G_END_DECLS
 
 G_BEGIN_DECLS
 
+/* How much longer than on a plain build an operation may take here: 1, 4
+ * under a sanitizer or valgrind setup (REKEY_TEST_SETUP), times
+ * REKEY_TEST_TIME_SCALE when set (a busy machine). Every deadline a test
+ * waits for is its plain figure times this, never a number raised once. */
+double rekey_test_time_scale (void);
+/* @seconds, scaled: in microseconds for g_get_monotonic_time(). */
+gint64 rekey_test_scaled_usec (double seconds);
+/* SIGTERM ends the test program at once (with a message), also when no
+ * main loop of the application runs: the test spins the context itself. */
+void rekey_test_exit_on_sigterm (void);
+
 /* For the async calls of the tests: rekey_test_result_cb() keeps the
  * result in the GAsyncResult* that @user_data points to, and
  * rekey_test_wait() runs the main context until it is there (45 s at most,
- * above the client's own 30 s timeout; the test fails after that).
- * rekey_test_wait_for() gives up after @seconds and returns NULL. */
+ * above the client's own 30 s timeout, scaled; the test fails after that).
+ * rekey_test_wait_for() gives up after @seconds (scaled) and returns NULL. */
 void rekey_test_result_cb (GObject *source,
                            GAsyncResult *result,
                            gpointer user_data);

@@ -24,7 +24,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (AtspiStateSet, g_object_unref)
 
 /* Every wait ends here at the latest; Rekey under ASan or valgrind answers
  * several times slower. */
-#define WAIT_SECONDS (30 * slowness ())
+#define WAIT_SECONDS (30 * rekey_test_time_scale ())
 /* How often a condition is asked again while waiting for it. */
 #define POLL_USEC (20 * 1000)
 /* Where Rekey exports its actions on the session bus. */
@@ -49,13 +49,6 @@ typedef struct
 
 static Sandbox *sandbox;
 
-static int
-slowness (void)
-{
-  const char *setup = g_getenv ("REKEY_TEST_SETUP");
-
-  return setup != NULL && *setup != '\0' ? 4 : 1;
-}
 
 /* ------------------------------------------------------------------ processes */
 

@@ -8,6 +8,7 @@
 
 #include "rekey-affiliate-list.h"
 #include "rekey-sandbox-server.h"
+#include "rekey-test-keyring.h"
 #include "rekey-test-sandbox.h"
 
 #define TEST_SEED      5000
@@ -106,7 +107,7 @@ static void
 assert_finalized_soon (gpointer object)
 {
   GWeakRef weak;
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + rekey_test_scaled_usec (5);
   const char *type_name = G_OBJECT_TYPE_NAME (object);
 
   g_weak_ref_init (&weak, object);
@@ -155,7 +156,7 @@ static void
 wait_loaded (Fixture *f)
 {
   gboolean expired = FALSE;
-  guint deadline = g_timeout_add_seconds (DEADLINE, deadline_cb, &expired);
+  guint deadline = g_timeout_add ((guint) (rekey_test_scaled_usec (DEADLINE) / 1000), deadline_cb, &expired);
 
   while (rekey_affiliate_list_get_loading (f->list) && !expired)
     g_main_context_iteration (NULL, TRUE);
@@ -169,7 +170,7 @@ wait_items (Fixture *f,
             guint n)
 {
   gboolean expired = FALSE;
-  guint deadline = g_timeout_add_seconds (DEADLINE, deadline_cb, &expired);
+  guint deadline = g_timeout_add ((guint) (rekey_test_scaled_usec (DEADLINE) / 1000), deadline_cb, &expired);
 
   while (g_list_model_get_n_items (G_LIST_MODEL (f->list)) < n && !expired)
     g_main_context_iteration (NULL, TRUE);
@@ -585,7 +586,7 @@ test_streamed (void)
   rekey_affiliate_list_set_query (list, NULL, FALSE);
 
   /* The first half shows while the answer is still open. */
-  deadline = g_timeout_add_seconds (DEADLINE, deadline_cb, &expired);
+  deadline = g_timeout_add ((guint) (rekey_test_scaled_usec (DEADLINE) / 1000), deadline_cb, &expired);
   while (g_list_model_get_n_items (G_LIST_MODEL (list)) < STREAMED_HALF && !expired)
     g_main_context_iteration (NULL, TRUE);
   g_assert_false (expired);

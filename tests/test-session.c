@@ -245,7 +245,7 @@ test_keyring_index (Fixture *f,
   gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 0, &username);
   g_autofree char *other_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
   g_autoptr (RekeySession) session = rekey_session_new (f->profile);
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + rekey_test_scaled_usec (30);
   gboolean changed = FALSE;
   GAsyncResult *result = NULL;
 
@@ -282,7 +282,7 @@ load_list (RekeySession *session,
            gboolean admins_only)
 {
   RekeyAffiliateList *list = rekey_affiliate_list_new (rekey_session_get_client (session));
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + rekey_test_scaled_usec (60);
 
   rekey_affiliate_list_set_query (list, NULL, admins_only);
   while (rekey_affiliate_list_get_loading (list) && g_get_monotonic_time () < deadline)
