@@ -20,6 +20,15 @@ rekey_sandbox_server_take_fault (RekeySandboxServer *self,
 }
 
 void
+rekey_sandbox_server_hold (RekeySandboxServer *self,
+                           SoupServerMessage *msg)
+{
+  self->stalled_count++;
+  soup_server_message_pause (msg);
+  g_hash_table_add (self->pending, g_object_ref (msg));
+}
+
+void
 rekey_sandbox_drop_connection (SoupServerMessage *msg)
 {
   g_autoptr (GIOStream) stream = soup_server_message_steal_connection (msg);

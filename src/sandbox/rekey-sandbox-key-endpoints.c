@@ -112,6 +112,11 @@ rekey_sandbox_server_answer_reset (RekeySandboxServer *self,
 
   if (!require_loginid (msg, params, &loginid))
     return;
+  if (rekey_sandbox_server_take_fault (self, REKEY_SANDBOX_FAULT_STALL_RESET))
+    {
+      rekey_sandbox_server_hold (self, msg);
+      return;
+    }
 
   key = rekey_sandbox_store_reset_api_key (self->store, caller, caller_key, (gint64) loginid,
                                            idempotency_key, &replayed, &error);
@@ -139,6 +144,12 @@ rekey_sandbox_server_answer_reset (RekeySandboxServer *self,
 
   if (!replayed)
     self->reset_count++;
+  if (!replayed && rekey_sandbox_server_take_fault (self, REKEY_SANDBOX_FAULT_STALL_AFTER_RESET))
+    {
+      explicit_bzero (key, strlen (key));
+      rekey_sandbox_server_hold (self, msg);
+      return;
+    }
 
   target = rekey_sandbox_store_lookup (self->store, (gint64) loginid, NULL);
   respond_key (msg, (gint64) loginid, target != NULL ? target->username : "", key);

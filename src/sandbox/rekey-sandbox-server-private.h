@@ -42,6 +42,7 @@ struct _RekeySandboxServer
   GHashTable *admin_sessions;  /* SHA-256 of a session cookie -> its session (-admin.c) */
   guint request_count;
   guint reset_count;
+  guint stalled_count;
 };
 
 /* Set on a request by the early handler: its body, and a mark when the body
@@ -92,6 +93,9 @@ void rekey_sandbox_server_respond_rate_limited (RekeySandboxServer *self,
 
 /* rekey-sandbox-faults.c */
 /* TRUE when @fault is set, counting it down. */
+/* Keeps @msg unanswered (a stall fault) until the server goes. */
+void rekey_sandbox_server_hold (RekeySandboxServer *self,
+                                SoupServerMessage *msg);
 gboolean rekey_sandbox_server_take_fault (RekeySandboxServer *self,
                                           RekeySandboxFault fault);
 void rekey_sandbox_drop_connection (SoupServerMessage *msg);

@@ -64,8 +64,7 @@ handler_cb (SoupServer *server,
   if (rekey_sandbox_server_take_fault (self, REKEY_SANDBOX_FAULT_STALL))
     {
       self->request_count++;
-      soup_server_message_pause (msg);
-      g_hash_table_add (self->pending, g_object_ref (msg));
+      rekey_sandbox_server_hold (self, msg);
       return;
     }
 
@@ -368,4 +367,11 @@ rekey_sandbox_server_get_reset_count (RekeySandboxServer *self)
 {
   g_return_val_if_fail (REKEY_IS_SANDBOX_SERVER (self), 0);
   return self->reset_count;
+}
+
+guint
+rekey_sandbox_server_get_stalled_count (RekeySandboxServer *self)
+{
+  g_return_val_if_fail (REKEY_IS_SANDBOX_SERVER (self), 0);
+  return self->stalled_count;
 }

@@ -15,6 +15,8 @@ typedef enum
   REKEY_SANDBOX_FAULT_HTML,             /* 502 with an HTML error page, as a proxy sends */
   REKEY_SANDBOX_FAULT_STALL,            /* read the request, never answer */
   REKEY_SANDBOX_FAULT_DROP_AFTER_RESET, /* commit a reset, then close the connection */
+  REKEY_SANDBOX_FAULT_STALL_RESET,      /* read a reset request, never answer, reset nothing */
+  REKEY_SANDBOX_FAULT_STALL_AFTER_RESET, /* commit a reset, never answer */
 } RekeySandboxFault;
 
 /* Which server the sandbox plays: Rekey's own NATS-style API with its key
@@ -93,5 +95,7 @@ void rekey_sandbox_server_set_rate_limit (RekeySandboxServer *self,
 /* For tests: requests answered, and resets committed (replays excluded). */
 guint rekey_sandbox_server_get_request_count (RekeySandboxServer *self);
 guint rekey_sandbox_server_get_reset_count (RekeySandboxServer *self);
+/* Requests a stall fault holds, unanswered, so far. */
+guint rekey_sandbox_server_get_stalled_count (RekeySandboxServer *self);
 
 G_END_DECLS
