@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "rekey-client.h"
 #include "rekey-journal.h"
@@ -83,22 +84,31 @@ fixture_set_up (Fixture *f,
 }
 
 static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
 fixture_tear_down (Fixture *f,
                    gconstpointer data)
 {
-  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-
   rekey_test_record_sandbox_keys (rekey_sandbox_server_get_store (f->server));
   rekey_sandbox_server_shutdown (f->server);
   g_clear_object (&f->server);
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (f->dir);
+  remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->url);
   g_free (f->server_name);
@@ -324,6 +334,258 @@ test_journal_unwritable (Fixture *f,
   g_unlink (blocker);
 }
 
+/* ------------------------------------------------------ the keyring gone */
+
+/* A D-Bus session and a gnome-keyring of this test's own, so that the
+ * keyring daemon can go and come back without touching the one the other
+ * tests share. */
+typedef struct
+{
+  char *dir;
+  GSubprocess *bus;
+  char *address;
+  GDBusConnection *connection;
+  guint32 keyring_pid;
+} World;
+
+static void
+die_with_test (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static gboolean
+name_has_owner (World *w,
+                const char *name)
+{
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      w->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "NameHasOwner", g_variant_new ("(s)", name), G_VARIANT_TYPE ("(b)"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  gboolean owned = FALSE;
+
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &owned);
+  return owned;
+}
+
+static void
+wait_name (World *w,
+           gboolean owned)
+{
+  gint64 deadline = g_get_monotonic_time () + rekey_test_scaled_usec (20);
+
+  while (name_has_owner (w, "org.freedesktop.secrets") != owned)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the keyring daemon did not %s", owned ? "start" : "go");
+      g_usleep (10000);
+    }
+}
+
+static void
+keyring_start (World *w)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GSubprocess) daemon = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *password = g_getenv ("REKEY_TEST_KEYRING_PASSWORD");
+
+  g_assert_nonnull (password);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", w->address, TRUE);
+  g_subprocess_launcher_setenv (launcher, "HOME", w->dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", w->dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", w->dir, TRUE);
+  /* --unlock reads the password on stdin; the daemon then goes on alone. */
+  daemon = g_subprocess_launcher_spawn (launcher, &error, "gnome-keyring-daemon", "--unlock",
+                                        "--components=secrets", NULL);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (daemon, password, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  wait_name (w, TRUE);
+  reply = g_dbus_connection_call_sync (
+      w->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "GetConnectionUnixProcessID", g_variant_new ("(s)", "org.freedesktop.secrets"),
+      G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(u)", &w->keyring_pid);
+}
+
+static void
+keyring_stop (World *w)
+{
+  if (w->keyring_pid == 0)
+    return;
+  kill ((pid_t) w->keyring_pid, SIGKILL);
+  w->keyring_pid = 0;
+  wait_name (w, FALSE);
+}
+
+static void
+world_start (World *w,
+             const char *dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+
+  g_autofree char *config = NULL, *config_path = NULL;
+
+  w->dir = g_build_filename (dir, "world", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (w->dir, 0700), ==, 0);
+  /* No service directories: nothing starts a keyring behind the test's
+   * back when the daemon is gone. */
+  config = g_strdup_printf ("<busconfig><type>session</type>"
+                            "<listen>unix:dir=%s</listen><auth>EXTERNAL</auth>"
+                            "<policy context=\"default\">"
+                            "<allow send_destination=\"*\" eavesdrop=\"true\"/>"
+                            "<allow eavesdrop=\"true\"/><allow own=\"*\"/>"
+                            "<allow receive_sender=\"*\"/><allow user=\"*\"/>"
+                            "</policy></busconfig>",
+                            w->dir);
+  config_path = g_build_filename (w->dir, "bus.conf", NULL);
+  g_assert_true (g_file_set_contents (config_path, config, -1, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+    /* The bus goes with the test, even when the test aborts; the keyring
+     * daemon goes with its bus. */
+    g_subprocess_launcher_set_child_setup (launcher, die_with_test, NULL, NULL);
+    w->bus = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon", "--config-file",
+                                          config_path, "--nofork", "--print-address=1", NULL);
+  }
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (w->bus));
+  w->address = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (w->address);
+  w->connection = g_dbus_connection_new_for_address_sync (
+      w->address,
+      G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+          | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+      NULL, NULL, &error);
+  g_assert_no_error (error);
+  keyring_start (w);
+}
+
+static void
+world_stop (World *w)
+{
+  keyring_stop (w);
+  g_clear_object (&w->connection);
+  g_subprocess_force_exit (w->bus);
+  g_subprocess_wait (w->bus, NULL, NULL);
+  g_clear_object (&w->bus);
+  g_free (w->address);
+  g_free (w->dir);
+}
+
+static char *
+read_child_line (GDataInputStream *out,
+                 Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+  char *line;
+
+  /* The sandbox answers the child on this thread: spin while waiting. */
+  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, rekey_test_result_cb,
+                                       &result);
+  line = g_data_input_stream_read_line_finish_utf8 (out, rekey_test_wait (&result), NULL,
+                                                    &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  return line;
+}
+
+static void
+write_child_line (GSubprocess *process,
+                  const char *line)
+{
+  g_autoptr (GError) error = NULL;
+  GOutputStream *in = g_subprocess_get_stdin_pipe (process);
+
+  g_assert_true (g_output_stream_write_all (in, line, strlen (line), NULL, NULL, &error));
+  g_assert_true (g_output_stream_write_all (in, "\n", 1, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* The keyring daemon gone at the keyring step: the key is shown as not
+ * saved, with why; Try Again saves it once the keyring is back. */
+static void
+test_keyring_gone (Fixture *f,
+                   gconstpointer data)
+{
+  const char *program = g_getenv ("REKEY_TEST_ROTATE_PROGRAM");
+  World w = { 0 };
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GSubprocess) child = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RekeyJournal) journal = NULL;
+  g_autoptr (GPtrArray) left = NULL;
+  g_autofree char *admin_key = server_key (f, 1);
+  g_autofree char *journal_path = g_build_filename (f->dir, "journal-gone.jsonl", NULL);
+  g_autofree char *line = NULL, *new_key = NULL, *sum = NULL, *expected = NULL;
+  gboolean exited = FALSE;
+
+  world_start (&w, f->dir);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SESSION_BUS_ADDRESS", w.address, TRUE);
+  g_subprocess_launcher_setenv (launcher, "REKEY_TEST_SERVER", f->url, TRUE);
+  g_subprocess_launcher_setenv (launcher, "REKEY_TEST_USERNAME", "admin", TRUE);
+  g_subprocess_launcher_setenv (launcher, "REKEY_TEST_TARGET_LOGINID", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "REKEY_TEST_TARGET_USERNAME", "admin", TRUE);
+  g_subprocess_launcher_setenv (launcher, "REKEY_TEST_JOURNAL", journal_path, TRUE);
+  child = g_subprocess_launcher_spawn (launcher, &error, program, "keyring-gone", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
+  write_child_line (child, admin_key);
+
+  /* At the keyring step, the daemon goes. */
+  line = read_child_line (out, f);
+  g_assert_cmpstr (line, ==, "at-keyring");
+  g_clear_pointer (&line, g_free);
+  keyring_stop (&w);
+  write_child_line (child, "go");
+  line = read_child_line (out, f);
+  g_test_message ("%s", line);
+  g_assert_true (g_str_has_prefix (line, "saved=0 error="));
+  g_assert_nonnull (strstr (line, "keyring"));
+  g_clear_pointer (&line, g_free);
+  /* The reset happened: the entry waits for the key to be saved. */
+  journal = rekey_journal_new (journal_path);
+  left = rekey_journal_list_unfinished (journal, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (left->len, ==, 1);
+  g_clear_pointer (&left, g_ptr_array_unref);
+
+  /* Back, and Try Again. */
+  keyring_start (&w);
+  write_child_line (child, "retry");
+  line = read_child_line (out, f);
+  g_test_message ("%s", line);
+  new_key = server_key (f, 1);
+  rekey_test_record_key (new_key);
+  sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, new_key, -1);
+  expected = g_strdup_printf ("saved-again stored=%.12s", sum);
+  g_assert_cmpstr (line, ==, expected);
+  g_assert_cmpstr (new_key, !=, admin_key);
+
+  g_subprocess_wait_async (child, NULL, wait_cb, &exited);
+  while (!exited)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (g_subprocess_get_successful (child));
+  left = rekey_journal_list_unfinished (journal, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (left->len, ==, 0);
+  world_stop (&w);
+}
+
 int
 main (int argc,
       char **argv)
@@ -348,5 +610,7 @@ main (int argc,
       }
   g_test_add ("/kill-points/journal-unwritable", Fixture, NULL, fixture_set_up,
               test_journal_unwritable, fixture_tear_down);
+  g_test_add ("/kill-points/keyring-daemon/gone-and-back", Fixture, NULL, fixture_set_up,
+              test_keyring_gone, fixture_tear_down);
   return g_test_run ();
 }
