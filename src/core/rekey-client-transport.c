@@ -194,6 +194,7 @@ answer_free (RekeyAnswer *answer)
   g_clear_pointer (&answer->body, g_bytes_unref);
   g_clear_pointer (&answer->root, json_node_unref);
   g_clear_error (&answer->stream_error);
+  g_clear_pointer (&answer->secret, rekey_json_secret_free);
   g_free (answer);
 }
 
@@ -211,23 +212,16 @@ answer_wipe_body (RekeyAnswer *answer)
     explicit_bzero (data, size);
 }
 
-/* json-glib keeps its own copy of every string it parsed: overwrite the
- * key's in the tree before the tree is freed. */
+/* Takes the key out of an answer that may carry one, before anything
+ * parses it (see rekey_json_take_secret()). The buffer is ours. */
 static void
-answer_wipe_json_key (RekeyAnswer *answer)
+answer_take_secret (RekeyAnswer *answer)
 {
-  JsonObject *object = answer->root != NULL && JSON_NODE_HOLDS_OBJECT (answer->root)
-                           ? json_node_get_object (answer->root)
-                           : NULL;
-  JsonNode *node = object != NULL ? json_object_get_member (object, "api_key") : NULL;
-  char *text;
+  gsize size = 0;
+  guint8 *data = answer->body != NULL ? (guint8 *) g_bytes_get_data (answer->body, &size) : NULL;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return;
-  text = (char *) json_node_get_string (node);
-  if (text != NULL)
-    explicit_bzero (text, strlen (text));
+  if (data != NULL && size > 0)
+    answer->secret = rekey_json_take_secret (data, size, "api_key");
 }
 
 /* ------------------------------------------------------------------ one exchange */
@@ -745,6 +739,8 @@ answer_read (const RekeyEndpoint *endpoint,
   gpointer result = NULL;
 
   *failed = TRUE;
+  if (secret && !answer->streamed)
+    answer_take_secret (answer);
   if (answer->status != SOUP_STATUS_OK)
     g_propagate_error (error, rekey_client_error_map (NULL, answer->status, answer->headers,
                                                       answer->body));
@@ -763,8 +759,6 @@ answer_read (const RekeyEndpoint *endpoint,
     answer_wipe_body (answer);
   if (!*failed)
     result = endpoint->read (call, answer, error);
-  if (secret)
-    answer_wipe_json_key (answer);
   return result;
 }
 
