@@ -9,7 +9,8 @@
  * What it cannot see: copies on the stack, in the kernel's and TLS's
  * buffers, and blocks still alive when the call ends (the key the call
  * returns lives in libsecret's secure memory). Under AddressSanitizer,
- * whose allocator cannot be stood in front of, it skips. */
+ * whose allocator cannot be stood in front of, only the calls' outcomes are
+ * checked. */
 #define _GNU_SOURCE
 #include "config.h"
 
@@ -47,9 +48,10 @@
 static volatile int watching;
 static int found;
 static int found_in_libsoup;
-static __thread int inside;
 
 #if WIPE_CHECKED
+
+static __thread int inside;
 
 extern void *__libc_malloc (size_t size);
 extern void __libc_free (void *ptr);
@@ -324,11 +326,6 @@ test_get_api_key (gconstpointer data)
   g_autoptr (GAsyncResult) result = NULL;
   RekeyApiKeyInfo *info;
 
-  if (!WIPE_CHECKED)
-    {
-      g_test_skip ("AddressSanitizer's allocator cannot be watched");
-      return;
-    }
   client = rekey_client_new (server_url, "admin", LOGIN_KEY, REKEY_CLIENT_FLAGS_NONE, &error);
   g_assert_no_error (error);
 
@@ -359,11 +356,6 @@ test_reset (gconstpointer data)
   g_autoptr (GAsyncResult) result = NULL;
   SecretValue *key;
 
-  if (!WIPE_CHECKED)
-    {
-      g_test_skip ("AddressSanitizer's allocator cannot be watched");
-      return;
-    }
   client = rekey_client_new (server_url, "admin", LOGIN_KEY, REKEY_CLIENT_FLAGS_NONE, &error);
   g_assert_no_error (error);
 
