@@ -1024,6 +1024,15 @@ test_get_api_key (Fixture *f,
   missing = do_get_api_key (f->client, TEST_SEED + 1000, &error);
   g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_NOT_FOUND);
   g_assert_null (missing);
+  /* A 404 with the server's JSON error is about the loginid: the endpoint
+   * is there. */
+  {
+    RekeyServerFeatures known = 0;
+    RekeyServerFeatures present = rekey_client_get_features (f->client, &known);
+
+    g_assert_true (known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS);
+    g_assert_true (present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS);
+  }
 }
 
 static void

@@ -67,6 +67,7 @@ typedef struct
    * body before anything parsed it (rekey_json_take_secret()); in @root and
    * @body it is overwritten. Wiped with the answer. */
   char *secret;
+  gboolean wipe_body; /* REKEY_CALL_SECRET: @body is wiped when it is freed */
 } RekeyAnswer;
 
 typedef struct _RekeyCall RekeyCall;
@@ -89,7 +90,8 @@ typedef enum
   /* The answer may carry a key: it is taken out of the body into
    * RekeyAnswer.secret before anything parses the body (json-glib leaves
    * unwiped copies of what it reads), strings that look like keys are
-   * overwritten, and the body is wiped once checked, whatever the outcome. */
+   * overwritten, and the body is wiped with the answer, whatever the
+   * outcome. */
   REKEY_CALL_SECRET = 1 << 1,
   /* JSON and read run on a worker thread, read with @call NULL: it may use
    * the answer only, never the client. */

@@ -187,21 +187,9 @@ rekey_client_set_debug (RekeyClient *self,
 
 /* ------------------------------------------------------------------ answers */
 
-static void
-answer_free (RekeyAnswer *answer)
-{
-  g_clear_pointer (&answer->headers, soup_message_headers_unref);
-  g_clear_pointer (&answer->body, g_bytes_unref);
-  g_clear_pointer (&answer->root, json_node_unref);
-  g_clear_error (&answer->stream_error);
-  g_clear_pointer (&answer->secret, rekey_json_secret_free);
-  g_free (answer);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RekeyAnswer, answer_free)
-
 /* For answers that may carry a key: the buffer is ours (see
- * exchange_return), so it is wiped before it is freed. */
+ * exchange_return), so it is wiped before it is freed: with the
+ * answer, once every hook (recover too) has read what it needs. */
 static void
 answer_wipe_body (RekeyAnswer *answer)
 {
@@ -211,6 +199,21 @@ answer_wipe_body (RekeyAnswer *answer)
   if (data != NULL && size > 0)
     explicit_bzero (data, size);
 }
+
+static void
+answer_free (RekeyAnswer *answer)
+{
+  if (answer->wipe_body)
+    answer_wipe_body (answer);
+  g_clear_pointer (&answer->headers, soup_message_headers_unref);
+  g_clear_pointer (&answer->body, g_bytes_unref);
+  g_clear_pointer (&answer->root, json_node_unref);
+  g_clear_error (&answer->stream_error);
+  g_clear_pointer (&answer->secret, rekey_json_secret_free);
+  g_free (answer);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RekeyAnswer, answer_free)
 
 /* Takes the key out of an answer that may carry one, before anything
  * parses it (see rekey_json_take_secret()). The buffer is ours. */
@@ -411,6 +414,7 @@ exchange_return (GTask *task)
   answer->status = soup_message_get_status (exchange->msg);
   answer->headers = soup_message_headers_ref (soup_message_get_response_headers (exchange->msg));
   answer->body = body_steal (&exchange->body);
+  answer->wipe_body = exchange->secret;
   if (exchange->streaming)
     {
       answer->streamed = TRUE;
@@ -755,8 +759,6 @@ answer_read (const RekeyEndpoint *endpoint,
   else
     *failed = FALSE;
 
-  if (secret)
-    answer_wipe_body (answer);
   if (!*failed)
     result = endpoint->read (call, answer, error);
   return result;
