@@ -1000,6 +1000,9 @@ test_take_secret (void)
     /* Escapes, in the name and in the value. */
     { "{\"api\\u005fkey\":\"ab\\u0063d\\/\"}", "abcd/", "{\"api\\u005fkey\":\"***********\"}" },
     { "{\"api_key\":\"\"}", "", "{\"api_key\":\"\"}" },
+    { "{\"api_key\":\"a\\\"b\\\\c\\nd\\u00e9\\ud83d\\ude00\"}",
+      "a\"b\\c\nd\xc3\xa9\xf0\x9f\x98\x80",
+      "{\"api_key\":\"****************************\"}" },
     { "{\"api_key\":null,\"x\":\"y\"}", NULL, "{\"api_key\":null,\"x\":\"y\"}" },
     /* Only the root's member; a key elsewhere is overwritten all the same. */
     { "{\"x\":{\"api_key\":\"0123456789abcdef0123456789abcdef\"},\"api_key\":\"k\"}", "k",

@@ -103,15 +103,16 @@ decode_string (const guint8 *p,
           *o++ = (char) *p++;
           continue;
         }
-      switch (p[1])
+      if (p[1] != 'u')
         {
-        case 'b': *o++ = '\b'; p += 2; continue;
-        case 'f': *o++ = '\f'; p += 2; continue;
-        case 'n': *o++ = '\n'; p += 2; continue;
-        case 'r': *o++ = '\r'; p += 2; continue;
-        case 't': *o++ = '\t'; p += 2; continue;
-        case 'u': break;
-        default: *o++ = (char) p[1]; p += 2; continue;
+          static const char escaped[] = "bfnrt";
+          static const char meant[] = "\b\f\n\r\t";
+          const char *e = strchr (escaped, p[1]);
+
+          /* \" \\ and \/ stand for themselves. */
+          *o++ = e != NULL ? meant[e - escaped] : (char) p[1];
+          p += 2;
+          continue;
         }
       c = hex4 (p + 2);
       p += 6;
