@@ -1009,8 +1009,9 @@ test_take_secret (void)
       "{\"x\":{\"api_key\":\"********************************\"},\"api_key\":\"*\"}" },
     { "[\"0123456789abcdef0123456789abcdef\",\"short\"]", NULL,
       "[\"********************************\",\"short\"]" },
-    /* A name that holds a key is a string like any other. */
-    { "{\"0123456789abcdef\":1,\"api_key\":\"k2\"}", "k2", "{\"****************\":1,\"api_key\":\"**\"}" },
+    /* Names stay: overwritten alike, two would be one name twice. */
+    { "{\"0123456789abcdef\":1,\"fedcba9876543210\":\"0123456789abcdef\",\"api_key\":\"k2\"}",
+      "k2", "{\"0123456789abcdef\":1,\"fedcba9876543210\":\"****************\",\"api_key\":\"**\"}" },
     /* Not JSON: the hex runs go, whatever they stand in. */
     { "{\"api_key\":\"0123456789abcdef0123", NULL, "{\"api_key\":\"********************" },
     { "key 0123456789abcde and 0123456789abcdef0", NULL, "key 0123456789abcde and *****************" },

@@ -75,6 +75,16 @@ hide_hex_runs (guint8 *p,
     }
 }
 
+/* Whether the string that ended just before @p is a member's name. */
+static gboolean
+next_is_colon (const guint8 *p,
+               const guint8 *end)
+{
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  return p < end && *p == ':';
+}
+
 static guint
 hex4 (const guint8 *p)
 {
@@ -144,7 +154,7 @@ rekey_json_take_secret (guint8 *data,
                         gsize len,
                         const char *name)
 {
-  guint8 *p = data, *end = data + len;
+  guint8 *p = data, *end;
   gboolean root_object = FALSE, want_name = FALSE, named = FALSE;
   guint depth = 0;
   char *secret = NULL;
@@ -153,6 +163,7 @@ rekey_json_take_secret (guint8 *data,
 
   if (data == NULL || len == 0)
     return NULL;
+  end = data + len;
   if (!rekey_json_gate_check ((const char *) data, len, NULL, NULL))
     {
       hide_hex_runs (data, end);
@@ -209,9 +220,9 @@ rekey_json_take_secret (guint8 *data,
           secret = decode_string (start, stop);
           memset (start, '*', (gsize) (stop - start));
           named = FALSE;
-          continue;
         }
-      if (has_hex_run (start, stop))
+      /* Values only: two names overwritten alike would be one name twice. */
+      else if (!(want_name || (p < end && next_is_colon (p, end))) && has_hex_run (start, stop))
         memset (start, '*', (gsize) (stop - start));
     }
   return secret;

@@ -29,9 +29,9 @@ JsonNode *rekey_json_parse_bytes_full (GBytes *bytes,
  * the caller wipes (rekey_json_secret_free()); NULL when @data is not JSON,
  * its root not an object, or @name absent or not a string. Then overwrites
  * in place, with '*' so that the text stays the JSON it was: that value, and
- * every string that holds a run of 16 or more hex digits (anywhere, a key
- * under another name or in an array); in a text that is not JSON, every
- * such run. */
+ * every string value that holds a run of 16 or more hex digits (anywhere, a
+ * key under another name or in an array; member names stay, or two could
+ * become one); in a text that is not JSON, every such run. */
 char *rekey_json_take_secret (guint8 *data,
                               gsize len,
                               const char *name);
