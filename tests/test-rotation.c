@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rekey-keyring.h"
@@ -625,6 +626,21 @@ test_journal_symlink (void)
                                       -1, &error));
   unfinished = rekey_journal_list_unfinished (journal, &error);
   g_assert_null (unfinished);
+  g_assert_nonnull (error);
+
+  /* Nor does a FIFO there hold it up. */
+  g_unlink (path);
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  g_clear_object (&journal);
+  journal = rekey_journal_new (path);
+  g_clear_pointer (&unfinished, g_ptr_array_unref);
+  g_clear_error (&error);
+  unfinished = rekey_journal_list_unfinished (journal, &error);
+  g_assert_null (unfinished);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_null (rekey_journal_begin (journal, "https://a.example.com", "admin", 5, "jsmith",
+                                      &error));
   g_assert_nonnull (error);
 
   g_unlink (path);

@@ -153,13 +153,14 @@ write_all (int fd,
 
 /* The journal as it is opened for both reading and writing: never through a
  * symbolic link at its path (someone else's file would be written, or read
- * as ours), and a regular file only. */
+ * as ours), and a regular file only (without waiting on a FIFO put there:
+ * O_NONBLOCK does nothing to a regular file). */
 static int
 open_journal (const char *path,
               int flags)
 {
   struct stat st;
-  int fd = g_open (path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int fd = g_open (path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 
   if (fd < 0)
     return -1;
