@@ -1024,6 +1024,15 @@ test_get_api_key (Fixture *f,
   missing = do_get_api_key (f->client, TEST_SEED + 1000, &error);
   g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_NOT_FOUND);
   g_assert_null (missing);
+  /* A 404 with the server's JSON error is about the loginid: the endpoint
+   * is there. */
+  {
+    RekeyServerFeatures known = 0;
+    RekeyServerFeatures present = rekey_client_get_features (f->client, &known);
+
+    g_assert_true (known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS);
+    g_assert_true (present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS);
+  }
 }
 
 static void
@@ -1834,6 +1843,8 @@ log_to_string (const char *domain,
   g_string_append_printf (user_data, "%s\n", message);
 }
 
+#define DEBUG_IDEMPOTENCY_KEY "0f5e2b7c-idempotency-3d9a"
+
 static void
 test_debug_log (Fixture *f,
                 gconstpointer data)
@@ -1851,7 +1862,7 @@ test_debug_log (Fixture *f,
   rekey_client_set_debug (f->client, TRUE);
   g_assert_true (do_ping (f->client, &error));
   g_assert_no_error (error);
-  key = do_reset (f->client, other->loginid, NULL, &error);
+  key = do_reset (f->client, other->loginid, DEBUG_IDEMPOTENCY_KEY, &error);
   g_assert_no_error (error);
 
   /* A legacy-spelled client, and a reset of the client's own key, whose
@@ -1879,6 +1890,9 @@ test_debug_log (Fixture *f,
   g_assert_null (strstr (log->str, secret_value_get_text (key)));
   g_assert_null (strstr (log->str, secret_value_get_text (own_key)));
   g_assert_null (strstr (log->str, other_key));
+  /* Nor an idempotency key: with the old key it fetches the new one again. */
+  g_assert_nonnull (strstr (log->str, "Idempotency-Key [redacted]"));
+  g_assert_null (strstr (log->str, DEBUG_IDEMPOTENCY_KEY));
 
   /* Off again: nothing more is logged. */
   g_string_truncate (log, 0);
@@ -1888,6 +1902,119 @@ test_debug_log (Fixture *f,
   g_assert_no_error (error);
   g_log_remove_handler ("RekeyHttp", handler);
   g_assert_cmpuint (log->len, ==, 0);
+}
+
+/* ------------------------------------------------------------------ proxies */
+
+/* A proxy that counts the connections it gets and drops each at once. */
+typedef struct
+{
+  GSocketService *service;
+  char *url;
+  guint connections;
+} FakeProxy;
+
+static gboolean
+fake_proxy_incoming_cb (GSocketService *service,
+                        GSocketConnection *connection,
+                        GObject *source,
+                        gpointer user_data)
+{
+  FakeProxy *proxy = user_data;
+
+  proxy->connections++;
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static FakeProxy *
+fake_proxy_new (void)
+{
+  FakeProxy *proxy = g_new0 (FakeProxy, 1);
+  g_autoptr (GError) error = NULL;
+  guint16 port;
+
+  proxy->service = g_socket_service_new ();
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (proxy->service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (proxy->service, "incoming", G_CALLBACK (fake_proxy_incoming_cb), proxy);
+  g_socket_service_start (proxy->service);
+  proxy->url = g_strdup_printf ("http://127.0.0.1:%u/", port);
+  return proxy;
+}
+
+static void
+fake_proxy_free (FakeProxy *proxy)
+{
+  g_socket_service_stop (proxy->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (proxy->service));
+  g_clear_object (&proxy->service);
+  g_free (proxy->url);
+  g_free (proxy);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeProxy, fake_proxy_free)
+
+static const char *const proxy_variables[] = {
+  "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY",
+  "no_proxy", "NO_PROXY",
+};
+
+/* With a proxy in the environment (as a desktop without GNOME's proxy
+ * settings, or a shell, hands one to Rekey), a loopback server is still
+ * asked directly: through the proxy, the key headers of plain HTTP would
+ * travel on in the clear. Other servers still go through the proxy. */
+static void
+test_loopback_no_proxy (Fixture *f,
+                        gconstpointer data)
+{
+  g_autoptr (FakeProxy) proxy = fake_proxy_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (RekeyClient) remote = NULL;
+  g_auto (GStrv) saved = g_new0 (char *, G_N_ELEMENTS (proxy_variables) + 1);
+  g_auto (GStrv) resolved = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (proxy_variables); i++)
+    {
+      saved[i] = g_strdup (g_getenv (proxy_variables[i]));
+      if (g_str_has_suffix (proxy_variables[i], "_proxy")
+          || g_str_has_suffix (proxy_variables[i], "_PROXY"))
+        g_setenv (proxy_variables[i], proxy->url, TRUE);
+      if (g_ascii_strncasecmp (proxy_variables[i], "no_", 3) == 0)
+        g_unsetenv (proxy_variables[i]);
+    }
+
+  /* The test means something only where GIO's own resolver, the one a
+   * session uses unless told otherwise, would send this very URL to the
+   * proxy: libproxy's, which reads the environment. */
+  resolved = g_proxy_resolver_lookup (g_proxy_resolver_get_default (), f->url, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("%s resolves %s to %s", G_OBJECT_TYPE_NAME (g_proxy_resolver_get_default ()),
+                  f->url, resolved[0]);
+  if (g_str_equal (resolved[0], "direct://"))
+    g_test_skip ("GIO's proxy resolver here ignores the proxy environment for loopback");
+  else
+    {
+      g_assert_true (do_ping (f->client, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (proxy->connections, ==, 0);
+
+      /* Anywhere else, the proxy is the way out. */
+      remote = rekey_client_new ("http://nats.example.com", "admin", FAKE_KEY,
+                                 REKEY_CLIENT_FLAGS_ALLOW_INSECURE, &error);
+      g_assert_no_error (error);
+      g_assert_false (do_ping (remote, &error));
+      g_assert_nonnull (error);
+      g_assert_cmpuint (proxy->connections, >, 0);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (proxy_variables); i++)
+    {
+      if (saved[i] != NULL)
+        g_setenv (proxy_variables[i], saved[i], TRUE);
+      else
+        g_unsetenv (proxy_variables[i]);
+    }
 }
 
 /* ------------------------------------------------------------------ main */
@@ -2068,6 +2195,7 @@ main (int argc,
   ADD ("cancel", test_cancel);
   g_test_add_func ("/client/cancel-during-body", test_cancel_during_body);
   ADD ("debug-log", test_debug_log);
+  ADD ("loopback-no-proxy", test_loopback_no_proxy);
 
   return g_test_run ();
 }

@@ -983,6 +983,56 @@ test_records_nats4_fixture (void)
     }
 }
 
+/* A key is taken out of an answer before json-glib sees it: decoded, and
+ * overwritten in the text, which stays the JSON it was. */
+static void
+test_take_secret (void)
+{
+  static const struct
+  {
+    const char *text;
+    const char *secret;   /* NULL: none */
+    const char *after;    /* the text afterwards */
+  } secret_cases[] = {
+    { "{\"loginid\":\"5\",\"api_key\":\"0123456789abcdef0123456789abcdef\"}",
+      "0123456789abcdef0123456789abcdef",
+      "{\"loginid\":\"5\",\"api_key\":\"********************************\"}" },
+    /* Escapes, in the name and in the value. */
+    { "{\"api\\u005fkey\":\"ab\\u0063d\\/\"}", "abcd/", "{\"api\\u005fkey\":\"***********\"}" },
+    { "{\"api_key\":\"\"}", "", "{\"api_key\":\"\"}" },
+    { "{\"api_key\":\"a\\\"b\\\\c\\nd\\u00e9\\ud83d\\ude00\"}",
+      "a\"b\\c\nd\xc3\xa9\xf0\x9f\x98\x80",
+      "{\"api_key\":\"****************************\"}" },
+    { "{\"api_key\":null,\"x\":\"y\"}", NULL, "{\"api_key\":null,\"x\":\"y\"}" },
+    /* Only the root's member; a key elsewhere is overwritten all the same. */
+    { "{\"x\":{\"api_key\":\"0123456789abcdef0123456789abcdef\"},\"api_key\":\"k\"}", "k",
+      "{\"x\":{\"api_key\":\"********************************\"},\"api_key\":\"*\"}" },
+    { "[\"0123456789abcdef0123456789abcdef\",\"short\"]", NULL,
+      "[\"********************************\",\"short\"]" },
+    /* Names stay: overwritten alike, two would be one name twice. */
+    { "{\"0123456789abcdef\":1,\"fedcba9876543210\":\"0123456789abcdef\",\"api_key\":\"k2\"}",
+      "k2", "{\"0123456789abcdef\":1,\"fedcba9876543210\":\"****************\",\"api_key\":\"**\"}" },
+    /* Not JSON: the hex runs go, whatever they stand in. */
+    { "{\"api_key\":\"0123456789abcdef0123", NULL, "{\"api_key\":\"********************" },
+    { "key 0123456789abcde and 0123456789abcdef0", NULL, "key 0123456789abcde and *****************" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (secret_cases); i++)
+    {
+      g_autofree char *text = g_strdup (secret_cases[i].text);
+      char *secret = rekey_json_take_secret ((guint8 *) text, strlen (text), "api_key");
+
+      /* Not the text: it holds keys, which no log may show. */
+      g_test_message ("case %u", i);
+      g_assert_cmpstr (secret, ==, secret_cases[i].secret);
+      g_assert_cmpstr (text, ==, secret_cases[i].after);
+      if (rekey_json_gate_check (secret_cases[i].text, strlen (secret_cases[i].text), NULL, NULL))
+        g_assert_true (rekey_json_gate_check (text, strlen (text), NULL, NULL));
+      rekey_json_secret_free (secret);
+    }
+  g_assert_null (rekey_json_take_secret (NULL, 0, "api_key"));
+}
+
 int
 main (int argc,
       char **argv)
@@ -1004,6 +1054,7 @@ main (int argc,
   g_test_add_func ("/json/finding/numbers", test_finding_numbers);
   g_test_add_func ("/json/finding/duplicate-members", test_finding_duplicate_members);
   g_test_add_func ("/json/finding/colliding-members", test_finding_colliding_members);
+  g_test_add_func ("/json/take-secret", test_take_secret);
 
   return g_test_run ();
 }

@@ -1351,16 +1351,28 @@ test_rate_limited (Fixture *f,
     g_assert_cmpstr (key, ==, f->admin_key);
   }
 
-  /* A success before the limit clears the count. */
-  rekey_sandbox_server_set_rate_limit (f->server, 3, 60);
-  for (guint i = 0; i < 3; i++)
+  /* A success does not clear the count: nine wrong keys and one right one,
+   * over and over, are stopped like ten wrong ones. */
+  rekey_sandbox_server_set_rate_limit (f->server, 10, 60);
+  for (guint round = 0; round < 3; round++)
     {
-      g_autoptr (Response) bad1 = request (f, "GET", "/api/ping", "admin", "x");
-      g_autoptr (Response) bad2 = request (f, "GET", "/api/ping", "admin", "y");
+      for (guint i = 0; i < 9; i++)
+        {
+          g_autoptr (Response) bad = request (f, "GET", "/api/ping", "admin", "x");
 
-      assert_failure (bad1, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials");
-      assert_failure (bad2, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials");
-      assert_alive (f);
+          if (round == 0 || (round == 1 && i == 0))
+            assert_failure (bad, SOUP_STATUS_UNAUTHORIZED, "invalid_credentials");
+          else
+            assert_failure (bad, 429, "rate_limited");
+        }
+      if (round == 0)
+        assert_alive (f);
+      else
+        {
+          g_autoptr (Response) good = get_admin (f, "/api/ping");
+
+          assert_failure (good, 429, "rate_limited");
+        }
     }
 
   /* The block ends with the window. */

@@ -800,7 +800,7 @@ api_key_read (RekeyCall *call,
   object = json_node_get_object (answer->root);
   info->loginid = loginid;
   info->username = g_strdup (rekey_json_object_get_string (object, "username"));
-  key = rekey_json_object_get_string (object, "api_key");
+  key = answer->secret;
   info->hidden = rekey_json_object_get_bool (object, "hidden", &flag) && flag;
   if (key != NULL && *key != '\0' && !info->hidden)
     {
@@ -890,7 +890,7 @@ reset_read (RekeyCall *call,
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (answer->root)
                            ? json_node_get_object (answer->root)
                            : NULL;
-  const char *key = rekey_json_object_get_string (object, "api_key");
+  const char *key = answer->secret;
   gint64 loginid;
   gboolean success;
 

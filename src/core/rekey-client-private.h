@@ -63,6 +63,11 @@ typedef struct
   gboolean streamed;
   guint n_records;
   GError *stream_error;
+  /* REKEY_CALL_SECRET: the root object's "api_key" string, taken out of the
+   * body before anything parsed it (rekey_json_take_secret()); in @root and
+   * @body it is overwritten. Wiped with the answer. */
+  char *secret;
+  gboolean wipe_body; /* REKEY_CALL_SECRET: @body is wiped when it is freed */
 } RekeyAnswer;
 
 typedef struct _RekeyCall RekeyCall;
@@ -82,8 +87,11 @@ typedef enum
   REKEY_CALL_NONE = 0,
   /* Read gets the body as it is; no JSON. */
   REKEY_CALL_RAW_BODY = 1 << 0,
-  /* The answer may carry a key: the body is wiped once checked, the key in
-   * the JSON once read, whatever the outcome. */
+  /* The answer may carry a key: it is taken out of the body into
+   * RekeyAnswer.secret before anything parses the body (json-glib leaves
+   * unwiped copies of what it reads), strings that look like keys are
+   * overwritten, and the body is wiped with the answer, whatever the
+   * outcome. */
   REKEY_CALL_SECRET = 1 << 1,
   /* JSON and read run on a worker thread, read with @call NULL: it may use
    * the answer only, never the client. */

@@ -14,14 +14,126 @@
 #include "rekey-client-private.h"
 #include "rekey-json.h"
 
+/* ------------------------------------------------------------------ proxies */
+
+/* The system's proxies, but never for a loopback server. Plain HTTP is
+ * allowed there because it stays on this computer; through a proxy the key
+ * headers would travel on, in the clear. libproxy, GIO's default resolver
+ * outside GNOME, sends loopback addresses to http_proxy like any other. */
+#define REKEY_TYPE_LOOPBACK_DIRECT (rekey_loopback_direct_get_type ())
+G_DECLARE_FINAL_TYPE (RekeyLoopbackDirect, rekey_loopback_direct, REKEY, LOOPBACK_DIRECT, GObject)
+
+struct _RekeyLoopbackDirect
+{
+  GObject parent_instance;
+};
+
+static void rekey_loopback_direct_iface_init (GProxyResolverInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RekeyLoopbackDirect, rekey_loopback_direct, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_PROXY_RESOLVER,
+                                                      rekey_loopback_direct_iface_init))
+
+static char **
+direct_only (void)
+{
+  char **proxies = g_new0 (char *, 2);
+
+  proxies[0] = g_strdup ("direct://");
+  return proxies;
+}
+
+static gboolean
+loopback_direct_is_supported (GProxyResolver *resolver)
+{
+  return TRUE;
+}
+
+static char **
+loopback_direct_lookup (GProxyResolver *resolver,
+                        const char *uri,
+                        GCancellable *cancellable,
+                        GError **error)
+{
+  if (rekey_client_is_loopback_url (uri))
+    return direct_only ();
+  return g_proxy_resolver_lookup (g_proxy_resolver_get_default (), uri, cancellable, error);
+}
+
+static void
+loopback_direct_looked_up_cb (GObject *source,
+                              GAsyncResult *result,
+                              gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+  char **proxies = g_proxy_resolver_lookup_finish (G_PROXY_RESOLVER (source), result, &error);
+
+  if (proxies == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, proxies, (GDestroyNotify) g_strfreev);
+}
+
+static void
+loopback_direct_lookup_async (GProxyResolver *resolver,
+                              const char *uri,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  GTask *task = g_task_new (resolver, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, loopback_direct_lookup_async);
+  if (rekey_client_is_loopback_url (uri))
+    {
+      g_task_return_pointer (task, direct_only (), (GDestroyNotify) g_strfreev);
+      g_object_unref (task);
+      return;
+    }
+  g_proxy_resolver_lookup_async (g_proxy_resolver_get_default (), uri, cancellable,
+                                 loopback_direct_looked_up_cb, task);
+}
+
+static char **
+loopback_direct_lookup_finish (GProxyResolver *resolver,
+                               GAsyncResult *result,
+                               GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, resolver), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+rekey_loopback_direct_iface_init (GProxyResolverInterface *iface)
+{
+  iface->is_supported = loopback_direct_is_supported;
+  iface->lookup = loopback_direct_lookup;
+  iface->lookup_async = loopback_direct_lookup_async;
+  iface->lookup_finish = loopback_direct_lookup_finish;
+}
+
+static void
+rekey_loopback_direct_class_init (RekeyLoopbackDirectClass *klass)
+{
+}
+
+static void
+rekey_loopback_direct_init (RekeyLoopbackDirect *self)
+{
+}
+
 /* ------------------------------------------------------------------ session */
 
 void
 _rekey_client_init_transport (RekeyClient *self)
 {
+  g_autoptr (GProxyResolver) proxies = g_object_new (REKEY_TYPE_LOOPBACK_DIRECT, NULL);
+
   self->session = soup_session_new_with_options ("user-agent", "Rekey/" PACKAGE_VERSION,
                                                  "timeout", REKEY_CLIENT_DEFAULT_TIMEOUT,
                                                  "max-conns-per-host", 4,
+                                                 "proxy-resolver", proxies,
                                                  NULL);
   if (g_strcmp0 (g_getenv ("REKEY_DEBUG_HTTP"), "1") == 0)
     rekey_client_set_debug (self, TRUE);
@@ -46,9 +158,13 @@ log_printer (SoupLogger *logger,
 
   if (!self->debug)
     return;
-  /* Keys travel in headers only; these are the headers they travel in. */
+  /* Keys travel in headers only; these are the headers they travel in. An
+   * idempotency key is one too: with the old key it fetches the new one for
+   * as long as the server remembers the reset. */
   if (g_ascii_strncasecmp (data, "api-key:", 8) == 0 || g_ascii_strncasecmp (data, "api_key:", 8) == 0)
     g_log ("RekeyHttp", G_LOG_LEVEL_DEBUG, "%c %.7s [redacted]", direction, data);
+  else if (g_ascii_strncasecmp (data, "idempotency-key:", 16) == 0)
+    g_log ("RekeyHttp", G_LOG_LEVEL_DEBUG, "%c %.15s [redacted]", direction, data);
   else
     g_log ("RekeyHttp", G_LOG_LEVEL_DEBUG, "%c %s", direction, data);
 }
@@ -71,20 +187,9 @@ rekey_client_set_debug (RekeyClient *self,
 
 /* ------------------------------------------------------------------ answers */
 
-static void
-answer_free (RekeyAnswer *answer)
-{
-  g_clear_pointer (&answer->headers, soup_message_headers_unref);
-  g_clear_pointer (&answer->body, g_bytes_unref);
-  g_clear_pointer (&answer->root, json_node_unref);
-  g_clear_error (&answer->stream_error);
-  g_free (answer);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RekeyAnswer, answer_free)
-
 /* For answers that may carry a key: the buffer is ours (see
- * exchange_return), so it is wiped before it is freed. */
+ * exchange_return), so it is wiped before it is freed: with the
+ * answer, once every hook (recover too) has read what it needs. */
 static void
 answer_wipe_body (RekeyAnswer *answer)
 {
@@ -95,23 +200,31 @@ answer_wipe_body (RekeyAnswer *answer)
     explicit_bzero (data, size);
 }
 
-/* json-glib keeps its own copy of every string it parsed: overwrite the
- * key's in the tree before the tree is freed. */
 static void
-answer_wipe_json_key (RekeyAnswer *answer)
+answer_free (RekeyAnswer *answer)
 {
-  JsonObject *object = answer->root != NULL && JSON_NODE_HOLDS_OBJECT (answer->root)
-                           ? json_node_get_object (answer->root)
-                           : NULL;
-  JsonNode *node = object != NULL ? json_object_get_member (object, "api_key") : NULL;
-  char *text;
+  if (answer->wipe_body)
+    answer_wipe_body (answer);
+  g_clear_pointer (&answer->headers, soup_message_headers_unref);
+  g_clear_pointer (&answer->body, g_bytes_unref);
+  g_clear_pointer (&answer->root, json_node_unref);
+  g_clear_error (&answer->stream_error);
+  g_clear_pointer (&answer->secret, rekey_json_secret_free);
+  g_free (answer);
+}
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return;
-  text = (char *) json_node_get_string (node);
-  if (text != NULL)
-    explicit_bzero (text, strlen (text));
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RekeyAnswer, answer_free)
+
+/* Takes the key out of an answer that may carry one, before anything
+ * parses it (see rekey_json_take_secret()). The buffer is ours. */
+static void
+answer_take_secret (RekeyAnswer *answer)
+{
+  gsize size = 0;
+  guint8 *data = answer->body != NULL ? (guint8 *) g_bytes_get_data (answer->body, &size) : NULL;
+
+  if (data != NULL && size > 0)
+    answer->secret = rekey_json_take_secret (data, size, "api_key");
 }
 
 /* ------------------------------------------------------------------ one exchange */
@@ -301,6 +414,7 @@ exchange_return (GTask *task)
   answer->status = soup_message_get_status (exchange->msg);
   answer->headers = soup_message_headers_ref (soup_message_get_response_headers (exchange->msg));
   answer->body = body_steal (&exchange->body);
+  answer->wipe_body = exchange->secret;
   if (exchange->streaming)
     {
       answer->streamed = TRUE;
@@ -629,6 +743,8 @@ answer_read (const RekeyEndpoint *endpoint,
   gpointer result = NULL;
 
   *failed = TRUE;
+  if (secret && !answer->streamed)
+    answer_take_secret (answer);
   if (answer->status != SOUP_STATUS_OK)
     g_propagate_error (error, rekey_client_error_map (NULL, answer->status, answer->headers,
                                                       answer->body));
@@ -643,12 +759,8 @@ answer_read (const RekeyEndpoint *endpoint,
   else
     *failed = FALSE;
 
-  if (secret)
-    answer_wipe_body (answer);
   if (!*failed)
     result = endpoint->read (call, answer, error);
-  if (secret)
-    answer_wipe_json_key (answer);
   return result;
 }
 

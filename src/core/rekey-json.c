@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
+#include <string.h>
 
 #include "rekey-json.h"
 
@@ -39,6 +40,192 @@ rekey_json_parse_bytes (GBytes *bytes,
                         GError **error)
 {
   return rekey_json_parse_bytes_full (bytes, NULL, error);
+}
+
+/* ------------------------------------------------------------------ secrets */
+
+#define SECRET_HEX_RUN 16
+
+static gboolean
+has_hex_run (const guint8 *p,
+             const guint8 *end)
+{
+  guint run = 0;
+
+  for (; p < end; p++)
+    if ((run = g_ascii_isxdigit (*p) ? run + 1 : 0) >= SECRET_HEX_RUN)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+hide_hex_runs (guint8 *p,
+               guint8 *end)
+{
+  while (p < end)
+    {
+      guint8 *run = p;
+
+      while (p < end && g_ascii_isxdigit (*p))
+        p++;
+      if (p - run >= SECRET_HEX_RUN)
+        memset (run, '*', (gsize) (p - run));
+      if (p < end)
+        p++;
+    }
+}
+
+/* Whether the string that ended just before @p is a member's name. */
+static gboolean
+next_is_colon (const guint8 *p,
+               const guint8 *end)
+{
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  return p < end && *p == ':';
+}
+
+static guint
+hex4 (const guint8 *p)
+{
+  guint value = 0;
+
+  for (guint i = 0; i < 4; i++)
+    value = value * 16 + (guint) g_ascii_xdigit_value (p[i]);
+  return value;
+}
+
+/* The contents of a string the gate let through, [@p, @end), its escapes
+ * decoded; never longer than the text, so that no buffer grows by copying. */
+static char *
+decode_string (const guint8 *p,
+               const guint8 *end)
+{
+  char *out = g_malloc ((gsize) (end - p) + 1);
+  char *o = out;
+
+  while (p < end)
+    {
+      gunichar c;
+
+      if (*p != '\\')
+        {
+          *o++ = (char) *p++;
+          continue;
+        }
+      if (p[1] != 'u')
+        {
+          static const char escaped[] = "bfnrt";
+          static const char meant[] = "\b\f\n\r\t";
+          const char *e = strchr (escaped, p[1]);
+
+          /* \" \\ and \/ stand for themselves. */
+          *o++ = e != NULL ? meant[e - escaped] : (char) p[1];
+          p += 2;
+          continue;
+        }
+      c = hex4 (p + 2);
+      p += 6;
+      if (c >= 0xD800 && c <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u'
+          && hex4 (p + 2) >= 0xDC00 && hex4 (p + 2) <= 0xDFFF)
+        {
+          c = 0x10000 + ((c - 0xD800) << 10) + (hex4 (p + 2) - 0xDC00);
+          p += 6;
+        }
+      else if (c >= 0xD800 && c <= 0xDFFF)
+        c = 0xFFFD;
+      o += g_unichar_to_utf8 (c, o);
+    }
+  *o = '\0';
+  return out;
+}
+
+void
+rekey_json_secret_free (char *secret)
+{
+  if (secret == NULL)
+    return;
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+char *
+rekey_json_take_secret (guint8 *data,
+                        gsize len,
+                        const char *name)
+{
+  guint8 *p = data, *end;
+  gboolean root_object = FALSE, want_name = FALSE, named = FALSE;
+  guint depth = 0;
+  char *secret = NULL;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (data == NULL || len == 0)
+    return NULL;
+  end = data + len;
+  if (!rekey_json_gate_check ((const char *) data, len, NULL, NULL))
+    {
+      hide_hex_runs (data, end);
+      return NULL;
+    }
+
+  /* The gate has checked the text: every string ends, every escape is
+   * whole, and a member's name is the first string after "{" or ",". */
+  while (p < end)
+    {
+      guint8 *start, *stop;
+
+      switch (*p)
+        {
+        case '{':
+          root_object |= depth == 0;
+          want_name = ++depth == 1;
+          p++;
+          continue;
+        case '[':
+          depth++;
+          p++;
+          continue;
+        case '}':
+        case ']':
+          depth--;
+          p++;
+          continue;
+        case ',':
+          want_name = depth == 1 && root_object;
+          p++;
+          continue;
+        case '"':
+          break;
+        default:
+          p++;
+          continue;
+        }
+
+      start = ++p;
+      while (*p != '"')
+        p += *p == '\\' ? 2 : 1;
+      stop = p++;
+      if (depth == 1 && root_object && want_name)
+        {
+          char *member = decode_string (start, stop);
+
+          named = g_str_equal (member, name);
+          rekey_json_secret_free (member);
+          want_name = FALSE;
+        }
+      else if (depth == 1 && root_object && named && secret == NULL)
+        {
+          secret = decode_string (start, stop);
+          memset (start, '*', (gsize) (stop - start));
+          named = FALSE;
+        }
+      /* Values only: two names overwritten alike would be one name twice. */
+      else if (!(want_name || (p < end && next_is_colon (p, end))) && has_hex_run (start, stop))
+        memset (start, '*', (gsize) (stop - start));
+    }
+  return secret;
 }
 
 static JsonNode *

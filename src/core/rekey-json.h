@@ -22,6 +22,21 @@ JsonNode *rekey_json_parse_bytes_full (GBytes *bytes,
                                        const RekeyJsonLimits *limits,
                                        GError **error);
 
+/* For an answer that may carry a key, before anything parses it. json-glib
+ * leaves copies of every string it reads in memory it frees without wiping
+ * (its scanner's buffers), so no key may reach it. Returns the string value
+ * of the root object's member @name, decoded, in a buffer of its own that
+ * the caller wipes (rekey_json_secret_free()); NULL when @data is not JSON,
+ * its root not an object, or @name absent or not a string. Then overwrites
+ * in place, with '*' so that the text stays the JSON it was: that value, and
+ * every string value that holds a run of 16 or more hex digits (anywhere, a
+ * key under another name or in an array; member names stay, or two could
+ * become one); in a text that is not JSON, every such run. */
+char *rekey_json_take_secret (guint8 *data,
+                              gsize len,
+                              const char *name);
+void rekey_json_secret_free (char *secret);
+
 /* The member's string, or NULL when it is absent, null or not a string. */
 const char *rekey_json_object_get_string (JsonObject *object,
                                           const char *name);

@@ -8,11 +8,17 @@
 /* Admin API Allowed IPs, and the rate limit on failed authentications from
  * one address. */
 
+/* The failures of one address within the last window, oldest first, in a
+ * ring of max_failures: a sliding window, which a success does not empty
+ * (or nine wrong keys and one right one, over and over, would never be
+ * stopped). */
 typedef struct
 {
-  guint count;
-  gint64 window_start;  /* monotonic, µs */
   gint64 blocked_until; /* monotonic, µs; 0 = not blocked */
+  guint capacity;
+  guint first;
+  guint n;
+  gint64 times[]; /* monotonic, µs */
 } AuthFailures;
 
 gboolean
@@ -69,25 +75,26 @@ rekey_sandbox_server_record_auth_failure (RekeySandboxServer *self,
   gint64 now = g_get_monotonic_time ();
   gint64 window = (gint64) self->window_seconds * G_USEC_PER_SEC;
 
+  /* set_rate_limit() empties the table: every ring has max_failures. */
   if (f == NULL)
     {
-      f = g_new0 (AuthFailures, 1);
+      f = g_malloc0 (sizeof (AuthFailures) + self->max_failures * sizeof (gint64));
+      f->capacity = self->max_failures;
       g_hash_table_insert (self->failures, g_strdup (rekey_sandbox_remote_key (msg)), f);
     }
-  if (f->count == 0 || now - f->window_start > window)
+  while (f->n > 0 && now - f->times[f->first] > window)
     {
-      f->count = 0;
-      f->window_start = now;
+      f->first = (f->first + 1) % f->capacity;
+      f->n--;
     }
-  if (++f->count >= self->max_failures)
+  if (f->n == f->capacity)
+    {
+      f->first = (f->first + 1) % f->capacity;
+      f->n--;
+    }
+  f->times[(f->first + f->n) % f->capacity] = now;
+  if (++f->n >= self->max_failures)
     f->blocked_until = now + window;
-}
-
-void
-rekey_sandbox_server_forget_auth_failures (RekeySandboxServer *self,
-                                           SoupServerMessage *msg)
-{
-  g_hash_table_remove (self->failures, rekey_sandbox_remote_key (msg));
 }
 
 void

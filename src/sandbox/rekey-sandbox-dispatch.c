@@ -189,7 +189,6 @@ rekey_sandbox_server_process (RekeySandboxServer *self,
                                             "Invalid API username or API key");
       return;
     }
-  rekey_sandbox_server_forget_auth_failures (self, msg);
 
   if (!rekey_sandbox_is_admin_type (caller->type))
     {

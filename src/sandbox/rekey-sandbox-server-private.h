@@ -85,8 +85,6 @@ guint rekey_sandbox_server_rate_limited (RekeySandboxServer *self,
                                          SoupServerMessage *msg);
 void rekey_sandbox_server_record_auth_failure (RekeySandboxServer *self,
                                                SoupServerMessage *msg);
-void rekey_sandbox_server_forget_auth_failures (RekeySandboxServer *self,
-                                                SoupServerMessage *msg);
 void rekey_sandbox_server_respond_rate_limited (RekeySandboxServer *self,
                                                 SoupServerMessage *msg,
                                                 guint retry_after);
