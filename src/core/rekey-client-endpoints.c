@@ -679,6 +679,15 @@ is_connection_failure (const GError *error)
          || g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_TIMEOUT);
 }
 
+/* Failures before a byte of the request left: no name, no trusted
+ * certificate. */
+static gboolean
+is_nothing_sent (const GError *error)
+{
+  return g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_TLS)
+         || g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_DNS);
+}
+
 static gpointer
 reset_read (RekeyCall *call,
             const RekeyAnswer *answer,
@@ -691,10 +700,12 @@ reset_read (RekeyCall *call,
   gint64 loginid;
   gboolean success;
 
+  /* A "new" key that is the caller's own is no new key: stored as the
+   * target's, it would stand for a key the server never set. */
   if (object == NULL
       || (rekey_json_object_get_bool (object, "success", &success) && !success)
       || !rekey_json_object_get_int (object, "loginid", &loginid) || loginid != call->loginid
-      || !rekey_api_key_is_valid (key))
+      || !rekey_api_key_is_valid (key) || rekey_client_has_api_key (call->client, key))
     {
       GError *unexpected = rekey_client_error_new_unexpected (answer->status, NULL,
                                                               _("no valid new API key"));
@@ -723,8 +734,10 @@ reset_recover (RekeyCall *call,
   /* Whatever the retry met, the first attempt may have reset the key; so
    * may a server that failed inside, and one whose success could not be
    * read. A refusal (3xx, 4xx: 404 and 405 of a server without the
-   * endpoint too) is definite. */
-  if (call->attempt > 0 || answer == NULL || answer->status < 300 || answer->status >= 500)
+   * endpoint too) is definite, and so is a first attempt that never got
+   * past the name or the certificate. */
+  if (call->attempt > 0 || (answer == NULL && !is_nothing_sent (*error))
+      || (answer != NULL && (answer->status < 300 || answer->status >= 500)))
     rekey_client_error_set_outcome_unknown (*error);
   return NULL;
 }
