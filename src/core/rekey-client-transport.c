@@ -615,6 +615,30 @@ stream_error_map (const RekeyAnswer *answer)
   return rekey_client_error_new_unexpected (answer->status, answer->body, _("not JSON"));
 }
 
+/* TRUE when @body holds the escape \u0000. json-glib keeps strings as C
+ * strings and cuts them there: "<32 hex digits>\u0000…" would read as a
+ * well-formed key that is not the one the server sent. */
+static gboolean
+has_nul_escape (GBytes *body)
+{
+  gsize size = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
+
+  for (gsize i = 1; data != NULL && i + 5 <= size; i++)
+    {
+      gsize n = 0;
+
+      if (memcmp (data + i, "u0000", 5) != 0)
+        continue;
+      /* An escape when an odd run of backslashes comes before it. */
+      while (n < i && data[i - 1 - n] == '\\')
+        n++;
+      if (n % 2 == 1)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* What every answer goes through: the status, the JSON, the endpoint's read.
  * @failed tells a failure before read (recover's to meet) from one of read.
  * On a worker thread for REKEY_CALL_IN_THREAD, with @call NULL. */
@@ -636,6 +660,9 @@ answer_read (const RekeyEndpoint *endpoint,
     g_propagate_error (error, stream_error_map (answer));
   else if (answer->streamed)
     *failed = FALSE;
+  else if (secret && has_nul_escape (answer->body))
+    g_propagate_error (error, rekey_client_error_new_unexpected (answer->status, NULL,
+                                                                 _("the API key is malformed")));
   else if (!(endpoint->flags & REKEY_CALL_RAW_BODY)
            && (answer->root = rekey_json_parse_bytes (answer->body, NULL)) == NULL)
     g_propagate_error (error, rekey_client_error_new_unexpected (answer->status, answer->body,
