@@ -380,10 +380,20 @@ rekey_client_error_map (const GError *transport_error,
   if (code == REKEY_CLIENT_ERROR_RATE_LIMITED && response_headers != NULL)
     {
       const char *value = soup_message_headers_get_one (response_headers, "Retry-After");
+      g_autoptr (GDateTime) date = NULL;
       guint64 seconds;
 
       if (value != NULL && g_ascii_string_to_unsigned (value, 10, 0, 86400, &seconds, NULL))
         retry_after = (guint) seconds;
+      /* Or an HTTP date (RFC 9110 §10.2.3); a day at most, as above. */
+      else if (value != NULL && (date = soup_date_time_new_from_http_string (value)) != NULL)
+        {
+          g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+          GTimeSpan ahead = g_date_time_difference (date, now) / G_TIME_SPAN_SECOND;
+
+          if (ahead > 0 && ahead <= 86400)
+            retry_after = (guint) ahead;
+        }
     }
 
   if (SOUP_STATUS_IS_REDIRECTION (status))
