@@ -175,6 +175,8 @@ typedef struct
   RekeyJournal *journal;
   char *dir;
   guint timeout; /* the client's, in seconds: the exchange's deadline is twice that */
+  char *target_before;
+  char *caller_before;
 } Fixture;
 
 static void
@@ -189,6 +191,15 @@ fixture_open_client (Fixture *f,
   g_assert_no_error (error);
   f->timeout = 2 * time_scale ();
   rekey_client_set_timeout (f->client, f->timeout);
+
+  /* What the keyring holds for the server before the test: other tests of
+   * the run leave keys for servers on 127.0.0.1, and the kernel may give
+   * this server a port one of them had. */
+  g_free (f->target_before);
+  g_free (f->caller_before);
+  f->target_before = rekey_test_keyring_lookup (rekey_client_get_server (f->client),
+                                                TARGET_USERNAME);
+  f->caller_before = rekey_test_keyring_lookup (rekey_client_get_server (f->client), "admin");
 }
 
 static void
@@ -227,6 +238,8 @@ fixture_tear_down (Fixture *f,
   g_rmdir (f->dir);
   g_free (f->dir);
   g_clear_object (&f->journal);
+  g_free (f->target_before);
+  g_free (f->caller_before);
   while (g_main_context_iteration (NULL, FALSE))
     ;
 }
@@ -316,8 +329,10 @@ assert_nothing_stored (Fixture *f)
   g_autofree char *target = rekey_test_keyring_lookup (server, TARGET_USERNAME);
   g_autofree char *caller = rekey_test_keyring_lookup (server, "admin");
 
-  g_assert_null (target);
-  g_assert_null (caller);
+  g_assert_cmpstr (target, ==, f->target_before);
+  g_assert_cmpstr (caller, ==, f->caller_before);
+  g_assert_cmpstr (target, !=, REKEY_HOSTILE_NEW_KEY);
+  g_assert_cmpstr (target, !=, REKEY_HOSTILE_CALLER_KEY);
 }
 
 /* Written for a person: whole sentences, no markup, no control characters,
