@@ -511,6 +511,35 @@ test_unauthorized_after_reset (Fixture *f,
   g_assert_true (rekey_keyring_clear_finish (rekey_test_wait (&cleared), NULL));
 }
 
+/* A name with \u0000 in it: json-glib keeps the name up to there, and the
+ * account is the one the loginid says. Nothing worse happens. */
+static void
+test_string_nul (Fixture *f,
+                 gconstpointer data)
+{
+  g_autoptr (RekeySession) session = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  RekeyAffiliate *me;
+  const char *username;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  fixture_open_client (f, rekey_hostile_server_new (REKEY_HOSTILE_STRING_NUL, NULL));
+  session = rekey_session_new_for_client (f->client);
+  rekey_session_connect_async (session, NULL, rekey_test_result_cb, &result);
+  rekey_session_connect_finish (session, rekey_test_wait (&result), &error);
+  g_assert_no_error (error);
+  me = rekey_session_get_me (session);
+  g_assert_cmpint (rekey_affiliate_get_loginid (me), ==, 1);
+  username = rekey_affiliate_get_username (me);
+  g_assert_true (g_utf8_validate (username, -1, NULL));
+  for (const char *p = username; *p != '\0'; p++)
+    g_assert_false (g_ascii_iscntrl (*p));
+  assert_nothing_stored (f);
+}
+
 /* A thousand records, every one loginid 7: the list shows the account once. */
 static void
 test_same_loginid (Fixture *f,
@@ -791,6 +820,7 @@ main (int argc,
   ADD ("rate-limited-forever", NULL, test_rate_limited_forever);
   ADD ("unauthorized-after-reset", NULL, test_unauthorized_after_reset);
   ADD ("same-loginid", NULL, test_same_loginid);
+  ADD ("string-nul", NULL, test_string_nul);
   ADD ("tls/self-signed", GINT_TO_POINTER (CERT_SELF_SIGNED), test_tls_refused);
   ADD ("tls/expired", GINT_TO_POINTER (CERT_EXPIRED), test_tls_refused);
   ADD ("tls/wrong-host", GINT_TO_POINTER (CERT_WRONG_HOST), test_tls_refused);
