@@ -409,6 +409,8 @@ test_case (Fixture *f,
       gboolean unknown = c->outcome == OUTCOME_UNKNOWN;
 
       g_assert_cmpint (rekey_rotation_error_is_outcome_unknown (error), ==, unknown);
+      /* Every one of these reached the server. */
+      g_assert_false (rekey_client_error_get_not_sent (error));
       g_assert_cmpuint (n_unfinished (f), ==, unknown ? 1 : 0);
     }
 }
@@ -748,6 +750,7 @@ test_tls_refused (Fixture *f,
                        "administrator to fix the certificate; Rekey never ignores this.");
       assert_for_people (error);
     }
+  g_assert_true (rekey_client_error_get_not_sent (reset_error));
   g_assert_false (rekey_rotation_error_is_outcome_unknown (reset_error));
   g_assert_cmpuint (n_unfinished (f), ==, 0);
   g_assert_cmpuint (rekey_hostile_server_count (f->server, NULL, NULL), ==, 0);

@@ -679,15 +679,6 @@ is_connection_failure (const GError *error)
          || g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_TIMEOUT);
 }
 
-/* Failures before a byte of the request left: no name, no trusted
- * certificate. */
-static gboolean
-is_nothing_sent (const GError *error)
-{
-  return g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_TLS)
-         || g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_DNS);
-}
-
 static gpointer
 reset_read (RekeyCall *call,
             const RekeyAnswer *answer,
@@ -734,9 +725,9 @@ reset_recover (RekeyCall *call,
   /* Whatever the retry met, the first attempt may have reset the key; so
    * may a server that failed inside, and one whose success could not be
    * read. A refusal (3xx, 4xx: 404 and 405 of a server without the
-   * endpoint too) is definite, and so is a first attempt that never got
-   * past the name or the certificate. */
-  if (call->attempt > 0 || (answer == NULL && !is_nothing_sent (*error))
+   * endpoint too) is definite, and so is a first attempt that never left
+   * (a certificate refused, say). */
+  if (call->attempt > 0 || (answer == NULL && !rekey_client_error_get_not_sent (*error))
       || (answer != NULL && (answer->status < 300 || answer->status >= 500)))
     rekey_client_error_set_outcome_unknown (*error);
   return NULL;

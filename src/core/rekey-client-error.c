@@ -16,6 +16,7 @@ typedef struct
   guint retry_after;
   guint http_status;
   gboolean outcome_unknown;
+  gboolean not_sent;
 } RekeyClientErrorPrivate;
 
 static void
@@ -71,6 +72,29 @@ rekey_client_error_set_outcome_unknown (GError *error)
   priv = rekey_client_error_get_private (error);
   if (priv != NULL)
     priv->outcome_unknown = TRUE;
+}
+
+gboolean
+rekey_client_error_get_not_sent (const GError *error)
+{
+  RekeyClientErrorPrivate *priv;
+
+  if (error == NULL || error->domain != REKEY_CLIENT_ERROR)
+    return FALSE;
+  priv = rekey_client_error_get_private (error);
+  return priv != NULL && priv->not_sent;
+}
+
+void
+rekey_client_error_set_not_sent (GError *error)
+{
+  RekeyClientErrorPrivate *priv;
+
+  if (error == NULL || error->domain != REKEY_CLIENT_ERROR)
+    return;
+  priv = rekey_client_error_get_private (error);
+  if (priv != NULL)
+    priv->not_sent = TRUE;
 }
 
 guint

@@ -185,6 +185,7 @@ typedef struct
   guint deadline;
   gboolean timed_out;
   gboolean secret;
+  gboolean sent; /* the request's headers were written */
 
   /* REKEY_CALL_STREAM_RECORDS. While a piece is fed on a worker thread,
    * the main thread touches neither the gate nor the piece. */
@@ -203,6 +204,7 @@ exchange_free (Exchange *exchange)
     g_cancellable_disconnect (exchange->caller, exchange->caller_handler);
   g_clear_object (&exchange->caller);
   g_clear_object (&exchange->io);
+  g_signal_handlers_disconnect_by_data (exchange->msg, exchange);
   g_clear_object (&exchange->msg);
   g_clear_object (&exchange->stream);
   body_clear (&exchange->body, exchange->secret);
@@ -229,6 +231,13 @@ deadline_cb (gpointer data)
 }
 
 static void
+wrote_headers_cb (SoupMessage *msg,
+                  Exchange *exchange)
+{
+  exchange->sent = TRUE;
+}
+
+static void
 caller_cancelled_cb (GCancellable *caller,
                      GCancellable *io)
 {
@@ -242,6 +251,7 @@ exchange_fail (GTask *task,
 {
   Exchange *exchange = g_task_get_task_data (task);
   g_autoptr (GError) error = cause;
+  GError *mapped;
 
   /* Our deadline, not the caller, cancelled it. */
   if (exchange->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -249,7 +259,11 @@ exchange_fail (GTask *task,
       g_clear_error (&error);
       error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "deadline");
     }
-  g_task_return_error (task, rekey_client_error_map (error, 0, NULL, NULL));
+  mapped = rekey_client_error_map (error, 0, NULL, NULL);
+  /* Nothing reached the server: for a reset, certainly no reset. */
+  if (!exchange->sent)
+    rekey_client_error_set_not_sent (mapped);
+  g_task_return_error (task, mapped);
 }
 
 static GError *
@@ -501,6 +515,7 @@ exchange_async (RekeyClient *self,
 
   g_task_set_source_tag (task, exchange_async);
   exchange->msg = g_object_ref (msg);
+  g_signal_connect (msg, "wrote-headers", G_CALLBACK (wrote_headers_cb), exchange);
   exchange->secret = secret;
   exchange->gate = gate;
   exchange->io = g_cancellable_new ();
