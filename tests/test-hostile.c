@@ -15,8 +15,8 @@
 #include <sys/resource.h>
 
 #include "rekey-affiliate-list.h"
-#include "rekey-keyring.h"
 #include "rekey-hostile-server.h"
+#include "rekey-keyring.h"
 #include "rekey-rotation.h"
 #include "rekey-session.h"
 #include "rekey-test-keyring.h"
