@@ -3,10 +3,10 @@
  * that play older or broken NATS installs. Server and client share this
  * thread's main context: every call is asynchronous and the test iterates
  * the context until the callback has run, with a deadline so that a bug
- * fails the test instead of hanging the suite. */
+ * fails the test instead of hanging the suite. Servers that misbehave on
+ * purpose (redirects, TLS, trickles and the rest) are test-hostile.c's. */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <stdlib.h>
@@ -270,13 +270,8 @@ typedef enum
   FAKE_HUGE_CHUNKED,   /* 200 chunked: 9 MB, then stalling */
   FAKE_SLOW_BODY,      /* 200 chunked: the first bytes, then stalling */
   FAKE_DROP_POST,      /* pings fine, closes the connection on every POST */
-  FAKE_TLS,            /* HTTPS with a self-signed certificate */
-  FAKE_REDIRECT,       /* 302 to redirect_target for everything */
-  FAKE_TRICKLE,        /* 200 chunked: a byte every 300 ms, for 30 s */
   FAKE_CROWDED,        /* legacy, with 1,500 accounts whose names contain "admin" first */
 } FakeMode;
-
-static const char *redirect_target;
 
 typedef struct
 {
@@ -496,30 +491,6 @@ drop_connection (SoupServerMessage *msg)
     g_io_stream_close (stream, NULL, NULL);
 }
 
-static gboolean
-trickle_cb (gpointer data)
-{
-  SoupServerMessage *msg = data;
-  guint ticks = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (msg), "ticks"));
-
-  if (ticks >= 100 || g_object_get_data (G_OBJECT (msg), "gone") != NULL)
-    {
-      g_object_unref (msg);
-      return G_SOURCE_REMOVE;
-    }
-  g_object_set_data (G_OBJECT (msg), "ticks", GUINT_TO_POINTER (ticks + 1));
-  soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC, " ",
-                            1);
-  soup_server_message_unpause (msg);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-trickle_gone_cb (SoupServerMessage *msg)
-{
-  g_object_set_data (G_OBJECT (msg), "gone", GINT_TO_POINTER (1));
-}
-
 static void
 fake_handler (SoupServer *server,
               SoupServerMessage *msg,
@@ -568,25 +539,6 @@ fake_handler (SoupServer *server,
         drop_connection (msg);
       else
         respond (msg, SOUP_STATUS_OK, "text/plain", "1");
-      break;
-    case FAKE_TLS:
-      respond (msg, SOUP_STATUS_OK, "text/plain", "1");
-      break;
-    case FAKE_TRICKLE:
-      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
-      soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
-                                         SOUP_ENCODING_CHUNKED);
-      soup_message_body_append (soup_server_message_get_response_body (msg), SOUP_MEMORY_STATIC,
-                                "1", 1);
-      g_signal_connect (msg, "finished", G_CALLBACK (trickle_gone_cb), NULL);
-      g_signal_connect (msg, "disconnected", G_CALLBACK (trickle_gone_cb), NULL);
-      g_timeout_add (300, trickle_cb, g_object_ref (msg));
-      break;
-    case FAKE_REDIRECT:
-      {
-        g_autofree char *to = g_strconcat (redirect_target, path, NULL);
-        soup_server_message_set_redirect (msg, SOUP_STATUS_FOUND, to);
-      }
       break;
     default:
       g_assert_not_reached ();
@@ -1566,85 +1518,6 @@ test_error_unexpected (Fixture *f,
   g_assert_no_error (error);
 }
 
-static gboolean
-make_certificate (const char *dir,
-                  char **cert_path,
-                  char **key_path)
-{
-  g_autofree char *openssl = g_find_program_in_path ("openssl");
-  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
-  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
-  const char *argv[] = {
-    NULL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-    "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert, NULL,
-  };
-  int status = -1;
-
-  if (openssl == NULL)
-    return FALSE;
-  argv[0] = openssl;
-  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL
-                     | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL)
-      || !g_spawn_check_wait_status (status, NULL))
-    return FALSE;
-  *cert_path = g_steal_pointer (&cert);
-  *key_path = g_steal_pointer (&key);
-  return TRUE;
-}
-
-static void
-test_error_tls (void)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("rekey-test-tls-XXXXXX", &error);
-  g_autofree char *cert_path = NULL;
-  g_autofree char *key_path = NULL;
-  g_autoptr (GTlsCertificate) certificate = NULL;
-  g_autoptr (FakeServer) fake = NULL;
-  g_autoptr (RekeyClient) client = NULL;
-  g_autofree char *https_url = NULL;
-
-  g_assert_no_error (error);
-  if (g_strcmp0 (g_getenv ("REKEY_TEST_SETUP"), "asan") == 0)
-    {
-      /* Once GnuTLS is loaded, LeakSanitizer's tracer crashes at exit. */
-      g_rmdir (dir);
-      g_test_skip ("LeakSanitizer cannot run with glib-networking's GnuTLS loaded");
-      return;
-    }
-  if (!make_certificate (dir, &cert_path, &key_path))
-    {
-      g_rmdir (dir);
-      /* build-aux/run-tests installs openssl: no silent skip there. */
-      if (g_strcmp0 (g_getenv ("REKEY_REQUIRE_TOOLS"), "1") == 0)
-        g_error ("openssl cannot make a test certificate (build-aux/install-deps installs it)");
-      g_test_skip ("openssl cannot make a test certificate here");
-      return;
-    }
-  certificate = g_tls_certificate_new_from_files (cert_path, key_path, &error);
-  g_unlink (cert_path);
-  g_unlink (key_path);
-  g_rmdir (dir);
-  if (certificate == NULL && g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE))
-    {
-      if (g_strcmp0 (g_getenv ("REKEY_REQUIRE_TOOLS"), "1") == 0)
-        g_error ("no TLS backend (build-aux/install-deps installs glib-networking)");
-      g_test_skip ("no TLS backend (glib-networking)");
-      return;
-    }
-  g_assert_no_error (error);
-
-  fake = fake_server_new_full (FAKE_TLS, certificate);
-  g_assert_true (g_str_has_prefix (fake->url, "https://"));
-  client = fake_client (fake, REKEY_CLIENT_FLAGS_NONE);
-
-  /* A self-signed certificate is refused, and nothing went over the wire. */
-  g_assert_false (do_ping (client, &error));
-  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_TLS);
-  g_assert_nonnull (strstr (error->message, "certificate"));
-  g_assert_cmpuint (fake_count (fake, NULL), ==, 0);
-}
-
 static void
 test_error_insecure_url (void)
 {
@@ -2022,23 +1895,6 @@ test_loopback_no_proxy (Fixture *f,
 #define ADD(path, func) \
   g_test_add ("/client/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
-/* A server that keeps sending a byte now and then never trips the session's
- * per-read timeout; the whole request still ends, as a timeout. */
-static void
-test_trickle_times_out (void)
-{
-  g_autoptr (FakeServer) fake = fake_server_new (FAKE_TRICKLE);
-  g_autoptr (RekeyClient) client = fake_client (fake, REKEY_CLIENT_FLAGS_NONE);
-  g_autoptr (GError) error = NULL;
-  gint64 t0 = g_get_monotonic_time ();
-
-  rekey_client_set_timeout (client, 1);
-  g_assert_false (do_ping (client, &error));
-  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_TIMEOUT);
-  g_assert_cmpint (g_get_monotonic_time () - t0, <, 6 * G_USEC_PER_SEC);
-  g_assert_cmpint (g_get_monotonic_time () - t0, >=, 2 * G_USEC_PER_SEC - 10000);
-}
-
 /* Without affiliate/current, the own account is found even when a
  * thousand other names contain it: the search goes on page by page. */
 static void
@@ -2115,28 +1971,6 @@ test_dup_host (void)
   }
 }
 
-/* A redirect is never followed: the key headers would go along to wherever
- * it points, another host or plain HTTP included. */
-static void
-test_redirect_not_followed (void)
-{
-  g_autoptr (FakeServer) elsewhere = fake_server_new (FAKE_SERVER_ERROR);
-  g_autoptr (FakeServer) redirecting = NULL;
-  g_autoptr (RekeyClient) client = NULL;
-  g_autoptr (GError) error = NULL;
-
-  redirect_target = elsewhere->url;
-  redirecting = fake_server_new (FAKE_REDIRECT);
-  client = fake_client (redirecting, REKEY_CLIENT_FLAGS_NONE);
-
-  g_assert_false (do_ping (client, &error));
-  g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED);
-  g_assert_cmpuint (rekey_client_error_get_http_status (error), ==, SOUP_STATUS_FOUND);
-  g_assert_nonnull (strstr (error->message, "redirects to http://127.0.0.1"));
-  g_assert_cmpuint (fake_count (redirecting, NULL), ==, 1);
-  g_assert_cmpuint (fake_count (elsewhere, NULL), ==, 0);
-}
-
 int
 main (int argc,
       char **argv)
@@ -2146,9 +1980,7 @@ main (int argc,
   rekey_test_record_key (FAKE_KEY);
   rekey_test_record_key (WRONG_KEY);
 
-  g_test_add_func ("/client/redirect-not-followed", test_redirect_not_followed);
   g_test_add_func ("/client/dup-host", test_dup_host);
-  g_test_add_func ("/client/trickle-times-out", test_trickle_times_out);
   g_test_add_func ("/client/current-fallback-pages", test_current_fallback_pages);
   g_test_add_func ("/client/url/normalize", test_normalize_url);
   g_test_add_func ("/client/url/new", test_new_refuses);
@@ -2178,7 +2010,6 @@ main (int argc,
   g_test_add_func ("/client/error/network", test_error_network);
   g_test_add_func ("/client/error/dns", test_error_dns);
   ADD ("error/unexpected", test_error_unexpected);
-  g_test_add_func ("/client/error/tls", test_error_tls);
   g_test_add_func ("/client/error/insecure-url", test_error_insecure_url);
   g_test_add_data_func ("/client/body-cap/content-length", GINT_TO_POINTER (FAKE_HUGE_LENGTH),
                         test_body_cap);

@@ -894,10 +894,12 @@ reset_read (RekeyCall *call,
   gint64 loginid;
   gboolean success;
 
+  /* A "new" key that is the caller's own is no new key: stored as the
+   * target's, it would stand for a key the server never set. */
   if (object == NULL
       || (rekey_json_object_get_bool (object, "success", &success) && !success)
       || !rekey_json_object_get_int (object, "loginid", &loginid) || loginid != call->loginid
-      || !rekey_api_key_is_valid (key))
+      || !rekey_api_key_is_valid (key) || rekey_client_has_api_key (call->client, key))
     {
       GError *unexpected = rekey_client_error_new_unexpected (answer->status, NULL,
                                                               _("no valid new API key"));
@@ -926,8 +928,10 @@ reset_recover (RekeyCall *call,
   /* Whatever the retry met, the first attempt may have reset the key; so
    * may a server that failed inside, and one whose success could not be
    * read. A refusal (3xx, 4xx: 404 and 405 of a server without the
-   * endpoint too) is definite. */
-  if (call->attempt > 0 || answer == NULL || answer->status < 300 || answer->status >= 500)
+   * endpoint too) is definite, and so is a first attempt that never left
+   * (a certificate refused, say). */
+  if (call->attempt > 0 || (answer == NULL && !rekey_client_error_get_not_sent (*error))
+      || (answer != NULL && (answer->status < 300 || answer->status >= 500)))
     rekey_client_error_set_outcome_unknown (*error);
   return NULL;
 }

@@ -16,6 +16,7 @@ typedef struct
   guint retry_after;
   guint http_status;
   gboolean outcome_unknown;
+  gboolean not_sent;
 } RekeyClientErrorPrivate;
 
 static void
@@ -71,6 +72,29 @@ rekey_client_error_set_outcome_unknown (GError *error)
   priv = rekey_client_error_get_private (error);
   if (priv != NULL)
     priv->outcome_unknown = TRUE;
+}
+
+gboolean
+rekey_client_error_get_not_sent (const GError *error)
+{
+  RekeyClientErrorPrivate *priv;
+
+  if (error == NULL || error->domain != REKEY_CLIENT_ERROR)
+    return FALSE;
+  priv = rekey_client_error_get_private (error);
+  return priv != NULL && priv->not_sent;
+}
+
+void
+rekey_client_error_set_not_sent (GError *error)
+{
+  RekeyClientErrorPrivate *priv;
+
+  if (error == NULL || error->domain != REKEY_CLIENT_ERROR)
+    return;
+  priv = rekey_client_error_get_private (error);
+  if (priv != NULL)
+    priv->not_sent = TRUE;
 }
 
 guint
@@ -518,10 +542,20 @@ rekey_client_error_map (const GError *transport_error,
   if (code == REKEY_CLIENT_ERROR_RATE_LIMITED && response_headers != NULL)
     {
       const char *value = soup_message_headers_get_one (response_headers, "Retry-After");
+      g_autoptr (GDateTime) date = NULL;
       guint64 seconds;
 
       if (value != NULL && g_ascii_string_to_unsigned (value, 10, 0, 86400, &seconds, NULL))
         retry_after = (guint) seconds;
+      /* Or an HTTP date (RFC 9110 §10.2.3); a day at most, as above. */
+      else if (value != NULL && (date = soup_date_time_new_from_http_string (value)) != NULL)
+        {
+          g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+          GTimeSpan ahead = g_date_time_difference (date, now) / G_TIME_SPAN_SECOND;
+
+          if (ahead > 0 && ahead <= 86400)
+            retry_after = (guint) ahead;
+        }
     }
 
   if (SOUP_STATUS_IS_REDIRECTION (status))

@@ -50,6 +50,10 @@ guint rekey_client_error_get_retry_after (const GError *error);
  * and taken effect (a reset whose retry failed). */
 gboolean rekey_client_error_get_outcome_unknown (const GError *error);
 void rekey_client_error_set_outcome_unknown (GError *error);
+/* TRUE when the request never left: the exchange failed before its
+ * headers were written (no name, no connection, a certificate refused). */
+gboolean rekey_client_error_get_not_sent (const GError *error);
+void rekey_client_error_set_not_sent (GError *error);
 
 /* The HTTP status of the answer behind @error, 0 when there was none. */
 guint rekey_client_error_get_http_status (const GError *error);

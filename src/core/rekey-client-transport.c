@@ -298,6 +298,7 @@ typedef struct
   guint deadline;
   gboolean timed_out;
   gboolean secret;
+  gboolean sent; /* the request's headers were written */
 
   /* REKEY_CALL_STREAM_RECORDS. While a piece is fed on a worker thread,
    * the main thread touches neither the gate nor the piece. */
@@ -316,6 +317,7 @@ exchange_free (Exchange *exchange)
     g_cancellable_disconnect (exchange->caller, exchange->caller_handler);
   g_clear_object (&exchange->caller);
   g_clear_object (&exchange->io);
+  g_signal_handlers_disconnect_by_data (exchange->msg, exchange);
   g_clear_object (&exchange->msg);
   g_clear_object (&exchange->stream);
   body_clear (&exchange->body, exchange->secret);
@@ -342,6 +344,13 @@ deadline_cb (gpointer data)
 }
 
 static void
+wrote_headers_cb (SoupMessage *msg,
+                  Exchange *exchange)
+{
+  exchange->sent = TRUE;
+}
+
+static void
 caller_cancelled_cb (GCancellable *caller,
                      GCancellable *io)
 {
@@ -355,6 +364,7 @@ exchange_fail (GTask *task,
 {
   Exchange *exchange = g_task_get_task_data (task);
   g_autoptr (GError) error = cause;
+  GError *mapped;
 
   /* Our deadline, not the caller, cancelled it. */
   if (exchange->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -362,7 +372,11 @@ exchange_fail (GTask *task,
       g_clear_error (&error);
       error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "deadline");
     }
-  g_task_return_error (task, rekey_client_error_map (error, 0, NULL, NULL));
+  mapped = rekey_client_error_map (error, 0, NULL, NULL);
+  /* Nothing reached the server: for a reset, certainly no reset. */
+  if (!exchange->sent)
+    rekey_client_error_set_not_sent (mapped);
+  g_task_return_error (task, mapped);
 }
 
 static GError *
@@ -615,6 +629,7 @@ exchange_async (RekeyClient *self,
 
   g_task_set_source_tag (task, exchange_async);
   exchange->msg = g_object_ref (msg);
+  g_signal_connect (msg, "wrote-headers", G_CALLBACK (wrote_headers_cb), exchange);
   exchange->secret = secret;
   exchange->gate = gate;
   exchange->io = g_cancellable_new ();
@@ -729,6 +744,30 @@ stream_error_map (const RekeyAnswer *answer)
   return rekey_client_error_new_unexpected (answer->status, answer->body, _("not JSON"));
 }
 
+/* TRUE when @body holds the escape \u0000. json-glib keeps strings as C
+ * strings and cuts them there: "<32 hex digits>\u0000…" would read as a
+ * well-formed key that is not the one the server sent. */
+static gboolean
+has_nul_escape (GBytes *body)
+{
+  gsize size = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
+
+  for (gsize i = 1; data != NULL && i + 5 <= size; i++)
+    {
+      gsize n = 0;
+
+      if (memcmp (data + i, "u0000", 5) != 0)
+        continue;
+      /* An escape when an odd run of backslashes comes before it. */
+      while (n < i && data[i - 1 - n] == '\\')
+        n++;
+      if (n % 2 == 1)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* What every answer goes through: the status, the JSON, the endpoint's read.
  * @failed tells a failure before read (recover's to meet) from one of read.
  * On a worker thread for REKEY_CALL_IN_THREAD, with @call NULL. */
@@ -752,6 +791,9 @@ answer_read (const RekeyEndpoint *endpoint,
     g_propagate_error (error, stream_error_map (answer));
   else if (answer->streamed)
     *failed = FALSE;
+  else if (secret && has_nul_escape (answer->body))
+    g_propagate_error (error, rekey_client_error_new_unexpected (answer->status, NULL,
+                                                                 _("the API key is malformed")));
   else if (!(endpoint->flags & REKEY_CALL_RAW_BODY)
            && (answer->root = rekey_json_parse_bytes (answer->body, NULL)) == NULL)
     g_propagate_error (error, rekey_client_error_new_unexpected (answer->status, answer->body,
