@@ -779,9 +779,13 @@ answer_read (const RekeyEndpoint *endpoint,
              GError **error)
 {
   gboolean secret = (endpoint->flags & REKEY_CALL_SECRET) != 0;
+  gboolean nul;
   gpointer result = NULL;
 
   *failed = TRUE;
+  /* Before the secret is taken out and its place overwritten: a \u0000 in
+   * the key itself counts. */
+  nul = secret && !answer->streamed && has_nul_escape (answer->body);
   if (secret && !answer->streamed)
     answer_take_secret (answer);
   if (answer->status != SOUP_STATUS_OK)
@@ -791,7 +795,7 @@ answer_read (const RekeyEndpoint *endpoint,
     g_propagate_error (error, stream_error_map (answer));
   else if (answer->streamed)
     *failed = FALSE;
-  else if (secret && has_nul_escape (answer->body))
+  else if (nul)
     g_propagate_error (error, rekey_client_error_new_unexpected (answer->status, NULL,
                                                                  _("the API key is malformed")));
   else if (!(endpoint->flags & REKEY_CALL_RAW_BODY)
