@@ -292,21 +292,79 @@ test_scale (Fixture *f,
   /* loading went TRUE and back to FALSE, once each. */
   g_assert_cmpuint (f->n_loading_notifies, ==, 2);
 
-  /* A new query empties the big list at once; the old affiliates are freed
-   * (on a thread of their own), all but one still held elsewhere. */
+  /* A new query of the complete list is answered here, at once, without
+   * the server; the big list's array goes on a thread of its own. */
   {
     g_autoptr (RekeyAffiliate) held = g_list_model_get_item (G_LIST_MODEL (f->list), 10);
     RekeyAffiliate *dropped = g_list_model_get_item (G_LIST_MODEL (f->list), f->seed - 1);
     gint64 held_id = rekey_affiliate_get_loginid (held);
+    guint requests = rekey_sandbox_server_get_request_count (f->server);
+    gint64 t_search = g_get_monotonic_time ();
 
     rekey_affiliate_list_set_query (f->list, "no such user at all", FALSE);
+    g_test_message ("a search of the %u loaded affiliates took %.1f ms", f->seed,
+                    (g_get_monotonic_time () - t_search) / 1000.0);
+    g_assert_false (rekey_affiliate_list_get_loading (f->list));
     g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 0);
     g_assert_cmpint (rekey_affiliate_list_find (f->list, held_id), <, 0);
-    assert_finalized_soon (dropped);
-    wait_loaded (f);
-    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 0);
+    g_assert_cmpuint (rekey_sandbox_server_get_request_count (f->server), ==, requests);
     g_assert_cmpint (rekey_affiliate_get_loginid (held), ==, held_id);
+
+    /* The list gone, every affiliate goes with it. */
+    g_signal_handlers_disconnect_by_data (f->list, f);
+    assert_finalized_soon (g_steal_pointer (&f->list));
+    assert_finalized_soon (dropped);
   }
+}
+
+/* Once the whole list is loaded, a search is answered from it, and matches
+ * exactly what the server's search matches: the same accounts for every
+ * text, in either case, with the characters SQL's LIKE would take as
+ * wildcards taken as themselves. Reload goes back to the server. */
+static void
+test_local_search (Fixture *f,
+                   gconstpointer data)
+{
+  static const char *const texts[] = { "son", "SON", "a", "Ar", "1", "zz", "_", "%", "\\",
+                                       "é", "" };
+  guint requests;
+
+  rekey_affiliate_list_set_query (f->list, NULL, FALSE);
+  wait_loaded (f);
+  requests = rekey_sandbox_server_get_request_count (f->server);
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    for (guint admins = 0; admins < 2; admins++)
+      {
+        g_autofree char *lower = g_ascii_strdown (texts[i], -1);
+
+        rekey_affiliate_list_set_query (f->list, texts[i], admins);
+        g_assert_false (rekey_affiliate_list_get_loading (f->list));
+        assert_items (f, *lower != '\0' ? lower : NULL, admins);
+      }
+  g_assert_cmpuint (rekey_sandbox_server_get_request_count (f->server), ==, requests);
+
+  /* Found by find(), after a local search too. */
+  rekey_affiliate_list_set_query (f->list, "a", FALSE);
+  {
+    g_autoptr (RekeyAffiliate) a = g_list_model_get_item (G_LIST_MODEL (f->list), 3);
+
+    g_assert_cmpint (rekey_affiliate_list_find (f->list, rekey_affiliate_get_loginid (a)), ==, 3);
+  }
+
+  /* The admins' list alone answers admins-only searches, not the rest. */
+  rekey_affiliate_list_set_query (f->list, NULL, TRUE);
+  rekey_affiliate_list_reload (f->list);
+  g_assert_true (rekey_affiliate_list_get_loading (f->list));
+  wait_loaded (f);
+  requests = rekey_sandbox_server_get_request_count (f->server);
+  rekey_affiliate_list_set_query (f->list, "son", TRUE);
+  g_assert_false (rekey_affiliate_list_get_loading (f->list));
+  assert_items (f, "son", TRUE);
+  g_assert_cmpuint (rekey_sandbox_server_get_request_count (f->server), ==, requests);
+  rekey_affiliate_list_set_query (f->list, "son", FALSE);
+  g_assert_true (rekey_affiliate_list_get_loading (f->list));
+  wait_loaded (f);
+  assert_items (f, "son", FALSE);
 }
 
 static void
@@ -439,7 +497,7 @@ test_error (Fixture *f,
   rekey_affiliate_list_set_query (f->list, NULL, TRUE);
   wait_items (f, 1);
   rekey_sandbox_server_set_fault (f->server, REKEY_SANDBOX_FAULT_HTML, 0);
-  rekey_affiliate_list_set_query (f->list, NULL, FALSE);
+  rekey_affiliate_list_reload_query (f->list, NULL, FALSE);
   wait_loaded (f);
   g_assert_error ((GError *) rekey_affiliate_list_get_error (f->list), REKEY_CLIENT_ERROR,
                   REKEY_CLIENT_ERROR_SERVER);
@@ -639,6 +697,7 @@ main (int argc,
 
   ADD ("scale", test_scale, scale_seed);
   ADD ("admins-only", test_admins_only, TEST_SEED);
+  ADD ("local-search", test_local_search, TEST_SEED);
   ADD ("username", test_username, TEST_SEED);
   ADD ("new-query-while-loading", test_new_query_while_loading, TEST_SEED);
   ADD ("error", test_error, TEST_SEED);

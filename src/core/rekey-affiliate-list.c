@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "rekey-affiliate-list.h"
 
 struct _RekeyAffiliateList
@@ -23,6 +25,12 @@ struct _RekeyAffiliateList
   guint next_start;
   gint64 total;
   GError *error;
+
+  /* The whole list as the server last gave it, once it came complete with
+   * no username filter (all accounts, or the admins only): a new search is
+   * then answered here, at once, instead of by the server. */
+  GPtrArray *complete;     /* RekeyAffiliate* */
+  gboolean complete_admins_only;
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -105,6 +113,8 @@ set_error (RekeyAffiliateList *self,
 }
 
 static void load_page (RekeyAffiliateList *self);
+static GHashTable *ensure_positions (RekeyAffiliateList *self);
+static void take_complete (RekeyAffiliateList *self);
 
 static int
 compare_loginid (gconstpointer a,
@@ -135,7 +145,7 @@ merge (RekeyAffiliateList *self,
       RekeyAffiliate *a = g_ptr_array_index (fresh, k);
       gint64 loginid = rekey_affiliate_get_loginid (a);
 
-      if (g_hash_table_contains (self->positions, &loginid)
+      if (g_hash_table_contains (ensure_positions (self), &loginid)
           || (unique->len > 0
               && rekey_affiliate_get_loginid (g_ptr_array_index (unique, unique->len - 1))
                      == loginid))
@@ -177,7 +187,7 @@ merge (RekeyAffiliateList *self,
     {
       gint64 loginid = rekey_affiliate_get_loginid (g_ptr_array_index (self->items, k));
 
-      g_hash_table_insert (self->positions, g_memdup2 (&loginid, sizeof loginid),
+      g_hash_table_insert (ensure_positions (self), g_memdup2 (&loginid, sizeof loginid),
                            GUINT_TO_POINTER (k + 1));
     }
   g_list_model_items_changed (G_LIST_MODEL (self), first, old_len - first,
@@ -310,6 +320,7 @@ page_cb (GObject *source,
         }
       if (self->total < 0 || self->filter_locally || self->per_type)
         set_total (self, self->items->len);
+      take_complete (self);
       set_loading (self, FALSE);
       return;
     }
@@ -392,9 +403,96 @@ free_items (GPtrArray *items,
 static void
 drop_items (RekeyAffiliateList *self)
 {
-  free_items (g_steal_pointer (&self->items), g_steal_pointer (&self->positions));
+  GHashTable *positions = g_steal_pointer (&self->positions);
+
+  free_items (g_steal_pointer (&self->items), positions != NULL ? positions : positions_new ());
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
   self->positions = positions_new ();
+}
+
+/* find() and the merging of pages need the positions; a local search makes
+ * them again only when they are asked for. */
+static GHashTable *
+ensure_positions (RekeyAffiliateList *self)
+{
+  if (self->positions != NULL)
+    return self->positions;
+  self->positions = positions_new ();
+  for (guint k = 0; k < self->items->len; k++)
+    {
+      gint64 loginid = rekey_affiliate_get_loginid (g_ptr_array_index (self->items, k));
+
+      g_hash_table_insert (self->positions, g_memdup2 (&loginid, sizeof loginid),
+                           GUINT_TO_POINTER (k + 1));
+    }
+  return self->positions;
+}
+
+static void
+take_complete (RekeyAffiliateList *self)
+{
+  if (self->username != NULL || self->error != NULL)
+    return;
+  g_clear_pointer (&self->complete, g_ptr_array_unref);
+  self->complete = g_ptr_array_new_full (self->items->len, g_object_unref);
+  for (guint i = 0; i < self->items->len; i++)
+    g_ptr_array_add (self->complete, g_object_ref (g_ptr_array_index (self->items, i)));
+  self->complete_admins_only = self->admins_only;
+}
+
+/* What the server's username filter matches: the text anywhere in the
+ * username, ASCII letters in either case (SQL's LIKE; NATS usernames are
+ * ASCII), nothing else special. */
+static gboolean
+username_matches (const char *username,
+                  const char *text,
+                  gsize text_len)
+{
+  for (const char *p = username; *p != '\0'; p++)
+    if (g_ascii_strncasecmp (p, text, text_len) == 0)
+      return TRUE;
+  return text_len == 0;
+}
+
+/* Answers the query from the complete list, when there is one that holds
+ * every match. TRUE when it did. */
+static gboolean
+search_complete (RekeyAffiliateList *self)
+{
+  GPtrArray *found;
+  gsize text_len = self->username != NULL ? strlen (self->username) : 0;
+  guint removed = self->items->len;
+
+  if (self->complete == NULL || (self->complete_admins_only && !self->admins_only))
+    return FALSE;
+
+  found = g_ptr_array_new_full (self->complete->len, g_object_unref);
+  for (guint i = 0; i < self->complete->len; i++)
+    {
+      RekeyAffiliate *a = g_ptr_array_index (self->complete, i);
+
+      if (self->admins_only && !rekey_affiliate_get_is_admin (a))
+        continue;
+      if (text_len > 0 && !username_matches (rekey_affiliate_get_username (a), self->username,
+                                             text_len))
+        continue;
+      g_ptr_array_add (found, g_object_ref (a));
+    }
+  free_items (g_steal_pointer (&self->items), self->positions != NULL
+                                                  ? g_steal_pointer (&self->positions)
+                                                  : positions_new ());
+  self->items = found;
+  self->positions = NULL;
+  if (self->error != NULL)
+    set_error (self, NULL);
+  set_total (self, found->len);
+  if (removed > 0 || found->len > 0)
+    {
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, found->len);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+    }
+  set_loading (self, FALSE);
+  return TRUE;
 }
 
 static void
@@ -406,6 +504,8 @@ start (RekeyAffiliateList *self)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
+  if (search_complete (self))
+    return;
 
   drop_items (self);
   self->next_start = 0;
@@ -450,7 +550,8 @@ rekey_affiliate_list_finalize (GObject *object)
 {
   RekeyAffiliateList *self = REKEY_AFFILIATE_LIST (object);
 
-  free_items (self->items, self->positions);
+  free_items (self->items, self->positions != NULL ? self->positions : positions_new ());
+  g_clear_pointer (&self->complete, g_ptr_array_unref);
   g_free (self->username);
   g_clear_error (&self->error);
 
@@ -542,6 +643,17 @@ rekey_affiliate_list_set_query (RekeyAffiliateList *self,
   start (self);
 }
 
+void
+rekey_affiliate_list_reload_query (RekeyAffiliateList *self,
+                                   const char *username,
+                                   gboolean admins_only)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST (self));
+
+  g_clear_pointer (&self->complete, g_ptr_array_unref);
+  rekey_affiliate_list_set_query (self, username, admins_only);
+}
+
 const char *
 rekey_affiliate_list_get_username (RekeyAffiliateList *self)
 {
@@ -560,6 +672,8 @@ void
 rekey_affiliate_list_reload (RekeyAffiliateList *self)
 {
   g_return_if_fail (REKEY_IS_AFFILIATE_LIST (self));
+  /* The server's list again: it may have changed. */
+  g_clear_pointer (&self->complete, g_ptr_array_unref);
   start (self);
 }
 
@@ -592,6 +706,6 @@ rekey_affiliate_list_find (RekeyAffiliateList *self,
 
   g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST (self), -1);
 
-  value = g_hash_table_lookup (self->positions, &loginid);
+  value = g_hash_table_lookup (ensure_positions (self), &loginid);
   return value != NULL ? (int) GPOINTER_TO_UINT (value) - 1 : -1;
 }

@@ -27,6 +27,11 @@ void rekey_affiliate_list_set_query (RekeyAffiliateList *self,
 const char *rekey_affiliate_list_get_username (RekeyAffiliateList *self);
 gboolean rekey_affiliate_list_get_admins_only (RekeyAffiliateList *self);
 /* Loads the current query again. */
+/* As rekey_affiliate_list_set_query(), always from the server: the list
+ * once complete answers later searches itself, until a reload. */
+void rekey_affiliate_list_reload_query (RekeyAffiliateList *self,
+                                        const char *username,
+                                        gboolean admins_only);
 void rekey_affiliate_list_reload (RekeyAffiliateList *self);
 
 gboolean rekey_affiliate_list_get_loading (RekeyAffiliateList *self);

@@ -224,12 +224,18 @@ rebind_rows (RekeyAffiliateListPane *self)
 
 /* ------------------------------------------------------------------ query */
 
+/* A search, answered by the list itself once it has every account; or,
+ * @from_server, the server's list again. */
 static void
-start_list (RekeyAffiliateListPane *self)
+start_list (RekeyAffiliateListPane *self,
+            gboolean from_server)
 {
-  rekey_affiliate_list_set_query (self->list,
-                                  gtk_editable_get_text (GTK_EDITABLE (self->search_entry)),
-                                  gtk_toggle_button_get_active (self->admins_button));
+  (from_server ? rekey_affiliate_list_reload_query
+               : rekey_affiliate_list_set_query) (self->list,
+                                                  gtk_editable_get_text (
+                                                      GTK_EDITABLE (self->search_entry)),
+                                                  gtk_toggle_button_get_active (
+                                                      self->admins_button));
 }
 
 /* GtkSearchEntry also says "search-changed" when nothing changed (as the
@@ -249,7 +255,8 @@ query_changed_cb (RekeyAffiliateListPane *self)
            == !rekey_affiliate_list_get_admins_only (self->list))
     return;
   self->keep_loginid = 0;
-  start_list (self);
+  /* A list that failed goes back to the server. */
+  start_list (self, rekey_affiliate_list_get_error (self->list) != NULL);
 }
 
 static void
@@ -283,7 +290,7 @@ rekey_affiliate_list_pane_reload (RekeyAffiliateListPane *self)
   if (self->list == NULL)
     return;
   self->keep_loginid = self->selected != NULL ? rekey_affiliate_get_loginid (self->selected) : 0;
-  start_list (self);
+  start_list (self, TRUE);
 }
 
 void
@@ -313,7 +320,7 @@ rekey_affiliate_list_pane_set_session (RekeyAffiliateListPane *self,
   g_signal_connect_object (self->list, "notify::error", G_CALLBACK (update_list_state), self,
                            G_CONNECT_SWAPPED);
   gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->list));
-  start_list (self);
+  start_list (self, TRUE);
 }
 
 void
