@@ -32,27 +32,12 @@ static guint signals[N_SIGNALS];
 
 /* ------------------------------------------------------------------ progress */
 
-static const char *
-step_text (RekeyRotationStep step)
-{
-  switch (step)
-    {
-    case REKEY_ROTATION_STEP_JOURNAL: return _("Noting the reset in the journal…");
-    case REKEY_ROTATION_STEP_RESET: return _("Asking the server for a new key…");
-    case REKEY_ROTATION_STEP_KEYRING: return _("Saving the new key to the keyring…");
-    case REKEY_ROTATION_STEP_SWITCH: return _("Switching Rekey to the new key…");
-    case REKEY_ROTATION_STEP_VERIFY: return _("Checking the new key with the server…");
-    case REKEY_ROTATION_STEP_DONE: return _("Done");
-    default: return "";
-    }
-}
-
 static void
 step_cb (RekeyRotation *rotation,
          int step,
          GtkLabel *label)
 {
-  gtk_label_set_label (label, step_text ((RekeyRotationStep) step));
+  gtk_label_set_label (label, rekey_rotation_step_get_text ((RekeyRotationStep) step));
 }
 
 static GtkWindow *
@@ -63,7 +48,8 @@ progress_dialog_new (RekeyResetFlow *self,
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *header = adw_header_bar_new ();
   GtkWidget *spinner = gtk_spinner_new ();
-  GtkWidget *label = gtk_label_new (step_text (rekey_rotation_get_step (rotation)));
+  GtkWidget *label = gtk_label_new (
+      rekey_rotation_step_get_text (rekey_rotation_get_step (rotation)));
 
   gtk_window_set_transient_for (GTK_WINDOW (window), self->parent);
   gtk_window_set_modal (GTK_WINDOW (window), TRUE);
