@@ -28,6 +28,13 @@ RekeyServerFeatures rekey_profile_get_features (RekeyProfile *self,
 void rekey_profile_set_features (RekeyProfile *self,
                                  RekeyServerFeatures known,
                                  RekeyServerFeatures present);
+/* Deploy hooks (rekey-hooks.h): the argv (GStrv) of each, in order; kept with
+ * the profile. */
+GPtrArray *rekey_profile_get_hooks (RekeyProfile *self);
+void rekey_profile_add_hook (RekeyProfile *self,
+                             const char *const *argv);
+gboolean rekey_profile_remove_hook (RekeyProfile *self,
+                                    guint index);
 /* A client for the profile's account with @api_key (from the keyring). */
 RekeyClient *rekey_profile_create_client (RekeyProfile *self,
                                           const char *api_key,
