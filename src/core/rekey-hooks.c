@@ -134,6 +134,9 @@ excerpt (GBytes *output,
 
 /* ------------------------------------------------------------------ running */
 
+/* Output kept while a hook runs: the end of it, which says how it ended. */
+#define OUTPUT_WINDOW (64 * 1024)
+
 typedef struct
 {
   GPtrArray *hooks;  /* GStrv, a copy of the profile's */
@@ -148,36 +151,41 @@ typedef struct
   /* the hook running now */
   guint next;
   GSubprocess *process;
-  GCancellable *communicate; /* cancelled at the time limit */
+  GCancellable *reading;  /* cancelled at the time limit */
+  GByteArray *output;
+  gboolean output_cut;    /* the start of the output was dropped */
+  guint pending;          /* of the output's end and the process's */
   guint timeout_id;
   gboolean timed_out;
   gint64 started;
 } Run;
 
 static void
+clear_hook (Run *run)
+{
+  g_clear_object (&run->process);
+  g_clear_object (&run->reading);
+  if (run->output != NULL)
+    {
+      explicit_bzero (run->output->data, run->output->len);
+      g_clear_pointer (&run->output, g_byte_array_unref);
+    }
+  g_clear_handle_id (&run->timeout_id, g_source_remove);
+}
+
+static void
 run_free (Run *run)
 {
+  clear_hook (run);
   g_ptr_array_unref (run->hooks);
   g_free (run->server);
   g_free (run->username);
   secret_value_unref (run->key);
   g_ptr_array_unref (run->results);
-  g_clear_object (&run->process);
-  g_clear_object (&run->communicate);
-  g_clear_handle_id (&run->timeout_id, g_source_remove);
   g_free (run);
 }
 
 static void run_next (GTask *task);
-
-static void
-wipe_free (gpointer data)
-{
-  char *text = data;
-
-  explicit_bzero (text, strlen (text));
-  g_free (text);
-}
 
 static void
 child_setup (gpointer user_data)
@@ -198,19 +206,25 @@ timeout_cb (gpointer user_data)
   if (id != NULL)
     kill (-(pid_t) g_ascii_strtoll (id, NULL, 10), SIGKILL);
   g_subprocess_force_exit (run->process);
-  g_cancellable_cancel (run->communicate);
+  g_cancellable_cancel (run->reading);
   return G_SOURCE_REMOVE;
 }
 
 static void
-finish_hook (GTask *task,
-             GBytes *output)
+finish_hook (GTask *task)
 {
   Run *run = g_task_get_task_data (task);
   RekeyHookResult *result = g_new0 (RekeyHookResult, 1);
   GSubprocess *process = run->process;
+  g_autoptr (GBytes) output = NULL;
+  gsize skip = 0;
 
   g_clear_handle_id (&run->timeout_id, g_source_remove);
+  /* Where the start was dropped, a key may have been cut in two: the
+   * part left goes too. */
+  if (run->output_cut)
+    skip = MIN (run->output->len, strlen (secret_value_get_text (run->key)));
+  output = g_bytes_new (run->output->data + skip, run->output->len - skip);
   result->index = run->next;
   result->argv = g_strdupv (g_ptr_array_index (run->hooks, run->next));
   result->exit_status = -1;
@@ -237,11 +251,28 @@ finish_hook (GTask *task,
     result->error = g_error_new (REKEY_HOOK_ERROR, REKEY_HOOK_ERROR_SIGNALLED,
                                  _("The hook was ended by signal %d."),
                                  g_subprocess_get_term_sig (process));
+  if (output != NULL)
+    {
+      gsize size;
+      gpointer data = g_bytes_unref_to_data (g_steal_pointer (&output), &size);
+
+      explicit_bzero (data, size);
+      g_free (data);
+    }
   g_ptr_array_add (run->results, result);
-  g_clear_object (&run->process);
-  g_clear_object (&run->communicate);
+  clear_hook (run);
   run->next++;
   run_next (task);
+}
+
+/* The output's end and the process's exit, in either order. */
+static void
+one_done (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+
+  if (--run->pending == 0)
+    finish_hook (task);
 }
 
 static void
@@ -249,33 +280,81 @@ waited_cb (GObject *source,
            GAsyncResult *res,
            gpointer user_data)
 {
-  g_autoptr (GTask) task = user_data;
-
   g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
-  finish_hook (g_steal_pointer (&task), NULL);
+  one_done (user_data);
 }
 
+static void read_more (GTask *task);
+
 static void
-communicated_cb (GObject *source,
-                 GAsyncResult *res,
-                 gpointer user_data)
+read_cb (GObject *source,
+         GAsyncResult *res,
+         gpointer user_data)
 {
   GTask *task = user_data;
   Run *run = g_task_get_task_data (task);
-  g_autoptr (GBytes) output = NULL;
+  g_autoptr (GBytes) bytes = NULL;
   g_autoptr (GError) error = NULL;
+  gsize size = 0;
+  const guint8 *data;
 
-  if (!g_subprocess_communicate_finish (G_SUBPROCESS (source), res, &output, NULL, &error))
+  bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), res, &error);
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0)
     {
-      /* The time limit: the process was killed; it is reaped before the
-       * next hook starts. Otherwise the pipes failed: the exit status still
-       * says what happened. */
-      if (!run->timed_out)
-        g_debug ("Cannot read a hook's output: %s", error->message);
-      g_subprocess_wait_async (G_SUBPROCESS (source), NULL, waited_cb, task);
+      /* The end, or the time limit. */
+      one_done (task);
       return;
     }
-  finish_hook (task, output);
+  data = g_bytes_get_data (bytes, &size);
+  g_byte_array_append (run->output, data, size);
+  if (run->output->len > OUTPUT_WINDOW)
+    {
+      guint drop = run->output->len - OUTPUT_WINDOW;
+
+      explicit_bzero (run->output->data, drop);
+      g_byte_array_remove_range (run->output, 0, drop);
+      run->output_cut = TRUE;
+    }
+  explicit_bzero ((gpointer) data, size);
+  read_more (task);
+}
+
+static void
+read_more (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+
+  g_input_stream_read_bytes_async (g_subprocess_get_stdout_pipe (run->process), 4096,
+                                   G_PRIORITY_DEFAULT, run->reading, read_cb, task);
+}
+
+typedef struct
+{
+  GOutputStream *stdin_pipe;
+  char *text; /* the key and a newline */
+} Input;
+
+static void
+input_free (Input *input)
+{
+  explicit_bzero (input->text, strlen (input->text));
+  g_free (input->text);
+  g_object_unref (input->stdin_pipe);
+  g_free (input);
+}
+
+static void
+written_cb (GObject *source,
+            GAsyncResult *res,
+            gpointer user_data)
+{
+  Input *input = user_data;
+
+  /* A hook that does not read its standard input, or is gone already,
+   * fails nothing: its exit status says how it went. */
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), res, NULL, NULL);
+  g_output_stream_close (input->stdin_pipe, NULL, NULL);
+  input_free (input);
 }
 
 static void
@@ -283,11 +362,10 @@ run_next (GTask *task)
 {
   Run *run = g_task_get_task_data (task);
   g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GBytes) input = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *loginid = NULL;
   const char *const *argv;
-  char *text;
+  Input *input;
 
   if (run->next >= run->hooks->len)
     {
@@ -315,6 +393,7 @@ run_next (GTask *task)
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   run->started = g_get_monotonic_time ();
   run->timed_out = FALSE;
+  run->output_cut = FALSE;
   run->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   if (run->process == NULL)
     {
@@ -334,12 +413,20 @@ run_next (GTask *task)
       return;
     }
 
-  /* The key and a newline, on standard input only; wiped when written. */
-  text = g_strconcat (secret_value_get_text (run->key), "\n", NULL);
-  input = g_bytes_new_with_free_func (text, strlen (text), wipe_free, text);
-  run->communicate = g_cancellable_new ();
-  run->timeout_id = g_timeout_add_seconds (run->timeout_seconds, timeout_cb, run);
-  g_subprocess_communicate_async (run->process, input, run->communicate, communicated_cb, task);
+  /* The key and a newline, on standard input only; wiped once written. */
+  input = g_new0 (Input, 1);
+  input->stdin_pipe = g_object_ref (g_subprocess_get_stdin_pipe (run->process));
+  input->text = g_strconcat (secret_value_get_text (run->key), "\n", NULL);
+  g_output_stream_write_all_async (input->stdin_pipe, input->text, strlen (input->text),
+                                   G_PRIORITY_DEFAULT, NULL, written_cb, input);
+
+  run->output = g_byte_array_new ();
+  run->reading = g_cancellable_new ();
+  run->pending = 2;
+  /* Not g_timeout_add_seconds(): its second boundaries would cut the limit short. */
+  run->timeout_id = g_timeout_add (run->timeout_seconds * 1000, timeout_cb, run);
+  read_more (task);
+  g_subprocess_wait_async (run->process, NULL, waited_cb, task);
 }
 
 void
