@@ -108,8 +108,8 @@ ctl_cmd_add (Ctl *ctl,
   g_autoptr (RekeySession) session = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   RekeyAffiliate *me;
-  RekeyProfile *profile;
-  RekeyClientFlags flags = allow_http ? REKEY_CLIENT_FLAGS_ALLOW_INSECURE : REKEY_CLIENT_FLAGS_NONE;
+  RekeyProfile *profile, *existing;
+  RekeyClientFlags flags;
 
   if (!ctl_parse_options (ctl, command, entries, FALSE, &argc, &argv, &error))
     return ctl_usage_error (command, "%s", error->message);
@@ -123,6 +123,11 @@ ctl_cmd_add (Ctl *ctl,
     return ctl_fail (error);
   if (rekey_profile_store_find_by_name (ctl->store, argv[1]) != NULL)
     return ctl_usage_error (NULL, _("There is already a server named “%s”."), argv[1]);
+  if ((existing = rekey_profile_store_find_by_account (ctl->store, url, username)) != NULL)
+    /* Translators: the username, the server address, the name of the
+     * server in Rekey that already uses that account. */
+    return ctl_usage_error (NULL, _("Rekey already connects as %s to %s: that is the server “%s”."),
+                            username, url, rekey_profile_get_name (existing));
   if (allow_http && !rekey_client_is_loopback_url (url) && g_str_has_prefix (url, "http:"))
     ctl_warn ("%s", _("Plain HTTP sends the API key unencrypted: anyone on the way can read "
                       "it."));
