@@ -133,8 +133,10 @@ ctl_run_hooks (Ctl *ctl,
         ctl_say (ctl, "    %s", output[j]);
     }
   if (!rekey_hooks_all_succeeded (results))
-    ctl_say (ctl, "%s", _("The key is in the keyring all the same. Run the hooks again with "
-                          "“rekeyctl hooks run USER”."));
+    /* Translators: the username. */
+    ctl_say (ctl, _("The key is in the keyring all the same. Run the hooks again with "
+                    "“rekeyctl hooks run %s”."),
+             username);
   if (results_out != NULL)
     *results_out = g_ptr_array_ref (results);
   return rekey_hooks_all_succeeded (results);

@@ -103,6 +103,7 @@ ctl_cmd_add (Ctl *ctl,
   g_autofree char *url = NULL;
   g_autofree char *host = NULL;
   g_autofree char *prompt = NULL;
+  g_autofree char *loginid = NULL;
   g_autoptr (SecretValue) key = NULL;
   g_autoptr (RekeyClient) client = NULL;
   g_autoptr (RekeySession) session = NULL;
@@ -166,11 +167,10 @@ ctl_cmd_add (Ctl *ctl,
     return ctl_fail (error);
   rekey_session_set_profile (session, profile);
 
-  /* Translators: the server's name in Rekey, the username, its loginid, the host. */
-  g_print (_("Added “%s”: connected as %s (loginid %" G_GINT64_FORMAT ") to %s; the key is in "
-             "the keyring.\n"),
-           rekey_profile_get_name (profile), rekey_affiliate_get_username (me),
-           rekey_affiliate_get_loginid (me), host);
+  loginid = g_strdup_printf ("%" G_GINT64_FORMAT, rekey_affiliate_get_loginid (me));
+  /* Translators: the server's name in Rekey, the username, its login ID, the host. */
+  g_print (_("Added “%s”: connected as %s (login ID %s) to %s; the key is in the keyring.\n"),
+           rekey_profile_get_name (profile), rekey_affiliate_get_username (me), loginid, host);
   return CTL_EXIT_OK;
 }
 
