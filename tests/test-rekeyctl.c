@@ -740,6 +740,28 @@ test_store (Fixture *f,
   g_clear_pointer (&run, run_free);
   run = rekeyctl (f, NULL, "list");
   g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_clear_pointer (&run, run_free);
+
+  /* The keyring lost the profile's key: store puts it back. */
+  {
+    GAsyncResult *result = NULL;
+
+    rekey_keyring_clear_async (f->server, "admin", REKEY_KEYRING_FLAGS_NONE, NULL,
+                               rekey_test_result_cb, &result);
+    g_assert_true (rekey_keyring_clear_finish (rekey_test_wait (&result), NULL));
+    g_object_unref (result);
+  }
+  run = rekeyctl (f, NULL, "list");
+  g_assert_cmpint (run->status, ==, EXIT_KEYRING);
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, own_input, "store", "admin", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_clear_pointer (&root, json_node_unref);
+  root = parse_json (run->out);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (root), "loginid"), ==, 1);
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "list");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
 }
 
 static void

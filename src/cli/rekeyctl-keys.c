@@ -233,9 +233,10 @@ ctl_cmd_store (Ctl *ctl,
 {
   const CtlCommand *command = ctl_find_command ("store");
   g_autoptr (GError) error = NULL;
-  g_autoptr (GError) dead_key = NULL;
+  g_autoptr (GError) no_connection = NULL;
   g_autoptr (RekeyProfile) profile = NULL;
   g_autoptr (RekeySession) session = NULL;
+  g_autoptr (RekeyClient) client = NULL;
   g_autoptr (SecretValue) key = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GPtrArray) hook_results = NULL;
@@ -261,15 +262,20 @@ ctl_cmd_store (Ctl *ctl,
     return ctl_fail (error);
 
   /* The profile's own key is dead when it is the one that was reset in the
-   * NATS admin: the client is all this needs then. */
-  session = ctl_connect (ctl, profile, own, &dead_key);
-  if (session == NULL)
-    return ctl_fail (dead_key);
-  if (dead_key == NULL)
+   * NATS admin, and gone when the keyring lost it: a client is all this
+   * needs then, and the key entry is what brings the profile back. */
+  session = ctl_connect (ctl, profile, own, &no_connection);
+  if (session != NULL)
+    client = g_object_ref (rekey_session_get_client (session));
+  else if (own && g_error_matches (no_connection, REKEY_SESSION_ERROR, REKEY_SESSION_ERROR_NO_KEY))
+    client = rekey_profile_create_client (profile, secret_value_get_text (key), &error);
+  else
+    return ctl_fail (no_connection);
+  if (client == NULL)
+    return ctl_fail (error);
+  if (no_connection == NULL)
     {
-      g_autoptr (RekeyAffiliate) target = ctl_find_affiliate (ctl,
-                                                              rekey_session_get_client (session),
-                                                              username, &error);
+      g_autoptr (RekeyAffiliate) target = ctl_find_affiliate (ctl, client, username, &error);
 
       if (target == NULL)
         return ctl_fail (error);
@@ -277,21 +283,22 @@ ctl_cmd_store (Ctl *ctl,
     }
 
   ctl_progress (ctl, _("Checking the key with the server…"));
-  rekey_key_entry_run_async (rekey_session_get_client (session), username, loginid,
-                             secret_value_get_text (key), NULL, ctl_result_cb, &result);
+  rekey_key_entry_run_async (client, username, loginid, secret_value_get_text (key), NULL,
+                             ctl_result_cb, &result);
   if (!rekey_key_entry_run_finish (ctl_wait (&result), &switched, &error))
     return ctl_fail (error);
   g_clear_object (&result);
 
-  if (dead_key != NULL)
+  if (loginid == 0)
     {
-      /* Now that the client has a key that works: who it is, for the
-       * hooks' REKEY_LOGINID. */
-      g_autoptr (GError) again = NULL;
+      /* The profile's own account, now with a key that works: who it is,
+       * for the hooks' REKEY_LOGINID. */
+      g_autoptr (RekeyAffiliate) me = NULL;
 
-      rekey_session_connect_async (session, NULL, ctl_result_cb, &result);
-      if (rekey_session_connect_finish (session, ctl_wait (&result), &again))
-        loginid = rekey_affiliate_get_loginid (rekey_session_get_me (session));
+      rekey_client_get_current_async (client, NULL, ctl_result_cb, &result);
+      me = rekey_client_get_current_finish (client, ctl_wait (&result), NULL);
+      if (me != NULL)
+        loginid = rekey_affiliate_get_loginid (me);
     }
 
   /* Translators: the account, then the server's host. */
