@@ -6,36 +6,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "rekey-keyring.h"
 #include "rekeyctl-private.h"
-
-/* A hook's argv as a person would type it. */
-static char *
-command_line (const char *const *argv)
-{
-  GString *line = g_string_new (NULL);
-
-  for (guint i = 0; argv[i] != NULL; i++)
-    {
-      gboolean plain = *argv[i] != '\0';
-
-      for (const char *p = argv[i]; *p != '\0' && plain; p++)
-        plain = g_ascii_isalnum (*p) || strchr ("-_./=:,@%+", *p) != NULL;
-      if (i > 0)
-        g_string_append_c (line, ' ');
-      if (plain)
-        g_string_append (line, argv[i]);
-      else
-        {
-          g_autofree char *quoted = g_shell_quote (argv[i]);
-
-          g_string_append (line, quoted);
-        }
-    }
-  return g_string_free (line, FALSE);
-}
 
 static void
 json_add_argv (JsonBuilder *builder,
@@ -120,7 +93,7 @@ ctl_run_hooks (Ctl *ctl,
   for (guint i = 0; i < results->len; i++)
     {
       RekeyHookResult *r = g_ptr_array_index (results, i);
-      g_autofree char *line = command_line ((const char *const *) r->argv);
+      g_autofree char *line = rekey_hook_dup_command_line ((const char *const *) r->argv);
       g_auto (GStrv) output = g_strsplit (r->output, "\n", -1);
 
       if (r->error == NULL)
@@ -179,7 +152,7 @@ hooks_list (Ctl *ctl,
     g_print (_("“%s” has no deploy hooks.\n"), rekey_profile_get_name (profile));
   for (guint i = 0; i < hooks->len; i++)
     {
-      g_autofree char *line = command_line (g_ptr_array_index (hooks, i));
+      g_autofree char *line = rekey_hook_dup_command_line (g_ptr_array_index (hooks, i));
 
       g_print ("%u  %s\n", i + 1, line);
     }

@@ -64,6 +64,31 @@ rekey_hooks_all_succeeded (GPtrArray *results)
 }
 
 char *
+rekey_hook_dup_command_line (const char *const *argv)
+{
+  GString *line = g_string_new (NULL);
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    {
+      gboolean plain = *argv[i] != '\0';
+
+      for (const char *p = argv[i]; *p != '\0' && plain; p++)
+        plain = g_ascii_isalnum (*p) || strchr ("@%+=:,./_-", *p) != NULL;
+      if (i > 0)
+        g_string_append_c (line, ' ');
+      if (plain)
+        g_string_append (line, argv[i]);
+      else
+        {
+          g_autofree char *quoted = g_shell_quote (argv[i]);
+
+          g_string_append (line, quoted);
+        }
+    }
+  return g_string_free (line, FALSE);
+}
+
+char *
 rekey_hooks_redact (const char *text,
                     const char *key)
 {
@@ -367,15 +392,16 @@ run_next (GTask *task)
   const char *const *argv;
   Input *input;
 
+  /* A caller that went away hears nothing more: not even the results. */
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
   if (run->next >= run->hooks->len)
     {
       g_task_return_pointer (task, g_ptr_array_ref (run->results),
                              (GDestroyNotify) g_ptr_array_unref);
-      g_object_unref (task);
-      return;
-    }
-  if (g_task_return_error_if_cancelled (task))
-    {
       g_object_unref (task);
       return;
     }

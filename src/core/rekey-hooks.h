@@ -60,6 +60,10 @@ RekeyHookResult *rekey_hook_result_copy (const RekeyHookResult *result);
 void rekey_hook_result_free (RekeyHookResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RekeyHookResult, rekey_hook_result_free)
 
+/* A hook's argv as a person would type it at a shell: each word quoted only
+ * when it must be. */
+char *rekey_hook_dup_command_line (const char *const *argv);
+
 /* @text with every copy of @key (in any letter case) replaced by
  * "[REDACTED]". */
 char *rekey_hooks_redact (const char *text,
