@@ -17,6 +17,9 @@ struct _RekeyResetFlow
   GtkWindow *progress_dialog;
   RekeyNewKeyDialog *new_key_dialog;
   guint clipboard_seconds;
+  /* The server of the reset under way, whose deploy hooks get the key. */
+  RekeyProfile *profile;
+  RekeyHookEvent event;
 };
 
 G_DEFINE_FINAL_TYPE (RekeyResetFlow, rekey_reset_flow, G_TYPE_OBJECT)
@@ -128,6 +131,8 @@ rotation_done_cb (GObject *source,
     {
       self->new_key_dialog = rekey_new_key_dialog_new (self->parent, res,
                                                        self->clipboard_seconds);
+      if (self->profile != NULL)
+        rekey_new_key_dialog_set_hooks (self->new_key_dialog, self->profile, self->event);
       g_signal_connect_object (self->new_key_dialog, "destroy",
                                G_CALLBACK (new_key_dialog_destroyed_cb), self,
                                G_CONNECT_SWAPPED);
@@ -138,9 +143,14 @@ rotation_done_cb (GObject *source,
 
 static void
 run (RekeyResetFlow *self,
-     RekeyRotation *rotation)
+     RekeyRotation *rotation,
+     RekeySession *session,
+     RekeyHookEvent event)
 {
   GApplication *app = g_application_get_default ();
+
+  g_set_object (&self->profile, rekey_session_get_profile (session));
+  self->event = event;
 
   /* Rekey does not quit in the middle of a reset. */
   if (app != NULL)
@@ -182,7 +192,7 @@ confirm_cb (AdwMessageDialog *dialog,
       rotation = rekey_rotation_new (client, request->self->journal,
                                      rekey_affiliate_get_loginid (request->target),
                                      rekey_affiliate_get_username (request->target));
-      run (request->self, rotation);
+      run (request->self, rotation, request->session, REKEY_HOOK_EVENT_RESET);
     }
   request_free (request);
 }
@@ -247,7 +257,7 @@ rekey_reset_flow_recover (RekeyResetFlow *self,
       || rekey_reset_flow_get_running (self))
     return;
   rotation = rekey_rotation_new_recovery (rekey_session_get_client (session), self->journal, entry);
-  run (self, rotation);
+  run (self, rotation, session, REKEY_HOOK_EVENT_RECOVERED);
 }
 
 /* ------------------------------------------------------------------ state */
@@ -307,6 +317,7 @@ rekey_reset_flow_dispose (GObject *object)
 
   g_clear_weak_pointer (&self->parent);
   g_clear_object (&self->journal);
+  g_clear_object (&self->profile);
 
   G_OBJECT_CLASS (rekey_reset_flow_parent_class)->dispose (object);
 }

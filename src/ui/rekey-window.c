@@ -694,6 +694,14 @@ rekey_window_get_error_text (RekeyWindow *self)
   return adw_status_page_get_description (self->error_page);
 }
 
+RekeyProfile *
+rekey_window_get_profile (RekeyWindow *self)
+{
+  g_return_val_if_fail (REKEY_IS_WINDOW (self), NULL);
+
+  return self->session != NULL ? rekey_session_get_profile (self->session) : NULL;
+}
+
 RekeyClient *
 rekey_window_get_client (RekeyWindow *self)
 {
