@@ -1097,6 +1097,15 @@ mapped_label_containing (GtkWidget *widget,
 
 /* A NATS 5 has no key endpoints: the API tab offers the NATS admin and
  * Enter New Key, and the key reset there ends up in the keyring. */
+static gboolean
+hooks_ran_toast (gpointer data)
+{
+  const char *toast = rekey_window_get_last_toast (data);
+
+  return toast != NULL && (g_str_has_prefix (toast, "The deploy hook")
+                           || g_str_has_prefix (toast, "Deploy hook"));
+}
+
 static void
 test_enter_new_key (Fixture *f,
                     gconstpointer data)
@@ -1148,12 +1157,23 @@ test_enter_new_key (Fixture *f,
   g_assert_false (gtk_widget_is_sensitive (save));
   set_row (dialog, "API Key", new_key);
   assert_buttons_named (dialog);
+  /* The server's deploy hook gets the entered key, once it is saved. */
+  {
+    const char *hook[] = { "sh", "-c",
+                           "test \"$(cat)\" = \"$(secret-tool lookup xdg:schema "
+                           "io.github.rekeyapp.Rekey.ApiKey server $REKEY_SERVER username "
+                           "$REKEY_USERNAME)\" && test \"$REKEY_EVENT\" = entered", NULL };
+
+    rekey_profile_add_hook (f->profile, hook);
+  }
   click (save);
   spin_until (no_enter_key_dialog, NULL, "the key to be checked and kept");
 
   stored = rekey_test_keyring_lookup (server, username);
   g_assert_cmpstr (stored, ==, new_key);
   g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 0);
+  spin_until (hooks_ran_toast, f->window, "the deploy hook");
+  g_assert_cmpstr (rekey_window_get_last_toast (f->window), ==, "The deploy hook ran");
 }
 
 static void

@@ -26,6 +26,8 @@ RekeyAffiliate *rekey_window_get_selected (RekeyWindow *self);
 /* The subtitle of the Details row titled @title. */
 const char *rekey_window_get_detail (RekeyWindow *self,
                                      const char *title);
+/* The message of the last toast, or NULL. */
+const char *rekey_window_get_last_toast (RekeyWindow *self);
 /* The dialog showing a new key, if any. */
 GtkWindow *rekey_window_get_new_key_dialog (RekeyWindow *self);
 
