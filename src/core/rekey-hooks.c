@@ -192,7 +192,8 @@ clear_hook (Run *run)
   g_clear_object (&run->reading);
   if (run->output != NULL)
     {
-      explicit_bzero (run->output->data, run->output->len);
+      if (run->output->len > 0)
+        explicit_bzero (run->output->data, run->output->len);
       g_clear_pointer (&run->output, g_byte_array_unref);
     }
   g_clear_handle_id (&run->timeout_id, g_source_remove);
@@ -249,7 +250,9 @@ finish_hook (GTask *task)
    * part left goes too. */
   if (run->output_cut)
     skip = MIN (run->output->len, strlen (secret_value_get_text (run->key)));
-  output = g_bytes_new (run->output->data + skip, run->output->len - skip);
+  output = run->output->len > skip
+               ? g_bytes_new (run->output->data + skip, run->output->len - skip)
+               : g_bytes_new (NULL, 0);
   result->index = run->next;
   result->argv = g_strdupv (g_ptr_array_index (run->hooks, run->next));
   result->exit_status = -1;
@@ -281,7 +284,9 @@ finish_hook (GTask *task)
       gsize size;
       gpointer data = g_bytes_unref_to_data (g_steal_pointer (&output), &size);
 
-      explicit_bzero (data, size);
+      /* No output: no buffer at all. */
+      if (data != NULL)
+        explicit_bzero (data, size);
       g_free (data);
     }
   g_ptr_array_add (run->results, result);
