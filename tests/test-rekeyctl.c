@@ -908,7 +908,8 @@ test_hooks (Fixture *f,
                   "if grep -qa \"$k\" /proc/$PPID/cmdline /proc/$PPID/environ /proc/self/environ;"
                   " then echo LEA\"\"KED; fi");
   g_clear_pointer (&run, run_free);
-  run = rekeyctl (f, NULL, "hooks", "add", "--", "sh", "-c", "echo got; cat; cat >&2 <<EOF\nx\nEOF");
+  run = rekeyctl (f, NULL, "hooks", "add", "--", "sh", "-c",
+                  "echo got; cat; cat >&2 <<EOF\nx\nEOF");
   g_clear_pointer (&run, run_free);
   run = rekeyctl (f, NULL, "hooks", "add", "--", "sh", "-c", "echo failing >&2; exit 3");
   g_clear_pointer (&run, run_free);

@@ -165,7 +165,8 @@ ctl_cmd_reset (Ctl *ctl,
   if ((session = ctl_connect (ctl, profile, FALSE, &error)) == NULL)
     return ctl_fail (error);
   present = rekey_client_get_features (rekey_session_get_client (session), &known);
-  if ((known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS) && !(present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS))
+  if ((known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS)
+      && !(present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS))
     {
       g_printerr ("rekeyctl: ");
       /* Translators: the username, twice. */

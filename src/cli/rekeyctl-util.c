@@ -72,9 +72,7 @@ ctl_usage_error (const CtlCommand *command,
   va_end (args);
   g_printerr ("rekeyctl: %s\n", message);
   if (command != NULL)
-    {
-      g_printerr ("%s rekeyctl %s %s\n", _("Usage:"), command->name, command->synopsis);
-    }
+    g_printerr ("%s rekeyctl %s %s\n", _("Usage:"), command->name, command->synopsis);
   return CTL_EXIT_USAGE;
 }
 

@@ -26,7 +26,8 @@ static const CtlCommand commands[] = {
   { "store", "USER [--json]",
     N_("Keep a key reset in the NATS admin, read from standard input"), ctl_cmd_store },
   { "check", "[USER…] [--json]", N_("Try the keyring’s keys of this server"), ctl_cmd_check },
-  { "recover", "[--yes] [--json]", N_("Finish the unfinished resets of this server"), ctl_cmd_recover },
+  { "recover", "[--yes] [--json]", N_("Finish the unfinished resets of this server"),
+    ctl_cmd_recover },
   { "hooks", "list|add -- COMMAND [ARG…]|remove N|run USER [--json]",
     N_("Deploy hooks: commands that take a new key where it is used"), ctl_cmd_hooks },
 };
