@@ -60,13 +60,14 @@ run_free (Run *run)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
 
-/* Runs rekeyctl with @argv; @input on its standard input, or /dev/null
- * when NULL; @env extra variables ("NAME=value"), or NULL. */
+/* Runs @argv (a program and its arguments) as rekeyctl runs: its settings
+ * and journal in the fixture's directory; @input on its standard input, or
+ * /dev/null when NULL; @env extra variables ("NAME=value"), or NULL. */
 static Run *
-rekeyctl_env (Fixture *f,
-              const char *input,
-              const char *const *env,
-              const char *const *argv)
+spawn (Fixture *f,
+       const char *input,
+       const char *const *env,
+       const char *const *argv)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) process = NULL;
@@ -76,7 +77,6 @@ rekeyctl_env (Fixture *f,
   g_autofree char *data = g_build_filename (f->dir, "data", NULL);
   Run *run = g_new0 (Run, 1);
 
-  g_ptr_array_add (args, (gpointer) g_getenv ("REKEYCTL_PROGRAM"));
   for (guint i = 0; argv[i] != NULL; i++)
     g_ptr_array_add (args, (gpointer) argv[i]);
   g_ptr_array_add (args, NULL);
@@ -108,6 +108,22 @@ rekeyctl_env (Fixture *f,
   if (g_test_verbose ())
     g_test_message ("rekeyctl %s: %d\n%s", argv[0], run->status, run->err);
   return run;
+}
+
+/* Runs rekeyctl with @argv. */
+static Run *
+rekeyctl_env (Fixture *f,
+              const char *input,
+              const char *const *env,
+              const char *const *argv)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+
+  g_ptr_array_add (args, (gpointer) g_getenv ("REKEYCTL_PROGRAM"));
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, NULL);
+  return spawn (f, input, env, (const char *const *) args->pdata);
 }
 
 #define ARGS(...) ((const char *const[]) { __VA_ARGS__, NULL })
@@ -1024,6 +1040,68 @@ test_hooks (Fixture *f,
   }
 }
 
+/* On a terminal (script(1) gives rekeyctl one): progress on standard error,
+ * and a reset asks first. */
+static Run *
+on_terminal (Fixture *f,
+             const char *input,
+             const char *arguments)
+{
+  g_autofree char *program = g_shell_quote (g_getenv ("REKEYCTL_PROGRAM"));
+  g_autofree char *command = g_strdup_printf ("%s %s", program, arguments);
+
+  return spawn (f, input, NULL, ARGS ("script", "-qec", command, "/dev/null"));
+}
+
+static void
+test_terminal (Fixture *f,
+               gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autofree char *script = g_find_program_in_path ("script");
+  g_autofree char *username = NULL;
+  g_autofree char *arguments = NULL;
+  g_autofree char *question = NULL;
+  g_autofree char *new_key = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 1, &username);
+  g_autoptr (Run) run = NULL;
+
+  if (!rekey_test_require_keyring ())
+    return;
+  if (script == NULL)
+    {
+      if (g_strcmp0 (g_getenv ("REKEY_REQUIRE_TOOLS"), "1") == 0)
+        g_error ("script(1) is missing (util-linux)");
+      g_test_skip ("script(1) is missing (util-linux)");
+      return;
+    }
+
+  run = on_terminal (f, NULL, "list --admins");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_nonnull (strstr (run->out, "Connecting as admin to 127.0.0.1"));
+  g_assert_nonnull (strstr (run->out, "Loading affiliates"));
+  g_clear_pointer (&run, run_free);
+
+  /* The question of the app's confirmation; no is the default. */
+  arguments = g_strdup_printf ("reset %s", username);
+  question = g_strdup_printf ("Reset API Key of %s? [y/N]", username);
+  run = on_terminal (f, "\n", arguments);
+  g_assert_cmpint (run->status, ==, EXIT_FAILED);
+  g_assert_nonnull (strstr (run->out, question));
+  g_assert_nonnull (strstr (run->out, "Anything using the old key will fail"));
+  g_assert_nonnull (strstr (run->out, "Nothing was reset."));
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 0);
+  g_clear_pointer (&run, run_free);
+
+  run = on_terminal (f, "y\n", arguments);
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 1);
+  g_assert_nonnull (strstr (run->out, "Asking the server for a new key…"));
+  g_assert_nonnull (strstr (run->out, "Saved to Keyring"));
+  new_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_assert_null (strstr (run->out, new_key));
+}
+
 /* The commands of `rekeyctl --help` are the manual page's synopsis. */
 static void
 test_help_matches_manual (void)
@@ -1097,6 +1175,7 @@ main (int argc,
   ADD ("keyring-locked", test_keyring_locked);
   ADD ("keyring-unavailable", test_keyring_unavailable);
   ADD ("hooks", test_hooks);
+  ADD ("terminal", test_terminal);
 #undef ADD
   g_test_add_func ("/rekeyctl/help-matches-manual", test_help_matches_manual);
 
