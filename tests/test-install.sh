@@ -14,13 +14,13 @@ check() {  # check DESCRIPTION COMMAND…
     echo "not ok $n $what"; sed 's/^/# /' "$dest/out" | head -20; failed=1; fi
 }
 
-echo "1..13"
+echo "1..17"
 check "meson install succeeds" meson install -C "$build_dir" --destdir "$dest/root" --no-rebuild --quiet
 prefix=$(meson introspect --buildoptions "$build_dir" | python3 -c \
   'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"))')
 root=$dest/root$prefix
 share=$root/share
-check "binaries installed" test -x "$root/bin/rekey" -a -x "$root/bin/rekey-sandbox"
+check "binaries installed" test -x "$root/bin/rekey" -a -x "$root/bin/rekey-sandbox" -a -x "$root/bin/rekeyctl"
 check "desktop file installed and valid" desktop-file-validate "$share/applications/io.github.rekeyapp.Rekey.desktop"
 check "metainfo installed and valid" appstreamcli validate --no-net "$share/metainfo/io.github.rekeyapp.Rekey.metainfo.xml"
 check "icons installed" test -f "$share/icons/hicolor/scalable/apps/io.github.rekeyapp.Rekey.svg" \
@@ -31,6 +31,23 @@ check "German translation installed" test -f "$share/locale/de/LC_MESSAGES/rekey
 check "rekey --version" bash -c "'$root/bin/rekey' --version | grep -q '^rekey [0-9]'"
 check "rekey --help names its options" bash -c "'$root/bin/rekey' --help | grep -q -- '--sandbox' && '$root/bin/rekey' --help | grep -q -- '--profile'"
 check "rekey-sandbox --help" bash -c "'$root/bin/rekey-sandbox' --help | grep -q -- '--allowed-ips'"
+check "rekeyctl --help lists its commands" bash -c "'$root/bin/rekeyctl' --help | grep -q '^  rekeyctl recover'"
+
+# rekeyctl(1), where man finds it, and readable.
+page=$share/man/man1/rekeyctl.1
+check "manual page rekeyctl(1) installed" test -s "$page"
+if command -v man >/dev/null; then
+  check "man -l renders rekeyctl(1)" bash -c \
+    "MANWIDTH=80 man -l '$page' 2>&1 | grep -q '^EXIT STATUS' && MANWIDTH=80 man -l '$page' | grep -q 'rekeyctl \\[-p NAME\\] reset USER'"
+else
+  echo "ok 13 # SKIP man is not installed"; n=$((n + 1))
+fi
+
+# The completion, in bash-completion's directory for this prefix (its
+# pkg-config completionsdir, or datadir/bash-completion/completions).
+completion=$(find "$dest/root" -path '*/bash-completion/completions/rekeyctl' | head -1)
+check "bash completion installed and loads" bash -c \
+  "test -n '$completion' && bash -n '$completion' && . '$completion' && complete -p rekeyctl | grep -q _rekeyctl && COMP_WORDS=(rekeyctl re) COMP_CWORD=1 && _rekeyctl && [[ \"\${COMPREPLY[*]}\" == 'remove reset recover' ]]"
 
 # The installed app, started as a desktop would, on its sandbox: it finds its
 # schema, resources and keyring, seeds the sandbox and stores the admin key.
@@ -70,8 +87,8 @@ if [[ -n ${DISPLAY:-} && -n ${DBUS_SESSION_BUS_ADDRESS:-} ]]; then
   check "it seeded its sandbox and keeps the admin key in the keyring" bash -c \
     "test -e '$home/rekey/sandbox.db' && grep -q 'attribute.server = http://127.0.0.1' '$dest/items' || { cat '$dest/items' '$dest/app.log'; false; }"
 else
-  echo "ok 11 # SKIP no display or session bus"
-  echo "ok 12 # SKIP no display or session bus"
-  echo "ok 13 # SKIP no display or session bus"
+  echo "ok 15 # SKIP no display or session bus"
+  echo "ok 16 # SKIP no display or session bus"
+  echo "ok 17 # SKIP no display or session bus"
 fi
 exit $failed

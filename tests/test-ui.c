@@ -14,6 +14,7 @@
 #include "rekey-connect-dialog.h"
 #include "rekey-enter-key-dialog.h"
 #include "rekey-keyring.h"
+#include "rekey-preferences-window.h"
 #include "rekey-sandbox-server.h"
 #include "rekey-test-keyring.h"
 #include "rekey-test-sandbox.h"
@@ -1115,6 +1116,15 @@ mapped_label_containing (GtkWidget *widget,
 
 /* A NATS 5 has no key endpoints: the API tab offers the NATS admin and
  * Enter New Key, and the key reset there ends up in the keyring. */
+static gboolean
+hooks_ran_toast (gpointer data)
+{
+  const char *toast = rekey_window_get_last_toast (data);
+
+  return toast != NULL && (g_str_has_prefix (toast, "The deploy hook")
+                           || g_str_has_prefix (toast, "Deploy hook"));
+}
+
 static void
 test_enter_new_key (Fixture *f,
                     gconstpointer data)
@@ -1166,12 +1176,23 @@ test_enter_new_key (Fixture *f,
   g_assert_false (gtk_widget_is_sensitive (save));
   set_row (dialog, "API Key", new_key);
   assert_buttons_named (dialog);
+  /* The server's deploy hook gets the entered key, once it is saved. */
+  {
+    const char *hook[] = { "sh", "-c",
+                           "test \"$(cat)\" = \"$(secret-tool lookup xdg:schema "
+                           "io.github.rekeyapp.Rekey.ApiKey server $REKEY_SERVER username "
+                           "$REKEY_USERNAME)\" && test \"$REKEY_EVENT\" = entered", NULL };
+
+    rekey_profile_add_hook (f->profile, hook);
+  }
   click (save);
   spin_until (no_enter_key_dialog, NULL, "the key to be checked and kept");
 
   stored = rekey_test_keyring_lookup (server, username);
   g_assert_cmpstr (stored, ==, new_key);
   g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 0);
+  spin_until (hooks_ran_toast, f->window, "the deploy hook");
+  g_assert_cmpstr (rekey_window_get_last_toast (f->window), ==, "The deploy hook ran");
 }
 
 static void
@@ -2080,6 +2101,99 @@ test_admin_address (Fixture *f,
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
+/* Deploy hooks in the app: set in the preferences for the open server, run
+ * by the New API Key dialog once the key is saved, each with its result and
+ * the end of its output, the key in it redacted. */
+static gboolean
+hooks_finished (gpointer data)
+{
+  GtkWidget *button = find_widget (data, GTK_TYPE_BUTTON, mapped_button_labelled, "_Run Again");
+
+  /* Shown once they ran, and insensitive while they run. */
+  return button != NULL && gtk_widget_is_sensitive (button);
+}
+
+static const char *
+row_subtitle (GtkWidget *root,
+              const char *title)
+{
+  GtkWidget *row = find_widget (root, ADW_TYPE_ACTION_ROW, row_titled, title);
+
+  g_assert_nonnull (row);
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+}
+
+static gboolean
+button_accessible_label (GtkWidget *widget,
+                         gconstpointer data)
+{
+  return gtk_widget_get_mapped (widget)
+         && g_strcmp0 (gtk_widget_get_tooltip_text (widget), "Remove Hook") == 0;
+}
+
+static void
+test_deploy_hooks (Fixture *f,
+                   gconstpointer data)
+{
+  const char *printing[] = { "sh", "-c", "cat; echo \"$REKEY_EVENT $REKEY_USERNAME\"", NULL };
+  const char *failing[] = { "false", NULL };
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+  g_autofree char *shown = NULL;
+  g_autofree char *expected = NULL;
+  RekeyPreferencesWindow *prefs;
+  GtkWidget *dialog, *entry;
+  GPtrArray *hooks;
+
+  /* The preferences show the open server's hooks. */
+  rekey_profile_add_hook (f->profile, printing);
+  rekey_profile_add_hook (f->profile, failing);
+  prefs = rekey_preferences_window_new (rekey_application_get_settings (app),
+                                       rekey_application_get_profiles (app));
+  rekey_preferences_window_set_profile (prefs, rekey_window_get_profile (f->window));
+  gtk_window_present (GTK_WINDOW (prefs));
+  adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (prefs), "hooks");
+  spin_for (100);
+  g_assert_nonnull (find_widget (GTK_WIDGET (prefs), ADW_TYPE_ACTION_ROW, row_titled,
+                                 "sh -c 'cat; echo \"$REKEY_EVENT $REKEY_USERNAME\"'"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (prefs), ADW_TYPE_ACTION_ROW, row_titled, "false"));
+  /* A command is added as a person types it: words, quotes and all. */
+  entry = find_widget (GTK_WIDGET (prefs), ADW_TYPE_ENTRY_ROW, NULL, NULL);
+  g_assert_nonnull (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "printf '%s\\n' 'two words'");
+  g_signal_emit_by_name (entry, "apply");
+  hooks = rekey_profile_get_hooks (f->profile);
+  g_assert_cmpuint (hooks->len, ==, 3);
+  g_assert_cmpstr (((char **) g_ptr_array_index (hooks, 2))[2], ==, "two words");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+  /* ... and removed. */
+  click (find_widget (GTK_WIDGET (prefs), GTK_TYPE_BUTTON, button_accessible_label, NULL));
+  g_assert_cmpuint (hooks->len, ==, 2);
+  g_assert_cmpstr (((char **) g_ptr_array_index (hooks, 0))[0], ==, "false");
+  rekey_profile_remove_hook (f->profile, 0);
+  rekey_profile_add_hook (f->profile, printing);
+  rekey_profile_add_hook (f->profile, failing);
+  g_assert_cmpuint (hooks->len, ==, 3);
+  gtk_window_destroy (GTK_WINDOW (prefs));
+
+  shown = reset_through_ui (f, loginid, username);
+  dialog = GTK_WIDGET (rekey_window_get_new_key_dialog (f->window));
+  spin_until (hooks_finished, dialog, "the deploy hooks");
+  assert_buttons_named (dialog);
+  expected = g_strdup_printf ("[REDACTED]\nreset %s", username);
+  g_assert_cmpstr (row_subtitle (dialog, "sh -c 'cat; echo \"$REKEY_EVENT $REKEY_USERNAME\"'"),
+                   ==, expected);
+  g_assert_null (strstr (row_subtitle (dialog, "false"), shown));
+  g_assert_nonnull (strstr (row_subtitle (dialog, "false"), "exit status 1"));
+  g_assert_nonnull (strstr (row_subtitle (dialog, "printf '%s\\n' 'two words'"), "two words"));
+
+  /* Run again, by hand. */
+  click (find_widget (dialog, GTK_TYPE_BUTTON, button_labelled, "_Run Again"));
+  g_assert_cmpstr (row_subtitle (dialog, "false"), ==, "Running…");
+  spin_until (hooks_finished, dialog, "the deploy hooks, again");
+  g_assert_nonnull (strstr (row_subtitle (dialog, "false"), "exit status 1"));
+}
+
 int
 main (int argc,
       char *argv[])
@@ -2160,6 +2274,7 @@ main (int argc,
   ADD ("new-key-saved-words", test_new_key_saved_words);
   ADD ("new-key-unsaved-words", test_new_key_unsaved_words);
   ADD ("connect-dialog-layout", test_connect_dialog_layout);
+  ADD ("deploy-hooks", test_deploy_hooks);
 #undef ADD
 
   status = g_test_run ();

@@ -23,6 +23,8 @@ struct _RekeyProfile
   RekeyServerFeatures features_known;
   RekeyServerFeatures features;
   char *admin_url; /* NULL: the server's own address */
+  /* Deploy hooks: each a command's argv (GStrv), run without a shell. */
+  GPtrArray *hooks;
   RekeyProfileStore *store; /* weak: where it is saved */
 };
 
@@ -49,6 +51,7 @@ rekey_profile_finalize (GObject *object)
   g_free (self->server);
   g_free (self->username);
   g_free (self->admin_url);
+  g_ptr_array_unref (self->hooks);
   g_clear_weak_pointer (&self->store);
 
   G_OBJECT_CLASS (rekey_profile_parent_class)->finalize (object);
@@ -89,6 +92,7 @@ rekey_profile_class_init (RekeyProfileClass *klass)
 static void
 rekey_profile_init (RekeyProfile *self)
 {
+  self->hooks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
 }
 
 const char *
@@ -131,6 +135,39 @@ rekey_profile_get_legacy_headers (RekeyProfile *self)
 {
   g_return_val_if_fail (REKEY_IS_PROFILE (self), FALSE);
   return self->legacy_headers;
+}
+
+GPtrArray *
+rekey_profile_get_hooks (RekeyProfile *self)
+{
+  g_return_val_if_fail (REKEY_IS_PROFILE (self), NULL);
+  return self->hooks;
+}
+
+void
+rekey_profile_add_hook (RekeyProfile *self,
+                        const char *const *argv)
+{
+  g_return_if_fail (REKEY_IS_PROFILE (self));
+  g_return_if_fail (argv != NULL && argv[0] != NULL && *argv[0] != '\0');
+
+  g_ptr_array_add (self->hooks, g_strdupv ((GStrv) argv));
+  if (self->store != NULL)
+    save (self->store);
+}
+
+gboolean
+rekey_profile_remove_hook (RekeyProfile *self,
+                           guint index)
+{
+  g_return_val_if_fail (REKEY_IS_PROFILE (self), FALSE);
+
+  if (index >= self->hooks->len)
+    return FALSE;
+  g_ptr_array_remove_index (self->hooks, index);
+  if (self->store != NULL)
+    save (self->store);
+  return TRUE;
 }
 
 RekeyClient *
@@ -334,6 +371,28 @@ dict_uint (GVariantDict *dict,
 }
 
 static void
+load_hooks (RekeyProfile *profile,
+            GVariantDict *dict)
+{
+  g_autoptr (GVariant) hooks = g_variant_dict_lookup_value (dict, "hooks", G_VARIANT_TYPE ("aas"));
+  GVariantIter iter;
+  GVariant *argv;
+
+  if (hooks == NULL)
+    return;
+  g_variant_iter_init (&iter, hooks);
+  while ((argv = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autofree const char **strv = g_variant_get_strv (argv, NULL);
+
+      /* An empty command is a damaged entry: left out. */
+      if (strv[0] != NULL && *strv[0] != '\0')
+        g_ptr_array_add (profile->hooks, g_strdupv ((GStrv) strv));
+      g_variant_unref (argv);
+    }
+}
+
+static void
 load (RekeyProfileStore *self)
 {
   g_autoptr (GVariant) list = g_settings_get_value (self->settings, "profiles");
@@ -373,6 +432,7 @@ load (RekeyProfileStore *self)
         if (checked != NULL && *checked != '\0')
           profile->admin_url = g_steal_pointer (&checked);
       }
+      load_hooks (profile, &dict);
       g_set_weak_pointer (&profile->store, self);
       g_ptr_array_add (self->profiles, profile);
     }
@@ -401,6 +461,16 @@ save (RekeyProfileStore *self)
       g_variant_dict_insert (&dict, "features", "u", (guint32) p->features);
       if (p->admin_url != NULL)
         g_variant_dict_insert (&dict, "admin-url", "s", p->admin_url);
+      if (p->hooks->len > 0)
+        {
+          GVariantBuilder hooks;
+
+          g_variant_builder_init (&hooks, G_VARIANT_TYPE ("aas"));
+          for (guint h = 0; h < p->hooks->len; h++)
+            g_variant_builder_add_value (
+                &hooks, g_variant_new_strv (g_ptr_array_index (p->hooks, h), -1));
+          g_variant_dict_insert_value (&dict, "hooks", g_variant_builder_end (&hooks));
+        }
       g_variant_builder_add_value (&builder, g_variant_dict_end (&dict));
     }
   self->saving = TRUE;

@@ -42,6 +42,13 @@ char *rekey_profile_normalize_admin_url (const char *text,
                                          GError **error);
 /* The admin address or, when not set, the server's own address. */
 char *rekey_profile_dup_admin_address (RekeyProfile *self);
+/* Deploy hooks (rekey-hooks.h): the argv (GStrv) of each, in order; kept with
+ * the profile. */
+GPtrArray *rekey_profile_get_hooks (RekeyProfile *self);
+void rekey_profile_add_hook (RekeyProfile *self,
+                             const char *const *argv);
+gboolean rekey_profile_remove_hook (RekeyProfile *self,
+                                    guint index);
 /* A client for the profile's account with @api_key (from the keyring). */
 RekeyClient *rekey_profile_create_client (RekeyProfile *self,
                                           const char *api_key,

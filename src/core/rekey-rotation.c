@@ -402,6 +402,21 @@ rekey_rotation_error_is_outcome_unknown (const GError *error)
   return error->code == REKEY_CLIENT_ERROR_NETWORK || error->code == REKEY_CLIENT_ERROR_TIMEOUT;
 }
 
+const char *
+rekey_rotation_step_get_text (RekeyRotationStep step)
+{
+  switch (step)
+    {
+    case REKEY_ROTATION_STEP_JOURNAL: return _("Noting the reset in the journal…");
+    case REKEY_ROTATION_STEP_RESET: return _("Asking the server for a new key…");
+    case REKEY_ROTATION_STEP_KEYRING: return _("Saving the new key to the keyring…");
+    case REKEY_ROTATION_STEP_SWITCH: return _("Switching Rekey to the new key…");
+    case REKEY_ROTATION_STEP_VERIFY: return _("Checking the new key with the server…");
+    case REKEY_ROTATION_STEP_DONE: return _("Done");
+    default: return "";
+    }
+}
+
 RekeyRotationStep
 rekey_rotation_get_step (RekeyRotation *self)
 {

@@ -66,6 +66,9 @@ RekeyRotation *rekey_rotation_new_recovery (RekeyClient *client,
                                             const RekeyJournalEntry *entry);
 
 RekeyRotationStep rekey_rotation_get_step (RekeyRotation *self);
+/* What a step does, for a progress display: "Saving the new key to the
+ * keyring…". */
+const char *rekey_rotation_step_get_text (RekeyRotationStep step);
 
 /* For an error of the reset request: TRUE when the server may have reset
  * the key all the same (no answer, an answer that could not be read, a

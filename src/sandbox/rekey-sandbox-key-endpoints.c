@@ -155,7 +155,9 @@ rekey_sandbox_server_answer_reset (RekeySandboxServer *self,
   respond_key (msg, (gint64) loginid, target != NULL ? target->username : "", key);
   explicit_bzero (key, strlen (key));
 
-  if (!replayed && rekey_sandbox_server_take_fault (self, REKEY_SANDBOX_FAULT_DROP_AFTER_RESET))
+  /* Its repeats too, while the fault lasts: a client whose retry is lost as
+   * well cannot know whether the key was reset. */
+  if (rekey_sandbox_server_take_fault (self, REKEY_SANDBOX_FAULT_DROP_AFTER_RESET))
     rekey_sandbox_drop_connection (msg);
 }
 

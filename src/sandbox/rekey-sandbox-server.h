@@ -14,7 +14,8 @@ typedef enum
   REKEY_SANDBOX_FAULT_GARBAGE,          /* 200 with a body that is neither JSON nor UTF-8 */
   REKEY_SANDBOX_FAULT_HTML,             /* 502 with an HTML error page, as a proxy sends */
   REKEY_SANDBOX_FAULT_STALL,            /* read the request, never answer */
-  REKEY_SANDBOX_FAULT_DROP_AFTER_RESET, /* commit a reset, then close the connection */
+  REKEY_SANDBOX_FAULT_DROP_AFTER_RESET, /* commit a reset (or answer a repeat of it), then
+                                         * close the connection */
   REKEY_SANDBOX_FAULT_STALL_RESET,      /* read a reset request, never answer, reset nothing */
   REKEY_SANDBOX_FAULT_STALL_AFTER_RESET, /* commit a reset, never answer */
 } RekeySandboxFault;

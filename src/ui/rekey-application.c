@@ -156,6 +156,8 @@ preferences_activated (GSimpleAction *action,
   GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   RekeyPreferencesWindow *prefs = rekey_preferences_window_new (self->settings, self->profiles);
 
+  if (REKEY_IS_WINDOW (parent))
+    rekey_preferences_window_set_profile (prefs, rekey_window_get_profile (REKEY_WINDOW (parent)));
   gtk_window_set_transient_for (GTK_WINDOW (prefs), parent);
   gtk_window_present (GTK_WINDOW (prefs));
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rekey-clipboard.h"
+#include "rekey-hooks.h"
 #include "rekey-keyring.h"
 #include "rekey-new-key-dialog.h"
 
@@ -16,9 +17,11 @@ struct _RekeyNewKeyDialog
 
   GtkLabel *advice_label;
   GtkButton *copy_button;
+  AdwPreferencesGroup *hooks_group;
   GtkLabel *key_label;
   GtkLabel *lookup_label;
   GtkButton *retry_button;
+  GtkButton *run_hooks_button;
   GtkImage *saved_icon;
   AdwActionRow *saved_row;
   AdwToastOverlay *toast_overlay;
@@ -28,6 +31,12 @@ struct _RekeyNewKeyDialog
 
   RekeyRotationResult *result;
   GCancellable *cancellable;
+  /* Deploy hooks: run once the key is in the keyring. */
+  RekeyProfile *profile;
+  RekeyHookEvent event;
+  GPtrArray *hook_rows; /* AdwActionRow*, one per hook */
+  gboolean hooks_started;
+  gboolean hooks_running;
   guint clipboard_seconds;
   gboolean copied;
   gboolean confirmed_close;
@@ -35,6 +44,9 @@ struct _RekeyNewKeyDialog
 };
 
 G_DEFINE_FINAL_TYPE (RekeyNewKeyDialog, rekey_new_key_dialog, ADW_TYPE_WINDOW)
+
+static void run_hooks (RekeyNewKeyDialog *self);
+static void update (RekeyNewKeyDialog *self);
 
 /* The title says it too, not only the icon: an admin who skims the dialog
  * must not read success where a step failed. */
@@ -86,6 +98,125 @@ dup_lookup_command (RekeyRotationResult *result)
                           REKEY_KEYRING_ATTR_USERNAME, username);
 }
 
+/* ------------------------------------------------------------------ hooks */
+
+static void
+set_hook_row (AdwActionRow *row,
+              const char *icon_name,
+              const char *style,
+              const char *state,
+              const char *subtitle)
+{
+  GtkImage *icon = g_object_get_data (G_OBJECT (row), "rekey-icon");
+
+  gtk_image_set_from_icon_name (icon, icon_name);
+  gtk_widget_remove_css_class (GTK_WIDGET (icon), "success");
+  gtk_widget_remove_css_class (GTK_WIDGET (icon), "warning");
+  if (style != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (icon), style);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, state, -1);
+  adw_action_row_set_subtitle (row, subtitle);
+}
+
+static void
+hooks_done_cb (GObject *source,
+               GAsyncResult *result,
+               gpointer user_data)
+{
+  RekeyNewKeyDialog *self;
+  g_autoptr (GPtrArray) results = NULL;
+  g_autoptr (GError) error = NULL;
+
+  results = rekey_hooks_run_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = REKEY_NEW_KEY_DIALOG (user_data);
+  self->hooks_running = FALSE;
+  for (guint i = 0; results != NULL && i < results->len && i < self->hook_rows->len; i++)
+    {
+      RekeyHookResult *r = g_ptr_array_index (results, i);
+      AdwActionRow *row = g_ptr_array_index (self->hook_rows, i);
+      g_autofree char *subtitle = NULL;
+
+      /* What it said, the key in it redacted: the end of its output. */
+      if (r->error != NULL)
+        subtitle = *r->output != '\0' ? g_strconcat (r->error->message, "\n", r->output, NULL)
+                                       : g_strdup (r->error->message);
+      else
+        subtitle = g_strdup (*r->output != '\0' ? r->output : _("Done"));
+      set_hook_row (row, r->error == NULL ? "emblem-ok-symbolic" : "dialog-warning-symbolic",
+                    r->error == NULL ? "success" : "warning",
+                    r->error == NULL ? _("Done") : _("Failed"), subtitle);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->run_hooks_button), TRUE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->run_hooks_button), TRUE);
+}
+
+static void
+run_hooks (RekeyNewKeyDialog *self)
+{
+  g_autoptr (GSettings) settings = g_settings_new (REKEY_SETTINGS_SCHEMA);
+
+  if (self->hooks_running || !rekey_rotation_result_get_saved (self->result))
+    return;
+  self->hooks_started = TRUE;
+  self->hooks_running = TRUE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->run_hooks_button), FALSE);
+  for (guint i = 0; i < self->hook_rows->len; i++)
+    set_hook_row (g_ptr_array_index (self->hook_rows, i), "content-loading-symbolic", NULL,
+                  _("Running"), _("Running…"));
+  rekey_hooks_run_async (self->profile, rekey_rotation_result_get_username (self->result),
+                         rekey_rotation_result_get_loginid (self->result),
+                         rekey_rotation_result_get_key (self->result), self->event,
+                         g_settings_get_uint (settings, "hook-timeout-seconds"),
+                         self->cancellable, hooks_done_cb, self);
+}
+
+static void
+run_hooks_cb (RekeyNewKeyDialog *self)
+{
+  run_hooks (self);
+}
+
+void
+rekey_new_key_dialog_set_hooks (RekeyNewKeyDialog *self,
+                                RekeyProfile *profile,
+                                RekeyHookEvent event)
+{
+  GPtrArray *hooks;
+
+  g_return_if_fail (REKEY_IS_NEW_KEY_DIALOG (self));
+  g_return_if_fail (REKEY_IS_PROFILE (profile));
+  g_return_if_fail (self->profile == NULL);
+
+  hooks = rekey_profile_get_hooks (profile);
+  if (hooks->len == 0)
+    return;
+  self->profile = g_object_ref (profile);
+  self->event = event;
+  for (guint i = 0; i < hooks->len; i++)
+    {
+      g_autofree char *line = rekey_hook_dup_command_line (g_ptr_array_index (hooks, i));
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *icon = gtk_image_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), line);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 4);
+      gtk_widget_add_css_class (row, "monospace");
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      g_object_set_data (G_OBJECT (row), "rekey-icon", icon);
+      set_hook_row (ADW_ACTION_ROW (row), "content-loading-symbolic", NULL, _("Waiting"),
+                    _("Runs once the key is in the keyring"));
+      adw_preferences_group_add (self->hooks_group, row);
+      g_ptr_array_add (self->hook_rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->hooks_group), TRUE);
+  update (self);
+}
+
+/* ------------------------------------------------------------------ status */
+
 static void
 update (RekeyNewKeyDialog *self)
 {
@@ -127,6 +258,10 @@ update (RekeyNewKeyDialog *self)
               _("Verified with the Server"), _("Not Verified with the Server"),
               _("The server accepts the new key"),
               rekey_rotation_result_get_verify_error (self->result));
+  /* Never before the keyring has the key: a hook must not be the only one
+   * to hold it. */
+  if (saved && self->profile != NULL && !self->hooks_started)
+    run_hooks (self);
 }
 
 static void
@@ -231,6 +366,8 @@ rekey_new_key_dialog_dispose (GObject *object)
   if (self->result != NULL)
     g_signal_handlers_disconnect_by_data (self->result, self);
   g_clear_object (&self->result);
+  g_clear_object (&self->profile);
+  g_clear_pointer (&self->hook_rows, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), REKEY_TYPE_NEW_KEY_DIALOG);
 
   G_OBJECT_CLASS (rekey_new_key_dialog_parent_class)->dispose (object);
@@ -276,9 +413,11 @@ rekey_new_key_dialog_class_init (RekeyNewKeyDialogClass *klass)
                                                "rekey-new-key-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, advice_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, copy_button);
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, hooks_group);
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, key_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, lookup_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, run_hooks_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, saved_icon);
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, saved_row);
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, toast_overlay);
@@ -287,6 +426,7 @@ rekey_new_key_dialog_class_init (RekeyNewKeyDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RekeyNewKeyDialog, verified_row);
   gtk_widget_class_bind_template_callback (widget_class, copy_cb);
   gtk_widget_class_bind_template_callback (widget_class, retry_cb);
+  gtk_widget_class_bind_template_callback (widget_class, run_hooks_cb);
   gtk_widget_class_install_action (widget_class, "dialog.copy", NULL, copy_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_w, GDK_CONTROL_MASK, "window.close",
@@ -310,6 +450,7 @@ rekey_new_key_dialog_init (RekeyNewKeyDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  self->hook_rows = g_ptr_array_new ();
   g_signal_connect (self->key_label, "copy-clipboard", G_CALLBACK (label_copy_cb), self);
 }
 

@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "rekey-hooks.h"
+#include "rekey-profile.h"
 #include "rekey-rotation.h"
 
 G_BEGIN_DECLS
@@ -14,6 +16,12 @@ G_DECLARE_FINAL_TYPE (RekeyNewKeyDialog, rekey_new_key_dialog, REKEY, NEW_KEY_DI
 RekeyNewKeyDialog *rekey_new_key_dialog_new (GtkWindow *parent,
                                              RekeyRotationResult *result,
                                              guint clipboard_seconds);
+/* Lists the deploy hooks of @profile and runs them, with @event, as soon as
+ * the key is in the keyring (at once, or after Try Again); Run Again runs
+ * them once more. */
+void rekey_new_key_dialog_set_hooks (RekeyNewKeyDialog *self,
+                                     RekeyProfile *profile,
+                                     RekeyHookEvent event);
 /* TRUE when closing loses nothing: the key is saved or was copied. */
 gboolean rekey_new_key_dialog_get_key_safe (RekeyNewKeyDialog *self);
 

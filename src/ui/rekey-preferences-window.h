@@ -13,5 +13,9 @@ G_DECLARE_FINAL_TYPE (RekeyPreferencesWindow, rekey_preferences_window, REKEY,
 
 RekeyPreferencesWindow *rekey_preferences_window_new (GSettings *settings,
                                                       RekeyProfileStore *store);
+/* Shows the deploy hooks of @profile (the open server) on a page of their
+ * own, to add and remove; NULL hides it. */
+void rekey_preferences_window_set_profile (RekeyPreferencesWindow *self,
+                                           RekeyProfile *profile);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "rekey-keyring.h"
 #include "rekey-new-key-dialog.h"
 #include "rekey-reset-flow.h"
 
@@ -17,6 +18,10 @@ struct _RekeyResetFlow
   GtkWindow *progress_dialog;
   RekeyNewKeyDialog *new_key_dialog;
   guint clipboard_seconds;
+  /* The server of the reset under way, whose deploy hooks get the key. */
+  RekeyProfile *profile;
+  RekeyHookEvent event;
+  GCancellable *cancellable; /* the hooks of entered keys */
 };
 
 G_DEFINE_FINAL_TYPE (RekeyResetFlow, rekey_reset_flow, G_TYPE_OBJECT)
@@ -32,27 +37,12 @@ static guint signals[N_SIGNALS];
 
 /* ------------------------------------------------------------------ progress */
 
-static const char *
-step_text (RekeyRotationStep step)
-{
-  switch (step)
-    {
-    case REKEY_ROTATION_STEP_JOURNAL: return _("Noting the reset in the journal…");
-    case REKEY_ROTATION_STEP_RESET: return _("Asking the server for a new key…");
-    case REKEY_ROTATION_STEP_KEYRING: return _("Saving the new key to the keyring…");
-    case REKEY_ROTATION_STEP_SWITCH: return _("Switching Rekey to the new key…");
-    case REKEY_ROTATION_STEP_VERIFY: return _("Checking the new key with the server…");
-    case REKEY_ROTATION_STEP_DONE: return _("Done");
-    default: return "";
-    }
-}
-
 static void
 step_cb (RekeyRotation *rotation,
          int step,
          GtkLabel *label)
 {
-  gtk_label_set_label (label, step_text ((RekeyRotationStep) step));
+  gtk_label_set_label (label, rekey_rotation_step_get_text ((RekeyRotationStep) step));
 }
 
 static GtkWindow *
@@ -63,7 +53,8 @@ progress_dialog_new (RekeyResetFlow *self,
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *header = adw_header_bar_new ();
   GtkWidget *spinner = gtk_spinner_new ();
-  GtkWidget *label = gtk_label_new (step_text (rekey_rotation_get_step (rotation)));
+  GtkWidget *label = gtk_label_new (
+      rekey_rotation_step_get_text (rekey_rotation_get_step (rotation)));
 
   gtk_window_set_transient_for (GTK_WINDOW (window), self->parent);
   gtk_window_set_modal (GTK_WINDOW (window), TRUE);
@@ -142,6 +133,8 @@ rotation_done_cb (GObject *source,
     {
       self->new_key_dialog = rekey_new_key_dialog_new (self->parent, res,
                                                        self->clipboard_seconds);
+      if (self->profile != NULL)
+        rekey_new_key_dialog_set_hooks (self->new_key_dialog, self->profile, self->event);
       g_signal_connect_object (self->new_key_dialog, "destroy",
                                G_CALLBACK (new_key_dialog_destroyed_cb), self,
                                G_CONNECT_SWAPPED);
@@ -152,9 +145,14 @@ rotation_done_cb (GObject *source,
 
 static void
 run (RekeyResetFlow *self,
-     RekeyRotation *rotation)
+     RekeyRotation *rotation,
+     RekeySession *session,
+     RekeyHookEvent event)
 {
   GApplication *app = g_application_get_default ();
+
+  g_set_object (&self->profile, rekey_session_get_profile (session));
+  self->event = event;
 
   /* Rekey does not quit in the middle of a reset. */
   if (app != NULL)
@@ -196,7 +194,7 @@ confirm_cb (AdwMessageDialog *dialog,
       rotation = rekey_rotation_new (client, request->self->journal,
                                      rekey_affiliate_get_loginid (request->target),
                                      rekey_affiliate_get_username (request->target));
-      run (request->self, rotation);
+      run (request->self, rotation, request->session, REKEY_HOOK_EVENT_RESET);
     }
   request_free (request);
 }
@@ -261,7 +259,122 @@ rekey_reset_flow_recover (RekeyResetFlow *self,
       || rekey_reset_flow_get_running (self))
     return;
   rotation = rekey_rotation_new_recovery (rekey_session_get_client (session), self->journal, entry);
-  run (self, rotation);
+  run (self, rotation, session, REKEY_HOOK_EVENT_RECOVERED);
+}
+
+/* ------------------------------------------------------------------ entered keys */
+
+typedef struct
+{
+  RekeyResetFlow *self; /* not a reference: the cancellable guards it */
+  RekeyProfile *profile;
+  char *username;
+  gint64 loginid;
+} EnteredHooks;
+
+static void
+entered_hooks_free (EnteredHooks *run)
+{
+  g_object_unref (run->profile);
+  g_free (run->username);
+  g_free (run);
+}
+
+static void
+toast (RekeyResetFlow *self,
+       const char *message)
+{
+  g_signal_emit (self, signals[TOAST], 0, message);
+}
+
+static void
+entered_hooks_done_cb (GObject *source,
+                       GAsyncResult *result,
+                       gpointer user_data)
+{
+  EnteredHooks *run = user_data;
+  g_autoptr (GPtrArray) results = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  results = rekey_hooks_run_finish (result, &error);
+  if (results == NULL)
+    {
+      entered_hooks_free (run);
+      return; /* cancelled: the window is gone */
+    }
+  for (guint i = 0; i < results->len && message == NULL; i++)
+    {
+      RekeyHookResult *r = g_ptr_array_index (results, i);
+      g_autofree char *line = NULL;
+
+      if (r->error == NULL)
+        continue;
+      line = rekey_hook_dup_command_line ((const char *const *) r->argv);
+      /* Translators: the hook's command line, then what went wrong. */
+      message = g_strdup_printf (_("Deploy hook %s: %s"), line, r->error->message);
+    }
+  if (message == NULL)
+    message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "The deploy hook ran",
+                                            "The %u deploy hooks ran", results->len),
+                               results->len);
+  toast (run->self, message);
+  entered_hooks_free (run);
+}
+
+static void
+entered_key_read_cb (GObject *source,
+                     GAsyncResult *result,
+                     gpointer user_data)
+{
+  EnteredHooks *run = user_data;
+  g_autoptr (SecretValue) key = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSettings) settings = NULL;
+
+  key = rekey_keyring_lookup_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      entered_hooks_free (run);
+      return;
+    }
+  if (key == NULL)
+    {
+      if (error != NULL)
+        toast (run->self, error->message);
+      entered_hooks_free (run);
+      return;
+    }
+  settings = g_settings_new (REKEY_SETTINGS_SCHEMA);
+  rekey_hooks_run_async (run->profile, run->username, run->loginid, key, REKEY_HOOK_EVENT_ENTERED,
+                         g_settings_get_uint (settings, "hook-timeout-seconds"),
+                         run->self->cancellable, entered_hooks_done_cb, run);
+}
+
+void
+rekey_reset_flow_run_entered_hooks (RekeyResetFlow *self,
+                                    RekeySession *session,
+                                    const char *username,
+                                    gint64 loginid)
+{
+  RekeyProfile *profile;
+  EnteredHooks *run;
+
+  g_return_if_fail (REKEY_IS_RESET_FLOW (self));
+  g_return_if_fail (REKEY_IS_SESSION (session));
+
+  profile = rekey_session_get_profile (session);
+  if (profile == NULL || rekey_profile_get_hooks (profile)->len == 0)
+    return;
+  run = g_new0 (EnteredHooks, 1);
+  run->self = self;
+  run->profile = g_object_ref (profile);
+  run->username = g_strdup (username);
+  run->loginid = loginid;
+  /* The key the keyring holds now: the one just entered, and saved. */
+  rekey_keyring_lookup_async (rekey_profile_get_server (profile), username,
+                              REKEY_KEYRING_FLAGS_NONE, self->cancellable, entered_key_read_cb,
+                              run);
 }
 
 /* ------------------------------------------------------------------ state */
@@ -321,6 +434,10 @@ rekey_reset_flow_dispose (GObject *object)
 
   g_clear_weak_pointer (&self->parent);
   g_clear_object (&self->journal);
+  g_clear_object (&self->profile);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (rekey_reset_flow_parent_class)->dispose (object);
 }
@@ -343,6 +460,7 @@ static void
 rekey_reset_flow_init (RekeyResetFlow *self)
 {
   self->clipboard_seconds = 30;
+  self->cancellable = g_cancellable_new ();
 }
 
 RekeyResetFlow *

@@ -32,6 +32,14 @@ void rekey_reset_flow_recover (RekeyResetFlow *self,
                                RekeySession *session,
                                const RekeyJournalEntry *entry);
 
+/* After a key of @username was entered and saved (the Enter Key dialog):
+ * runs the deploy hooks of @session's profile with it, from the keyring,
+ * and says how they went in a toast. */
+void rekey_reset_flow_run_entered_hooks (RekeyResetFlow *self,
+                                         RekeySession *session,
+                                         const char *username,
+                                         gint64 loginid);
+
 /* TRUE while a reset runs (its progress is shown). */
 gboolean rekey_reset_flow_get_running (RekeyResetFlow *self);
 /* The dialog showing a new key, if any. */

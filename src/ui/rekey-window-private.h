@@ -28,6 +28,8 @@ const char *rekey_window_get_detail (RekeyWindow *self,
                                      const char *title);
 /* Where Open NATS Admin goes for the current server. */
 char *rekey_window_dup_admin_target (RekeyWindow *self);
+/* The message of the last toast, or NULL. */
+const char *rekey_window_get_last_toast (RekeyWindow *self);
 /* The dialog showing a new key, if any. */
 GtkWindow *rekey_window_get_new_key_dialog (RekeyWindow *self);
 

@@ -40,6 +40,7 @@ struct _RekeyWindow
   RekeySession *session;
   GCancellable *cancellable; /* connecting the session */
   RekeyResetFlow *reset_flow;
+  char *last_toast; /* for the tests */
 };
 
 G_DEFINE_FINAL_TYPE (RekeyWindow, rekey_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -54,6 +55,8 @@ toast_cb (RekeyWindow *self,
 {
   AdwToast *t = adw_toast_new (message);
 
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (message);
   adw_toast_set_timeout (t, 4);
   adw_toast_overlay_add_toast (self->toast_overlay, t);
 }
@@ -160,9 +163,14 @@ key_entered_cb (RekeyEnterKeyDialog *dialog,
                 gboolean switched,
                 RekeyWindow *self)
 {
+  RekeyAffiliate *account = g_object_get_data (G_OBJECT (dialog), "rekey-account");
+
   toast_cb (self, _("The key is in this computer’s keyring"));
   if (self->session == NULL)
     return;
+  rekey_reset_flow_run_entered_hooks (self->reset_flow, self->session,
+                                      rekey_affiliate_get_username (account),
+                                      rekey_affiliate_get_loginid (account));
   if (switched)
     rekey_affiliate_list_pane_reload (self->list_pane); /* requests in flight used the old key */
   rekey_session_refresh_keyring (self->session);
@@ -177,6 +185,8 @@ enter_key_requested_cb (RekeyWindow *self,
   if (self->session == NULL)
     return;
   dialog = rekey_enter_key_dialog_new (GTK_WINDOW (self), self->session, account);
+  g_object_set_data_full (G_OBJECT (dialog), "rekey-account", g_object_ref (account),
+                          g_object_unref);
   g_signal_connect_object (dialog, "saved", G_CALLBACK (key_entered_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -599,6 +609,7 @@ rekey_window_dispose (GObject *object)
   g_clear_object (&self->reset_flow);
   g_clear_object (&self->profile);
   g_clear_object (&self->profiles_menu);
+  g_clear_pointer (&self->last_toast, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (object), REKEY_TYPE_WINDOW);
 
   G_OBJECT_CLASS (rekey_window_parent_class)->dispose (object);
@@ -704,6 +715,20 @@ const char *
 rekey_window_get_error_text (RekeyWindow *self)
 {
   return adw_status_page_get_description (self->error_page);
+}
+
+const char *
+rekey_window_get_last_toast (RekeyWindow *self)
+{
+  return self->last_toast;
+}
+
+RekeyProfile *
+rekey_window_get_profile (RekeyWindow *self)
+{
+  g_return_val_if_fail (REKEY_IS_WINDOW (self), NULL);
+
+  return self->session != NULL ? rekey_session_get_profile (self->session) : NULL;
 }
 
 RekeyClient *

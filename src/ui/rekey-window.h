@@ -16,6 +16,8 @@ void rekey_window_show_welcome (RekeyWindow *self);
 void rekey_window_open_profile (RekeyWindow *self,
                                 RekeyProfile *profile);
 void rekey_window_open_sandbox (RekeyWindow *self);
+/* The open server, or NULL (the welcome page). */
+RekeyProfile *rekey_window_get_profile (RekeyWindow *self);
 /* FALSE when a new key would be lost: the window then asks first. */
 gboolean rekey_window_can_close (RekeyWindow *self);
 

@@ -1,0 +1,1183 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* rekeyctl as a separate process, as a script or an admin runs it: against
+ * the sandbox on loopback and the private test keyring, with its settings
+ * and journal in a directory of the test's own. Every command, the --json
+ * shapes, the exit statuses, a wrong key, a locked and an absent keyring,
+ * no terminal on standard input, deploy hooks that succeed, fail, hang and
+ * print the key, and the key nowhere but where it was asked for. */
+#include "config.h"
+
+#define G_SETTINGS_ENABLE_BACKEND
+#include <gio/gio.h>
+#include <gio/gsettingsbackend.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "rekey-client.h"
+#include "rekey-keyring.h"
+#include "rekey-profile.h"
+#include "rekey-test-keyring.h"
+#include "rekey-test-sandbox.h"
+
+/* rekeyctl(1) and docs/rekeyctl.md */
+enum
+{
+  EXIT_OK = 0,
+  EXIT_FAILED = 1,
+  EXIT_USAGE = 2,
+  EXIT_KEY_REJECTED = 3,
+  EXIT_NETWORK = 4,
+  EXIT_SERVER_REFUSED = 5,
+  EXIT_KEYRING = 6,
+  EXIT_OUTCOME_UNKNOWN = 7,
+  EXIT_HOOK_FAILED = 8,
+};
+
+#define HOOK_TIMEOUT 5
+
+typedef struct
+{
+  RekeyTestSandbox *sandbox;
+  char *dir;    /* the settings and the journal of rekeyctl */
+  char *server; /* the sandbox's base URL, as the profile has it */
+  char *admin_key;
+} Fixture;
+
+typedef struct
+{
+  int status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_free (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+  g_free (run);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
+
+/* Runs @argv (a program and its arguments) as rekeyctl runs: its settings
+ * and journal in the fixture's directory; @input on its standard input, or
+ * /dev/null when NULL; @env extra variables ("NAME=value"), or NULL. */
+static Run *
+spawn (Fixture *f,
+       const char *input,
+       const char *const *env,
+       const char *const *argv)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *config = g_build_filename (f->dir, "config", NULL);
+  g_autofree char *data = g_build_filename (f->dir, "data", NULL);
+  Run *run = g_new0 (Run, 1);
+
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE
+                                        | (input != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                                         : G_SUBPROCESS_FLAGS_NONE));
+  if (input == NULL)
+    g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "keyfile", TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "LANGUAGE");
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto (GStrv) pair = g_strsplit (env[i], "=", 2);
+
+      g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
+    }
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) args->pdata, &error);
+  g_assert_no_error (error);
+  /* The sandbox answers from its own thread: a blocking wait is fine. */
+  g_subprocess_communicate_utf8 (process, input, NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  run->status = g_subprocess_get_exit_status (process);
+  if (g_test_verbose ())
+    g_test_message ("rekeyctl %s: %d\n%s", argv[0], run->status, run->err);
+  return run;
+}
+
+/* Runs rekeyctl with @argv. */
+static Run *
+rekeyctl_env (Fixture *f,
+              const char *input,
+              const char *const *env,
+              const char *const *argv)
+{
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+
+  g_ptr_array_add (args, (gpointer) g_getenv ("REKEYCTL_PROGRAM"));
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) argv[i]);
+  g_ptr_array_add (args, NULL);
+  return spawn (f, input, env, (const char *const *) args->pdata);
+}
+
+#define ARGS(...) ((const char *const[]) { __VA_ARGS__, NULL })
+#define rekeyctl(f, input, ...) rekeyctl_env (f, input, NULL, ARGS (__VA_ARGS__))
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static char *
+with_newline (const char *key)
+{
+  return g_strconcat (key, "\n", NULL);
+}
+
+static void
+fixture_set_up (Fixture *f,
+                gconstpointer data)
+{
+  const char *scratch = g_getenv ("REKEY_TESTS_SCRATCH");
+  g_autofree char *keyfile = NULL;
+  g_autofree char *input = NULL;
+  g_autoptr (GSettingsBackend) backend = NULL;
+  g_autoptr (GSettings) settings = NULL;
+  g_autoptr (GSettingsSchema) schema = NULL;
+  g_autoptr (Run) run = NULL;
+  g_autoptr (GError) error = NULL;
+
+  /* Under the private world's root when there is one: test-no-secrets
+   * searches what rekeyctl left there. */
+  if (scratch != NULL)
+    {
+      g_autofree char *template = g_build_filename (scratch, "rekeyctl-XXXXXX", NULL);
+
+      f->dir = g_mkdtemp (g_steal_pointer (&template));
+    }
+  else
+    f->dir = g_dir_make_tmp ("rekeyctl-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->dir);
+
+  /* The hooks' time limit, in the settings file rekeyctl reads. */
+  keyfile = g_build_filename (f->dir, "config", "glib-2.0", "settings", "keyfile", NULL);
+  backend = g_keyfile_settings_backend_new (keyfile, "/", NULL);
+  settings = g_settings_new_with_backend (REKEY_SETTINGS_SCHEMA, backend);
+  g_settings_set_uint (settings, "hook-timeout-seconds", HOOK_TIMEOUT);
+  g_settings_sync ();
+  g_assert_true (g_file_test (keyfile, G_FILE_TEST_EXISTS));
+
+  f->sandbox = rekey_test_sandbox_start (200);
+  f->server = rekey_client_normalize_url (rekey_test_sandbox_get_url (f->sandbox), FALSE, NULL);
+  f->admin_key = rekey_test_sandbox_dup_key (f->sandbox, 1);
+  /* Every test skips without the keyring; add needs it. */
+  if (!rekey_test_require_keyring ())
+    return;
+  input = with_newline (f->admin_key);
+  run = rekeyctl (f, input, "add", "sandbox", "--server", rekey_test_sandbox_get_url (f->sandbox),
+                  "--username", "admin");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_nonnull (strstr (run->out, "Added “sandbox”"));
+}
+
+static void
+rm_rf (const char *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        rm_rf (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_tear_down (Fixture *f,
+                   gconstpointer data)
+{
+  GAsyncResult *result = NULL;
+  g_auto (GStrv) names = NULL;
+
+  /* The keyring items of this sandbox go with it. */
+  rekey_keyring_list_usernames_async (f->server, NULL, rekey_test_result_cb, &result);
+  names = rekey_keyring_list_usernames_finish (rekey_test_wait (&result), NULL);
+  g_clear_object (&result);
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      rekey_keyring_clear_async (f->server, names[i], REKEY_KEYRING_FLAGS_NONE, NULL,
+                                 rekey_test_result_cb, &result);
+      rekey_keyring_clear_finish (rekey_test_wait (&result), NULL);
+      g_clear_object (&result);
+    }
+  rekey_test_sandbox_stop (f->sandbox);
+  /* In the private world it stays, for test-no-secrets to search. */
+  if (g_getenv ("REKEY_TESTS_SCRATCH") == NULL)
+    rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->server);
+  g_free (f->admin_key);
+}
+
+static gboolean
+key_works (Fixture *f,
+           const char *username,
+           const char *key)
+{
+  g_autoptr (RekeyClient) client = rekey_client_new (f->server, username, key,
+                                                     REKEY_CLIENT_FLAGS_NONE, NULL);
+  GAsyncResult *result = NULL;
+  gboolean ok;
+
+  rekey_client_ping_async (client, NULL, rekey_test_result_cb, &result);
+  ok = rekey_client_ping_finish (client, rekey_test_wait (&result), NULL);
+  g_object_unref (result);
+  return ok;
+}
+
+/* A reset in the NATS admin, out of rekeyctl's sight: the new key. */
+static char *
+reset_elsewhere (Fixture *f,
+                 gint64 loginid)
+{
+  g_autoptr (RekeyClient) client = rekey_client_new (f->server, "admin", f->admin_key,
+                                                     REKEY_CLIENT_FLAGS_NONE, NULL);
+  g_autoptr (SecretValue) key = NULL;
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+
+  rekey_client_reset_api_key_async (client, loginid, NULL, NULL, rekey_test_result_cb, &result);
+  key = rekey_client_reset_api_key_finish (client, rekey_test_wait (&result), &error);
+  g_object_unref (result);
+  g_assert_no_error (error);
+  rekey_test_record_key (secret_value_get_text (key));
+  return g_strdup (secret_value_get_text (key));
+}
+
+/* ------------------------------------------------------------------ tests */
+
+static void
+test_profiles (Fixture *f,
+               gconstpointer data)
+{
+  g_autoptr (Run) run = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *profile;
+  g_autofree char *input = with_newline (f->admin_key);
+  g_autofree char *stored = NULL;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  /* add kept the key in the keyring, and only there. */
+  stored = rekey_test_keyring_lookup (f->server, "admin");
+  g_assert_true (g_strcmp0 (stored, f->admin_key) == 0);
+
+  run = rekeyctl (f, NULL, "profiles");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_true (g_str_has_prefix (run->out, "NAME"));
+  g_assert_nonnull (strstr (run->out, f->server));
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "profiles", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  root = parse_json (run->out);
+  profile = json_array_get_object_element (
+      json_object_get_array_member (json_node_get_object (root), "profiles"), 0);
+  g_assert_cmpstr (json_object_get_string_member (profile, "name"), ==, "sandbox");
+  g_assert_cmpstr (json_object_get_string_member (profile, "server"), ==, f->server);
+  g_assert_cmpstr (json_object_get_string_member (profile, "username"), ==, "admin");
+  g_assert_false (json_object_get_boolean_member (profile, "allow_http"));
+  g_assert_cmpint (json_object_get_int_member (profile, "hooks"), ==, 0);
+  g_clear_pointer (&run, run_free);
+
+  /* The same name twice, and the same account twice, are refused. */
+  run = rekeyctl (f, input, "add", "sandbox", "--server", f->server, "--username", "admin");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, input, "add", "again", "--server", f->server, "--username", "admin");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_assert_nonnull (strstr (run->err, "already connects as admin"));
+  g_clear_pointer (&run, run_free);
+
+  /* A second profile: -p is needed from then on. */
+  {
+    g_autofree char *username = NULL;
+    gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 1, &username);
+    g_autofree char *key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+    g_autofree char *key_input = with_newline (key);
+
+    run = rekeyctl (f, key_input, "add", "second", "--server", f->server, "--username", username);
+    g_assert_cmpint (run->status, ==, EXIT_OK);
+    g_clear_pointer (&run, run_free);
+  }
+  run = rekeyctl (f, NULL, "list");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_assert_nonnull (strstr (run->err, "-p NAME"));
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "-p", "nosuch", "list");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "-p", "second", "show", "admin");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_clear_pointer (&run, run_free);
+  /* -p after the command works as well. */
+  run = rekeyctl (f, NULL, "show", "admin", "-p", "sandbox", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_clear_pointer (&root, json_node_unref);
+  root = parse_json (run->out);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (root), "is_you"));
+  g_clear_pointer (&run, run_free);
+
+  /* remove keeps the key unless told otherwise. */
+  run = rekeyctl (f, NULL, "remove", "second");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "remove", "second");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "profiles", "--json");
+  g_clear_pointer (&root, json_node_unref);
+  root = parse_json (run->out);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                        json_node_get_object (root), "profiles")),
+                    ==, 1);
+}
+
+static void
+test_add_refused (Fixture *f,
+                  gconstpointer data)
+{
+  g_autoptr (Run) run = NULL;
+  g_autofree char *wrong = with_newline ("0123456789abcdef0123456789abcdef");
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  /* No terminal and no key: a clear error, nothing added. */
+  run = rekeyctl (f, NULL, "add", "x", "--server", f->server, "--username", "nobody");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_assert_nonnull (strstr (run->err, "No API key on standard input"));
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, "not a key\n", "add", "x", "--server", f->server, "--username", "nobody");
+  g_assert_cmpint (run->status, ==, EXIT_KEY_REJECTED);
+  g_assert_nonnull (strstr (run->err, "32 characters"));
+  g_clear_pointer (&run, run_free);
+
+  /* A wrong key, for an account of its own so as not to clash with the
+   * profile there is. */
+  run = rekeyctl (f, wrong, "add", "x", "--server", f->server, "--username", "nobody");
+  g_assert_cmpint (run->status, ==, EXIT_KEY_REJECTED);
+  g_clear_pointer (&run, run_free);
+
+  /* Nothing listens there. */
+  run = rekeyctl (f, wrong, "add", "x", "--server", "http://127.0.0.1:1", "--username", "admin");
+  g_assert_cmpint (run->status, ==, EXIT_NETWORK);
+  g_clear_pointer (&run, run_free);
+
+  /* Plain HTTP to another host is refused, unless allowed. */
+  run = rekeyctl (f, wrong, "add", "x", "--server", "http://nats.example.com", "--username",
+                  "admin");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "add", "x");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "profiles", "--json");
+  g_assert_null (strstr (run->out, "\"x\""));
+}
+
+static void
+test_list_show (Fixture *f,
+                gconstpointer data)
+{
+  g_autoptr (Run) run = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *username = NULL;
+  JsonArray *affiliates;
+  gboolean saw_me = FALSE;
+  JsonObject *a;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  run = rekeyctl (f, NULL, "list", "--admins", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  root = parse_json (run->out);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "server"), ==,
+                   f->server);
+  affiliates = json_object_get_array_member (json_node_get_object (root), "affiliates");
+  g_assert_cmpuint (json_array_get_length (affiliates), >, 1);
+  for (guint i = 0; i < json_array_get_length (affiliates); i++)
+    {
+      a = json_array_get_object_element (affiliates, i);
+      g_assert_true (json_object_get_boolean_member (a, "is_admin"));
+      g_assert_true (json_object_has_member (a, "loginid"));
+      g_assert_true (json_object_has_member (a, "type_name"));
+      g_assert_true (json_object_has_member (a, "status_name"));
+      if (json_object_get_boolean_member (a, "is_you"))
+        {
+          saw_me = TRUE;
+          g_assert_cmpstr (json_object_get_string_member (a, "username"), ==, "admin");
+          g_assert_true (json_object_get_boolean_member (a, "in_keyring"));
+        }
+      /* No secret member, ever. */
+      g_assert_false (json_object_has_member (a, "api_key"));
+    }
+  g_assert_true (saw_me);
+  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&root, json_node_unref);
+
+  /* Everyone, then a search. */
+  run = rekeyctl (f, NULL, "list", "--json");
+  root = parse_json (run->out);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                        json_node_get_object (root), "affiliates")),
+                    ==, 200);
+  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&root, json_node_unref);
+
+  rekey_test_sandbox_find_admin (f->sandbox, 1, &username);
+  run = rekeyctl (f, NULL, "list", "--search", username);
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_true (g_str_has_prefix (run->out, "LOGINID"));
+  g_assert_nonnull (strstr (run->out, username));
+  g_assert_null (strstr (run->out, "admin (you)"));
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "show", username);
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_nonnull (strstr (run->out, "Account Type"));
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "show", "no-such-account");
+  g_assert_cmpint (run->status, ==, EXIT_FAILED);
+  g_assert_nonnull (strstr (run->err, "no-such-account"));
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "show");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "nosuchcommand");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "list", "--nosuchoption");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+}
+
+static void
+test_server_refuses (Fixture *f,
+                     gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autoptr (Run) run = NULL;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  rekey_sandbox_server_set_rest_enabled (server, FALSE);
+  run = rekeyctl (f, NULL, "list");
+  g_assert_cmpint (run->status, ==, EXIT_SERVER_REFUSED);
+  g_assert_nonnull (strstr (run->err, "REST API"));
+  g_clear_pointer (&run, run_free);
+  rekey_sandbox_server_set_rest_enabled (server, TRUE);
+
+  /* A real NATS has no reset endpoint: rekeyctl says what to do instead. */
+  rekey_sandbox_server_set_personality (server, REKEY_SANDBOX_PERSONALITY_NATS5);
+  run = rekeyctl (f, NULL, "reset", "admin", "--yes");
+  g_assert_cmpint (run->status, ==, EXIT_SERVER_REFUSED);
+  g_assert_nonnull (strstr (run->err, "rekeyctl store admin"));
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 0);
+}
+
+static void
+test_reset (Fixture *f,
+            gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 1, &username);
+  g_autofree char *old_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_autofree char *new_key = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *printed = NULL;
+  g_autoptr (Run) run = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *o;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  /* No terminal, no --yes: nothing is reset. */
+  run = rekeyctl (f, NULL, "reset", username);
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_assert_nonnull (strstr (run->err, "--yes"));
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 0);
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "reset", username, "--yes");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  new_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_assert_true (g_strcmp0 (new_key, old_key) != 0);
+  /* No key on the output unless asked for. */
+  g_assert_null (strstr (run->out, new_key));
+  g_assert_null (strstr (run->err, new_key));
+  g_assert_nonnull (strstr (run->out, "Saved to Keyring"));
+  g_assert_nonnull (strstr (run->out, "Verified with the Server"));
+  /* Progress only on a terminal. */
+  g_assert_null (strstr (run->err, "Connecting"));
+  stored = rekey_test_keyring_lookup (f->server, username);
+  g_assert_true (g_strcmp0 (stored, new_key) == 0);
+  g_assert_false (key_works (f, username, old_key));
+  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&new_key, g_free);
+
+  /* --print-key: the key alone on standard output, the report on error. */
+  run = rekeyctl (f, NULL, "reset", username, "--yes", "--print-key");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  new_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  printed = with_newline (new_key);
+  g_assert_true (g_strcmp0 (run->out, printed) == 0);
+  g_assert_nonnull (strstr (run->err, "Saved to Keyring"));
+  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&new_key, g_free);
+
+  run = rekeyctl (f, NULL, "reset", username, "--yes", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  new_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_assert_null (strstr (run->out, new_key));
+  root = parse_json (run->out);
+  o = json_node_get_object (root);
+  g_assert_cmpstr (json_object_get_string_member (o, "server"), ==, f->server);
+  g_assert_cmpstr (json_object_get_string_member (o, "username"), ==, username);
+  g_assert_cmpint (json_object_get_int_member (o, "loginid"), ==, loginid);
+  g_assert_true (json_object_get_boolean_member (o, "saved"));
+  g_assert_true (json_object_get_null_member (o, "save_error"));
+  g_assert_true (json_object_get_boolean_member (o, "verified"));
+  g_assert_false (json_object_get_boolean_member (o, "switched"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "hooks")), ==, 0);
+  g_assert_false (json_object_has_member (o, "api_key"));
+  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&root, json_node_unref);
+  g_clear_pointer (&new_key, g_free);
+
+  run = rekeyctl (f, NULL, "reset", username, "--yes", "--json", "--print-key");
+  new_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  root = parse_json (run->out);
+  g_assert_true (g_strcmp0 (json_object_get_string_member (json_node_get_object (root), "api_key"),
+                            new_key)
+                 == 0);
+  g_clear_pointer (&run, run_free);
+
+  /* A non-admin account has no API key to reset. */
+  {
+    g_autofree char *affiliate = NULL;
+
+    rekey_test_sandbox_find_affiliate (f->sandbox, &affiliate);
+    run = rekeyctl (f, NULL, "reset", affiliate, "--yes");
+    g_assert_cmpint (run->status, ==, EXIT_SERVER_REFUSED);
+  }
+}
+
+static void
+test_reset_own (Fixture *f,
+                gconstpointer data)
+{
+  g_autoptr (Run) run = NULL;
+  g_autoptr (Run) after = NULL;
+  g_autofree char *new_key = NULL;
+  g_autofree char *stored = NULL;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  run = rekeyctl (f, NULL, "reset", "admin", "--yes");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_nonnull (strstr (run->out, "from now on"));
+  new_key = rekey_test_sandbox_dup_key (f->sandbox, 1);
+  stored = rekey_test_keyring_lookup (f->server, "admin");
+  g_assert_true (g_strcmp0 (stored, new_key) == 0);
+  g_assert_false (key_works (f, "admin", f->admin_key));
+  /* The next run reads the new key. */
+  after = rekeyctl (f, NULL, "show", "admin");
+  g_assert_cmpint (after->status, ==, EXIT_OK);
+}
+
+static void
+test_outcome_unknown_then_recover (Fixture *f,
+                                   gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 2, &username);
+  g_autofree char *server_key = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr (Run) run = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray *resets;
+  JsonObject *o;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  run = rekeyctl (f, NULL, "recover");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_nonnull (strstr (run->out, "is unfinished"));
+  g_clear_pointer (&run, run_free);
+
+  /* The reset commits, the answer is lost, and so is the retry's. */
+  rekey_sandbox_server_set_fault (server, REKEY_SANDBOX_FAULT_DROP_AFTER_RESET, 2);
+  run = rekeyctl (f, NULL, "reset", username, "--yes");
+  g_assert_cmpint (run->status, ==, EXIT_OUTCOME_UNKNOWN);
+  g_assert_nonnull (strstr (run->err, "rekeyctl recover"));
+  g_clear_pointer (&run, run_free);
+  server_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  stored = rekey_test_keyring_lookup (f->server, username);
+  g_assert_true (g_strcmp0 (stored, server_key) != 0);
+  g_clear_pointer (&stored, g_free);
+
+  rekey_sandbox_server_set_fault (server, REKEY_SANDBOX_FAULT_NONE, 0);
+  run = rekeyctl (f, NULL, "recover", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  root = parse_json (run->out);
+  resets = json_object_get_array_member (json_node_get_object (root), "resets");
+  g_assert_cmpuint (json_array_get_length (resets), ==, 1);
+  o = json_array_get_object_element (resets, 0);
+  g_assert_cmpstr (json_object_get_string_member (o, "username"), ==, username);
+  g_assert_true (json_object_get_boolean_member (o, "saved"));
+  g_assert_true (json_object_get_boolean_member (o, "verified"));
+  g_assert_false (json_object_has_member (o, "api_key"));
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (root), "other_servers"), ==,
+                   0);
+  /* The same key the server made at the first try: it reset only once. */
+  stored = rekey_test_keyring_lookup (f->server, username);
+  g_assert_true (g_strcmp0 (stored, server_key) == 0);
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "recover");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_nonnull (strstr (run->out, "is unfinished"));
+}
+
+static void
+test_store (Fixture *f,
+            gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 3, &username);
+  g_autofree char *new_key = NULL;
+  g_autofree char *input = NULL;
+  g_autofree char *old_input = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *own_key = NULL;
+  g_autofree char *own_input = NULL;
+  g_autoptr (Run) run = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *o;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  /* The key the keyring holds now, as a colleague's handover. */
+  {
+    g_autofree char *before = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+
+    old_input = with_newline (before);
+    run = rekeyctl (f, old_input, "store", username);
+    g_assert_cmpint (run->status, ==, EXIT_OK);
+    g_clear_pointer (&run, run_free);
+  }
+
+  new_key = reset_elsewhere (f, loginid);
+  input = with_newline (new_key);
+  run = rekeyctl (f, NULL, "store", username);
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_clear_pointer (&run, run_free);
+  /* A key the server refuses for the account. */
+  run = rekeyctl (f, "0123456789abcdef0123456789abcdef\n", "store", username);
+  g_assert_cmpint (run->status, ==, EXIT_KEY_REJECTED);
+  g_clear_pointer (&run, run_free);
+  /* The old one (still in the keyring): refused as well. */
+  run = rekeyctl (f, old_input, "store", username);
+  g_assert_cmpint (run->status, ==, EXIT_KEY_REJECTED);
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, input, "store", username, "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_null (strstr (run->out, new_key));
+  root = parse_json (run->out);
+  o = json_node_get_object (root);
+  g_assert_cmpstr (json_object_get_string_member (o, "username"), ==, username);
+  g_assert_cmpint (json_object_get_int_member (o, "loginid"), ==, loginid);
+  g_assert_true (json_object_get_boolean_member (o, "saved"));
+  g_assert_false (json_object_get_boolean_member (o, "switched"));
+  stored = rekey_test_keyring_lookup (f->server, username);
+  g_assert_true (g_strcmp0 (stored, new_key) == 0);
+  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&root, json_node_unref);
+
+  /* The profile's own key, reset in the NATS admin: the keyring's key is
+   * dead, and store is what brings rekeyctl back. */
+  own_key = reset_elsewhere (f, 1);
+  run = rekeyctl (f, NULL, "list");
+  g_assert_cmpint (run->status, ==, EXIT_KEY_REJECTED);
+  g_clear_pointer (&run, run_free);
+  own_input = with_newline (own_key);
+  run = rekeyctl (f, own_input, "store", "admin", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  root = parse_json (run->out);
+  o = json_node_get_object (root);
+  g_assert_true (json_object_get_boolean_member (o, "switched"));
+  g_assert_cmpint (json_object_get_int_member (o, "loginid"), ==, 1);
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "list");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_clear_pointer (&run, run_free);
+
+  /* The keyring lost the profile's key: store puts it back. */
+  {
+    GAsyncResult *result = NULL;
+
+    rekey_keyring_clear_async (f->server, "admin", REKEY_KEYRING_FLAGS_NONE, NULL,
+                               rekey_test_result_cb, &result);
+    g_assert_true (rekey_keyring_clear_finish (rekey_test_wait (&result), NULL));
+    g_object_unref (result);
+  }
+  run = rekeyctl (f, NULL, "list");
+  g_assert_cmpint (run->status, ==, EXIT_KEYRING);
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, own_input, "store", "admin", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_clear_pointer (&root, json_node_unref);
+  root = parse_json (run->out);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (root), "loginid"), ==, 1);
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "list");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+}
+
+static void
+test_check (Fixture *f,
+            gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 1, &username);
+  g_autofree char *key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_autoptr (Run) run = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray *accounts;
+  g_autofree char *elsewhere = NULL;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  rekey_test_keyring_store (f->server, username, key);
+  run = rekeyctl (f, NULL, "check", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  root = parse_json (run->out);
+  accounts = json_object_get_array_member (json_node_get_object (root), "accounts");
+  g_assert_cmpuint (json_array_get_length (accounts), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    g_assert_true (json_object_get_boolean_member (json_array_get_object_element (accounts, i),
+                                                   "ok"));
+  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&root, json_node_unref);
+
+  /* The key was reset elsewhere: the keyring's copy is dead. */
+  elsewhere = reset_elsewhere (f, loginid);
+  run = rekeyctl (f, NULL, "check");
+  g_assert_cmpint (run->status, ==, EXIT_KEY_REJECTED);
+  g_assert_nonnull (strstr (run->out, "admin: the server accepts the key"));
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "check", "admin", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "check", username, "--json");
+  g_assert_cmpint (run->status, ==, EXIT_KEY_REJECTED);
+  root = parse_json (run->out);
+  {
+    JsonObject *a = json_array_get_object_element (
+        json_object_get_array_member (json_node_get_object (root), "accounts"), 0);
+    JsonObject *error = json_object_get_object_member (a, "error");
+
+    g_assert_false (json_object_get_boolean_member (a, "ok"));
+    g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "key-rejected");
+  }
+  g_clear_pointer (&run, run_free);
+
+  /* An account the keyring has no key of. */
+  run = rekeyctl (f, NULL, "check", "nobody");
+  g_assert_cmpint (run->status, ==, EXIT_KEYRING);
+}
+
+static void
+test_keyring_locked (Fixture *f,
+                     gconstpointer data)
+{
+  g_autoptr (Run) run = NULL;
+  g_autoptr (Run) list = NULL;
+  g_autoptr (Run) reset = NULL;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  rekey_test_keyring_lock ();
+  /* The unlock prompt cannot show in this private session: it ends at
+   * once, as a dismissed one does. */
+  list = rekeyctl (f, NULL, "list");
+  reset = rekeyctl (f, NULL, "reset", "admin", "--yes");
+  run = rekeyctl (f, NULL, "check", "--json");
+  rekey_test_keyring_unlock ();
+
+  g_assert_cmpint (list->status, ==, EXIT_KEYRING);
+  g_assert_nonnull (strstr (list->err, "keyring"));
+  g_assert_cmpint (reset->status, ==, EXIT_KEYRING);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (rekey_test_sandbox_get_server (
+                        f->sandbox)),
+                    ==, 0);
+  g_assert_cmpint (run->status, ==, EXIT_KEYRING);
+  {
+    g_autoptr (JsonNode) root = parse_json (run->out);
+    JsonObject *a = json_array_get_object_element (
+        json_object_get_array_member (json_node_get_object (root), "accounts"), 0);
+
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (a, "error"),
+                                                    "code"),
+                     ==, "keyring");
+  }
+}
+
+static void
+test_keyring_unavailable (Fixture *f,
+                          gconstpointer data)
+{
+  g_autoptr (Run) run = NULL;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  /* No session bus, so no Secret Service. */
+  run = rekeyctl_env (f, NULL, ARGS ("DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent"),
+                      ARGS ("list"));
+  g_assert_cmpint (run->status, ==, EXIT_KEYRING);
+  g_assert_nonnull (strstr (run->err, "No keyring is available"));
+}
+
+/* Hooks: the key on standard input, the environment, the results. */
+static void
+test_hooks (Fixture *f,
+            gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 1, &username);
+  g_autofree char *new_key = NULL;
+  g_autofree char *digest = NULL;
+  g_autofree char *loginid_text = g_strdup_printf ("%" G_GINT64_FORMAT, loginid);
+  g_autoptr (Run) run = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray *hooks;
+  JsonObject *h;
+  g_autofree char *expected_env = NULL;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  run = rekeyctl (f, NULL, "hooks", "list");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_nonnull (strstr (run->out, "no deploy hooks"));
+  g_clear_pointer (&run, run_free);
+
+  /* 1: what it got on standard input, as a digest; 2: its environment,
+   * and whether the key is in rekeyctl's command line or environment or
+   * its own environment; 3: prints the key; 4: fails; 5: hangs. */
+  run = rekeyctl (f, NULL, "hooks", "add", "--", "sh", "-c", "head -c 32 | sha256sum");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "hooks", "add", "--", "sh", "-c",
+                  "read k; echo \"$REKEY_EVENT $REKEY_USERNAME $REKEY_LOGINID $REKEY_SERVER\"; "
+                  "if grep -qa \"$k\" /proc/$PPID/cmdline /proc/$PPID/environ /proc/self/environ;"
+                  " then echo LEA\"\"KED; fi");
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "hooks", "add", "--", "sh", "-c",
+                  "echo got; cat; cat >&2 <<EOF\nx\nEOF");
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "hooks", "add", "--", "sh", "-c", "echo failing >&2; exit 3");
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "hooks", "add", "--", "sh", "-c", "echo hanging; sleep 600");
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "hooks", "add", "--", "/nonexistent/deploy");
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "hooks", "list", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  root = parse_json (run->out);
+  hooks = json_object_get_array_member (json_node_get_object (root), "hooks");
+  g_assert_cmpuint (json_array_get_length (hooks), ==, 6);
+  h = json_array_get_object_element (hooks, 0);
+  g_assert_cmpint (json_object_get_int_member (h, "index"), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (h, "argv"), 2),
+                   ==, "head -c 32 | sha256sum");
+  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&root, json_node_unref);
+
+  run = rekeyctl (f, NULL, "reset", username, "--yes", "--json");
+  /* The key is saved all the same, and the failure is in the status. */
+  g_assert_cmpint (run->status, ==, EXIT_HOOK_FAILED);
+  new_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_assert_null (strstr (run->out, new_key));
+  g_assert_null (strstr (run->err, new_key));
+  {
+    g_autofree char *stored = rekey_test_keyring_lookup (f->server, username);
+
+    g_assert_true (g_strcmp0 (stored, new_key) == 0);
+  }
+  root = parse_json (run->out);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (root), "saved"));
+  hooks = json_object_get_array_member (json_node_get_object (root), "hooks");
+  g_assert_cmpuint (json_array_get_length (hooks), ==, 6);
+
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, new_key, -1);
+  h = json_array_get_object_element (hooks, 0);
+  g_assert_true (json_object_get_boolean_member (h, "ok"));
+  g_assert_cmpint (json_object_get_int_member (h, "exit_status"), ==, 0);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (h, "output"), digest));
+
+  h = json_array_get_object_element (hooks, 1);
+  expected_env = g_strdup_printf ("reset %s %s %s", username, loginid_text, f->server);
+  g_assert_cmpstr (json_object_get_string_member (h, "output"), ==, expected_env);
+
+  h = json_array_get_object_element (hooks, 2);
+  g_assert_true (json_object_get_boolean_member (h, "ok"));
+  g_assert_cmpstr (json_object_get_string_member (h, "output"), ==, "got\n[REDACTED]\nx");
+
+  h = json_array_get_object_element (hooks, 3);
+  g_assert_false (json_object_get_boolean_member (h, "ok"));
+  g_assert_cmpint (json_object_get_int_member (h, "exit_status"), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (h, "output"), ==, "failing");
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (h, "error"),
+                                                  "code"),
+                   ==, "exit");
+
+  h = json_array_get_object_element (hooks, 4);
+  g_assert_false (json_object_get_boolean_member (h, "ok"));
+  g_assert_true (json_object_get_null_member (h, "exit_status"));
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (h, "error"),
+                                                  "code"),
+                   ==, "timeout");
+  /* Stopped at the limit, with the sleep it started. */
+  g_assert_cmpint (json_object_get_int_member (h, "duration_ms"), >=, HOOK_TIMEOUT * 1000);
+  g_assert_cmpint (json_object_get_int_member (h, "duration_ms"), <, (HOOK_TIMEOUT + 20) * 1000);
+
+  h = json_array_get_object_element (hooks, 5);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (h, "error"),
+                                                  "code"),
+                   ==, "start");
+  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&root, json_node_unref);
+
+  /* Without the failing ones, a run by hand passes; the text report names
+   * each hook. */
+  for (guint i = 0; i < 3; i++)
+    {
+      run = rekeyctl (f, NULL, "hooks", "remove", "4");
+      g_assert_cmpint (run->status, ==, EXIT_OK);
+      g_clear_pointer (&run, run_free);
+    }
+  run = rekeyctl (f, NULL, "hooks", "remove", "4");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "hooks", "run", username);
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_nonnull (strstr (run->out, "Hook 1 (sh -c 'head -c 32 | sha256sum'): done"));
+  g_assert_nonnull (strstr (run->out, digest));
+  g_assert_nonnull (strstr (run->out, "[REDACTED]"));
+  g_assert_null (strstr (run->out, new_key));
+  g_assert_null (strstr (run->out, "LEAKED"));
+  /* Run again by hand: the event says so, and the loginid is unknown. */
+  g_assert_nonnull (strstr (run->out, "rerun"));
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "hooks", "run", "nobody");
+  g_assert_cmpint (run->status, ==, EXIT_KEYRING);
+  g_clear_pointer (&run, run_free);
+
+  /* Store and recover run them too. */
+  {
+    g_autofree char *again = reset_elsewhere (f, loginid);
+    g_autofree char *input = with_newline (again);
+
+    run = rekeyctl (f, input, "store", username);
+    g_assert_cmpint (run->status, ==, EXIT_OK);
+    g_assert_nonnull (strstr (run->out, "entered"));
+    g_assert_null (strstr (run->out, again));
+  }
+}
+
+/* On a terminal (script(1) gives rekeyctl one): progress on standard error,
+ * and a reset asks first. */
+static Run *
+on_terminal (Fixture *f,
+             const char *input,
+             const char *arguments)
+{
+  g_autofree char *program = g_shell_quote (g_getenv ("REKEYCTL_PROGRAM"));
+  g_autofree char *command = g_strdup_printf ("%s %s", program, arguments);
+
+  return spawn (f, input, NULL, ARGS ("script", "-qec", command, "/dev/null"));
+}
+
+static void
+test_terminal (Fixture *f,
+               gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autofree char *script = g_find_program_in_path ("script");
+  g_autofree char *username = NULL;
+  g_autofree char *arguments = NULL;
+  g_autofree char *question = NULL;
+  g_autofree char *new_key = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 1, &username);
+  g_autoptr (Run) run = NULL;
+
+  if (!rekey_test_require_keyring ())
+    return;
+  if (script == NULL)
+    {
+      if (g_strcmp0 (g_getenv ("REKEY_REQUIRE_TOOLS"), "1") == 0)
+        g_error ("script(1) is missing (util-linux)");
+      g_test_skip ("script(1) is missing (util-linux)");
+      return;
+    }
+
+  run = on_terminal (f, NULL, "list --admins");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_nonnull (strstr (run->out, "Connecting as admin to 127.0.0.1"));
+  g_assert_nonnull (strstr (run->out, "Loading affiliates"));
+  g_clear_pointer (&run, run_free);
+
+  /* The question of the app's confirmation; no is the default. */
+  arguments = g_strdup_printf ("reset %s", username);
+  question = g_strdup_printf ("Reset API Key of %s? [y/N]", username);
+  run = on_terminal (f, "\n", arguments);
+  g_assert_cmpint (run->status, ==, EXIT_FAILED);
+  g_assert_nonnull (strstr (run->out, question));
+  g_assert_nonnull (strstr (run->out, "Anything using the old key will fail"));
+  g_assert_nonnull (strstr (run->out, "Nothing was reset."));
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 0);
+  g_clear_pointer (&run, run_free);
+
+  run = on_terminal (f, "y\n", arguments);
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 1);
+  g_assert_nonnull (strstr (run->out, "Asking the server for a new key…"));
+  g_assert_nonnull (strstr (run->out, "Saved to Keyring"));
+  new_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  g_assert_null (strstr (run->out, new_key));
+}
+
+/* The commands of `rekeyctl --help` are the manual page's synopsis. */
+static void
+test_help_matches_manual (void)
+{
+  g_autofree char *page_path = g_test_build_filename (G_TEST_DIST, "..", "docs", "rekeyctl.1.scd",
+                                                      NULL);
+  g_autofree char *page = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) from_help = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) from_page = g_ptr_array_new_with_free_func (g_free);
+  const char *argv[] = { g_getenv ("REKEYCTL_PROGRAM"), "--help", NULL };
+  g_auto (GStrv) lines = NULL;
+  int status = -1;
+  gboolean in_synopsis = FALSE;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "  rekeyctl "))
+      g_ptr_array_add (from_help, g_strdup (lines[i] + 2));
+  g_clear_pointer (&lines, g_strfreev);
+
+  /* In the page: "*rekeyctl* [*-p* _NAME_] *list* ..." lines of SYNOPSIS,
+   * with scdoc's marks taken out and the global option left out. */
+  g_assert_true (g_file_get_contents (page_path, &page, NULL, &error));
+  g_assert_no_error (error);
+  lines = g_strsplit (page, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (GString) line = NULL;
+
+      if (g_str_has_prefix (lines[i], "# "))
+        in_synopsis = g_str_equal (lines[i], "# SYNOPSIS");
+      if (!in_synopsis || !g_str_has_prefix (lines[i], "*rekeyctl*"))
+        continue;
+      line = g_string_new (lines[i]);
+      g_string_replace (line, "\\\\", "", 0);
+      g_string_replace (line, "*", "", 0);
+      g_string_replace (line, "_", "", 0);
+      g_string_replace (line, "\\", "", 0);
+      g_string_replace (line, " [-p NAME]", "", 1);
+      g_ptr_array_add (from_page, g_string_free (g_steal_pointer (&line), FALSE));
+    }
+  g_assert_cmpuint (from_help->len, >, 5);
+  g_assert_cmpuint (from_page->len, ==, from_help->len);
+  for (guint i = 0; i < from_help->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (from_page, i), ==, g_ptr_array_index (from_help, i));
+}
+
+int
+main (int argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add ("/rekeyctl/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+  ADD ("profiles", test_profiles);
+  ADD ("add-refused", test_add_refused);
+  ADD ("list-show", test_list_show);
+  ADD ("server-refuses", test_server_refuses);
+  ADD ("reset", test_reset);
+  ADD ("reset-own", test_reset_own);
+  ADD ("outcome-unknown-then-recover", test_outcome_unknown_then_recover);
+  ADD ("store", test_store);
+  ADD ("check", test_check);
+  ADD ("keyring-locked", test_keyring_locked);
+  ADD ("keyring-unavailable", test_keyring_unavailable);
+  ADD ("hooks", test_hooks);
+  ADD ("terminal", test_terminal);
+#undef ADD
+  g_test_add_func ("/rekeyctl/help-matches-manual", test_help_matches_manual);
+
+  return g_test_run ();
+}
