@@ -2158,7 +2158,7 @@ test_deploy_hooks (Fixture *f,
                                  "sh -c 'cat; echo \"$REKEY_EVENT $REKEY_USERNAME\"'"));
   g_assert_nonnull (find_widget (GTK_WIDGET (prefs), ADW_TYPE_ACTION_ROW, row_titled, "false"));
   /* A command is added as a person types it: words, quotes and all. */
-  entry = find_widget (GTK_WIDGET (prefs), ADW_TYPE_ENTRY_ROW, NULL, NULL);
+  entry = find_widget (GTK_WIDGET (prefs), ADW_TYPE_ENTRY_ROW, row_titled, "Add a Command");
   g_assert_nonnull (entry);
   gtk_editable_set_text (GTK_EDITABLE (entry), "printf '%s\\n' 'two words'");
   g_signal_emit_by_name (entry, "apply");
