@@ -9,8 +9,8 @@
 
 /* ------------------------------------------------------------------ memory */
 
-static gint64
-status_kib (const char *field)
+gint64
+bench_status_kib (const char *field)
 {
   g_autofree char *text = NULL;
   const char *line;
@@ -23,8 +23,8 @@ status_kib (const char *field)
 
 /* Peak RSS from now on: the kernel's high-water mark, reset to the current
  * RSS (Linux 4.0 and later). */
-static gint64
-peak_reset (void)
+gint64
+bench_peak_reset (void)
 {
   FILE *f = fopen ("/proc/self/clear_refs", "w");
 
@@ -33,7 +33,7 @@ peak_reset (void)
       fputs ("5", f);
       fclose (f);
     }
-  return status_kib ("VmRSS:");
+  return bench_status_kib ("VmRSS:");
 }
 
 /* ------------------------------------------------------------------ the body */
@@ -108,11 +108,11 @@ bench_main (const char *title,
       gboolean ok;
 
       g_assert (i < n_runs);
-      before = peak_reset ();
+      before = bench_peak_reset ();
       t0 = g_get_monotonic_time ();
       ok = runs[i].run (data, size, &note);
       ms = (double) (g_get_monotonic_time () - t0) / 1000.0;
-      peak_kib = status_kib ("VmHWM:") - before;
+      peak_kib = bench_status_kib ("VmHWM:") - before;
       g_print ("| %-44s | %8.0f ms | %7.0f MB/s | %8.1f MB | %s%s\n", runs[i].name, ms,
                (double) size / 1e6 / (ms / 1000.0), (double) peak_kib / 1024.0,
                ok ? "ok" : "FAILED", note != NULL ? note : "");

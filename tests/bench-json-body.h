@@ -11,6 +11,11 @@ G_BEGIN_DECLS
 
 /* REKEY_BENCH_RECORDS, or 100,000. */
 guint bench_n_records (void);
+/* A field of /proc/self/status in KiB (VmRSS:, VmHWM:), -1 when unknown. */
+gint64 bench_status_kib (const char *field);
+/* Resets the kernel's high-water mark of RSS to the current RSS, which it
+ * returns in KiB (Linux 4.0 and later). */
+gint64 bench_peak_reset (void);
 /* An object keyed by loginid, about 1 KB a record, secrets included. */
 GBytes *bench_nats4_body (guint n_records);
 

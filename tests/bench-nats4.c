@@ -43,32 +43,6 @@ deadline_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gint64
-status_kib (const char *field)
-{
-  g_autofree char *text = NULL;
-  const char *line;
-
-  if (!g_file_get_contents ("/proc/self/status", &text, NULL, NULL))
-    return -1;
-  line = strstr (text, field);
-  return line != NULL ? g_ascii_strtoll (line + strlen (field) + 1, NULL, 10) : -1;
-}
-
-/* The kernel's high-water mark of RSS, reset to the current RSS. */
-static gint64
-peak_reset (void)
-{
-  FILE *f = fopen ("/proc/self/clear_refs", "w");
-
-  if (f != NULL)
-    {
-      fputs ("5", f);
-      fclose (f);
-    }
-  return status_kib ("VmRSS:");
-}
-
 static gsize
 heap_in_use (void)
 {
@@ -136,7 +110,7 @@ bench_list (const char *url,
 
   malloc_trim (0);
   heap0 = heap_in_use ();
-  rss0 = peak_reset ();
+  rss0 = bench_peak_reset ();
   client = rekey_client_new (url, "admin", key, REKEY_CLIENT_FLAGS_NONE, &error);
   if (client == NULL)
     g_error ("%s", error->message);
@@ -163,7 +137,7 @@ bench_list (const char *url,
   /* Settle: the last idles of the transport. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
-  figures->peak_mb = (double) (status_kib ("VmHWM:") - rss0) / 1024.0;
+  figures->peak_mb = (double) (bench_status_kib ("VmHWM:") - rss0) / 1024.0;
   figures->heap_bytes = (double) (heap_in_use () - heap0) / N_AFFILIATES;
 }
 
