@@ -10,6 +10,7 @@
 #include "rekey-api-page.h"
 #include "rekey-affiliate-row.h"
 #include "rekey-application.h"
+#include "rekey-check-keys-window.h"
 #include "rekey-clipboard.h"
 #include "rekey-connect-dialog.h"
 #include "rekey-enter-key-dialog.h"
@@ -214,6 +215,29 @@ list_loaded (gpointer data)
          && g_list_model_get_n_items (G_LIST_MODEL (list)) > 0;
 }
 
+/* The kernel may give a sandbox the port of an earlier one: the keyring
+ * items of that server are an earlier test's, and go. */
+static void
+forget_server_keys (const char *server)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) usernames = NULL;
+  GAsyncResult *result = NULL;
+
+  rekey_keyring_list_usernames_async (server, NULL, rekey_test_result_cb, &result);
+  usernames = rekey_keyring_list_usernames_finish (rekey_test_wait (&result), &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  for (guint i = 0; usernames[i] != NULL; i++)
+    {
+      rekey_keyring_clear_async (server, usernames[i], REKEY_KEYRING_FLAGS_NONE, NULL,
+                                 rekey_test_result_cb, &result);
+      g_assert_true (rekey_keyring_clear_finish (rekey_test_wait (&result), &error));
+      g_assert_no_error (error);
+      g_clear_object (&result);
+    }
+}
+
 static void
 fixture_set_up (Fixture *f,
                 gconstpointer data)
@@ -231,6 +255,7 @@ fixture_set_up (Fixture *f,
   f->admin_key = rekey_sandbox_store_dup_api_key (rekey_sandbox_server_get_store (f->server), 1,
                                                   NULL);
   server = rekey_client_normalize_url (f->url, FALSE, NULL);
+  forget_server_keys (server);
   rekey_test_keyring_store (server, "admin", f->admin_key);
   f->profile = rekey_profile_store_add (rekey_application_get_profiles (app), name, f->url, "admin",
                                         FALSE, FALSE, &error);
@@ -2194,6 +2219,75 @@ test_deploy_hooks (Fixture *f,
   g_assert_nonnull (strstr (row_subtitle (dialog, "false"), "exit status 1"));
 }
 
+static gboolean
+check_keys_done (gpointer data)
+{
+  GtkWidget *w = find_toplevel (REKEY_TYPE_CHECK_KEYS_WINDOW);
+
+  return w != NULL && rekey_check_keys_window_get_done (REKEY_CHECK_KEYS_WINDOW (w));
+}
+
+static gboolean
+row_subtitled (GtkWidget *widget,
+               gconstpointer text)
+{
+  const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (widget));
+
+  return subtitle != NULL && strstr (subtitle, text) != NULL;
+}
+
+/* Check Keys: the keyring's keys of this server, each tried as its account;
+ * the one reset behind Rekey's back is found, and offers Enter New Key. */
+static void
+test_check_keys (Fixture *f,
+                 gconstpointer data)
+{
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  g_autofree char *server = rekey_client_normalize_url (f->url, FALSE, NULL);
+  g_autofree char *username = NULL;
+  gint64 loginid = find_admin (f, &username);
+  g_autofree char *old_key = rekey_sandbox_store_dup_api_key (store, loginid, NULL);
+  g_autofree char *new_key = NULL;
+  g_autoptr (RekeySandboxAffiliate) caller = rekey_sandbox_store_lookup (store, 1, NULL);
+  GtkWidget *check, *refused, *accepted, *enter;
+  guint resets = rekey_sandbox_server_get_reset_count (f->server);
+
+  rekey_test_keyring_store (server, username, old_key);
+  /* Reset elsewhere: the keyring still holds the old key. */
+  new_key = rekey_sandbox_store_reset_api_key (store, caller, "", loginid, NULL, NULL, NULL);
+  g_assert_nonnull (new_key);
+  rekey_test_record_key (new_key);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.check-keys", NULL);
+  spin_until (check_keys_done, NULL, "the keys to be checked");
+  check = find_toplevel (REKEY_TYPE_CHECK_KEYS_WINDOW);
+  accepted = find_widget (check, ADW_TYPE_ACTION_ROW, row_titled, "admin");
+  g_assert_nonnull (accepted);
+  g_assert_true (row_subtitled (accepted, "Accepted"));
+  refused = find_widget (check, ADW_TYPE_ACTION_ROW, row_titled, username);
+  g_assert_nonnull (refused);
+  g_assert_true (row_subtitled (refused, "Refused"));
+  g_assert_nonnull (find_widget (check, GTK_TYPE_LABEL, visible_label_containing,
+                                 "1 of 2 keys work"));
+  assert_buttons_named (check);
+  /* Nothing was changed: no reset, the keyring as it was. */
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, resets);
+  {
+    g_autofree char *still = rekey_test_keyring_lookup (server, username);
+
+    g_assert_cmpstr (still, ==, old_key);
+  }
+
+  enter = find_widget (refused, GTK_TYPE_BUTTON, button_labelled, "_Enter New Key…");
+  click (enter);
+  spin_until (have_enter_key_dialog, NULL, "the Enter Key dialog of the refused account");
+  /* For that account. */
+  g_assert_nonnull (find_widget (find_toplevel (REKEY_TYPE_ENTER_KEY_DIALOG), GTK_TYPE_LABEL,
+                                 visible_label_containing, username));
+  gtk_window_destroy (GTK_WINDOW (find_toplevel (REKEY_TYPE_ENTER_KEY_DIALOG)));
+  gtk_window_destroy (GTK_WINDOW (check));
+}
+
 int
 main (int argc,
       char *argv[])
@@ -2258,6 +2352,7 @@ main (int argc,
   ADD_EVERY_PERSONALITY ("browse", test_personality_browse);
   ADD_EVERY_PERSONALITY ("admin-page-enter-new-key", test_personality_admin_page);
   ADD ("admin-address", test_admin_address);
+  ADD ("check-keys", test_check_keys);
   g_test_add ("/ui/key-reset-elsewhere/list", Fixture, "list", fixture_set_up,
               test_key_reset_elsewhere, fixture_tear_down);
   g_test_add ("/ui/key-reset-elsewhere/details", Fixture, "details", fixture_set_up,

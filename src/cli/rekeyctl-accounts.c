@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "rekey-affiliate-list.h"
+#include "rekey-key-check.h"
 #include "rekey-keyring.h"
 #include "rekeyctl-private.h"
 
@@ -256,51 +257,6 @@ ctl_cmd_show (Ctl *ctl,
 
 /* ------------------------------------------------------------------ check */
 
-typedef struct
-{
-  char *username;
-  GError *error; /* NULL: the server accepts the key */
-} Checked;
-
-static void
-checked_free (Checked *checked)
-{
-  g_free (checked->username);
-  g_clear_error (&checked->error);
-  g_free (checked);
-}
-
-/* Pings as @username with the keyring's key of it: only the key is
- * tried, with requests about that account alone. */
-static GError *
-check_one (RekeyProfile *profile,
-           const char *username)
-{
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autoptr (SecretValue) key = NULL;
-  g_autoptr (RekeyClient) base = NULL;
-  g_autoptr (RekeyClient) client = NULL;
-  GError *error = NULL;
-
-  rekey_keyring_lookup_async (rekey_profile_get_server (profile), username,
-                              REKEY_KEYRING_FLAGS_NONE, NULL, ctl_result_cb, &result);
-  key = rekey_keyring_lookup_finish (ctl_wait (&result), &error);
-  g_clear_object (&result);
-  if (error != NULL)
-    return error;
-  if (key == NULL)
-    /* Translators: the username. */
-    return g_error_new (REKEY_SESSION_ERROR, REKEY_SESSION_ERROR_NO_KEY,
-                        _("This computer’s keyring has no API key for %s."), username);
-  base = rekey_profile_create_client (profile, secret_value_get_text (key), &error);
-  if (base == NULL)
-    return error;
-  client = rekey_client_new_for_account (base, username, secret_value_get_text (key));
-  rekey_client_ping_async (client, NULL, ctl_result_cb, &result);
-  rekey_client_ping_finish (client, ctl_wait (&result), &error);
-  return error;
-}
-
 int
 ctl_cmd_check (Ctl *ctl,
                int argc,
@@ -309,8 +265,8 @@ ctl_cmd_check (Ctl *ctl,
   const CtlCommand *command = ctl_find_command ("check");
   g_autoptr (GError) error = NULL;
   g_autoptr (RekeyProfile) profile = NULL;
-  g_auto (GStrv) stored = NULL;
-  g_autoptr (GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) checked_free);
+  g_autoptr (GPtrArray) results = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
   int status = CTL_EXIT_OK;
 
   if (!ctl_parse_options (ctl, command, NULL, TRUE, &argc, &argv, &error))
@@ -318,24 +274,19 @@ ctl_cmd_check (Ctl *ctl,
   if ((profile = ctl_choose_profile (ctl, &error)) == NULL)
     return ctl_fail (error);
 
-  if (argc > 1)
-    stored = g_strdupv (argv + 1);
-  else if ((stored = ctl_list_stored (rekey_profile_get_server (profile), &error)) == NULL)
+  /* The app's Check Keys: a few at a time, nothing changed anywhere. */
+  ctl_progress (ctl, _("Trying the keys of this computer’s keyring…"));
+  rekey_key_check_async (profile, argc > 1 ? (const char *const *) argv + 1 : NULL, 0, NULL,
+                         ctl_result_cb, &result);
+  results = rekey_key_check_finish (ctl_wait (&result), &error);
+  if (results == NULL)
     return ctl_fail (error);
-
-  for (guint i = 0; stored[i] != NULL; i++)
+  for (guint i = 0; i < results->len; i++)
     {
-      Checked *checked = g_new0 (Checked, 1);
-      g_autofree char *text = NULL;
+      RekeyKeyCheck *checked = g_ptr_array_index (results, i);
 
-      /* Translators: the username whose key is tried. */
-      text = g_strdup_printf (_("Trying the key of %s…"), stored[i]);
-      ctl_progress (ctl, text);
-      checked->username = g_strdup (stored[i]);
-      checked->error = check_one (profile, stored[i]);
       if (checked->error != NULL && status == CTL_EXIT_OK)
         status = ctl_exit_code (checked->error);
-      g_ptr_array_add (results, checked);
     }
 
   if (ctl->json)
@@ -350,7 +301,7 @@ ctl_cmd_check (Ctl *ctl,
       json_builder_begin_array (builder);
       for (guint i = 0; i < results->len; i++)
         {
-          Checked *checked = g_ptr_array_index (results, i);
+          RekeyKeyCheck *checked = g_ptr_array_index (results, i);
 
           json_builder_begin_object (builder);
           json_builder_set_member_name (builder, "username");
@@ -377,7 +328,7 @@ ctl_cmd_check (Ctl *ctl,
     }
   for (guint i = 0; i < results->len; i++)
     {
-      Checked *checked = g_ptr_array_index (results, i);
+      RekeyKeyCheck *checked = g_ptr_array_index (results, i);
 
       if (checked->error == NULL)
         /* Translators: the username; its key from the keyring works. */

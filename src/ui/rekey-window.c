@@ -7,6 +7,7 @@
 
 #include "rekey-affiliate-list-pane.h"
 #include "rekey-affiliate-pane.h"
+#include "rekey-check-keys-window.h"
 #include "rekey-connect-dialog.h"
 #include "rekey-enter-key-dialog.h"
 #include "rekey-keyring.h"
@@ -189,6 +190,61 @@ enter_key_requested_cb (RekeyWindow *self,
                           g_object_unref);
   g_signal_connect_object (dialog, "saved", G_CALLBACK (key_entered_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Enter New Key… for an account of a refused key: the list's, or the
+ * server's when the list (a search, Admins Only) does not hold it. */
+static void
+found_for_key_cb (GObject *source,
+                  GAsyncResult *result,
+                  gpointer user_data)
+{
+  g_autoptr (RekeyWindow) self = user_data;
+  g_autoptr (RekeyAffiliatePage) page = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *username = g_object_get_data (G_OBJECT (self), "rekey-key-username");
+
+  page = rekey_client_search_finish (REKEY_CLIENT (source), result, &error);
+  for (guint i = 0; page != NULL && i < page->affiliates->len; i++)
+    {
+      RekeyAffiliate *a = g_ptr_array_index (page->affiliates, i);
+
+      if (g_strcmp0 (rekey_affiliate_get_username (a), username) == 0)
+        {
+          enter_key_requested_cb (self, a);
+          return;
+        }
+    }
+  toast_cb (self, error != NULL ? error->message : _("The server no longer has this account"));
+}
+
+static void
+check_enter_key_cb (RekeyWindow *self,
+                    const char *username)
+{
+  RekeySearchQuery query = { .username = username, .count = 100 };
+
+  if (self->session == NULL)
+    return;
+  g_object_set_data_full (G_OBJECT (self), "rekey-key-username", g_strdup (username), g_free);
+  rekey_client_search_async (rekey_session_get_client (self->session), &query, NULL,
+                             found_for_key_cb, g_object_ref (self));
+}
+
+static void
+check_keys_action (GtkWidget *widget,
+                   const char *action_name,
+                   GVariant *parameter)
+{
+  RekeyWindow *self = REKEY_WINDOW (widget);
+  RekeyCheckKeysWindow *check;
+
+  if (self->profile == NULL)
+    return;
+  check = rekey_check_keys_window_new (GTK_WINDOW (self), self->profile);
+  g_signal_connect_object (check, "enter-key", G_CALLBACK (check_enter_key_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (check));
 }
 
 static void
@@ -657,6 +713,7 @@ rekey_window_class_init (RekeyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.open-admin", NULL, open_admin_action);
+  gtk_widget_class_install_action (widget_class, "win.check-keys", NULL, check_keys_action);
 }
 
 static void
