@@ -414,6 +414,15 @@ main (int argc,
   g_print ("\nMemory: %.0f bytes of heap per RekeyAffiliate with all its fields (glibc's "
            "mallinfo2, the JSON freed)\n", bytes_per_affiliate);
 
+  g_print ("bench: list-100k-full %.0f ms\n", bench_median (list_full, N_LIST_RUNS));
+  g_print ("bench: list-100k-vs-curl %.2f x\n",
+           bench_median (list_full, N_LIST_RUNS) / bench_median (one_full, N_LIST_RUNS));
+  g_print ("bench: list-100k-longest-busy %.1f ms\n", bench_median (list_stall, N_LIST_RUNS));
+  g_print ("bench: search-loaded-100k %.1f ms\n", bench_median (filter_full, N_LIST_RUNS));
+  g_print ("bench: search-loaded-100k-longest-busy %.1f ms\n",
+           bench_median (filter_stall, N_LIST_RUNS));
+  g_print ("bench: heap-per-affiliate %.0f B\n", bytes_per_affiliate);
+
   g_clear_object (&client);
   return 0;
 }
