@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rekey-keyring.h"
 #include "rekey-rotation.h"
@@ -503,6 +504,160 @@ test_journal_damaged_lines (Fixture *f,
                    a->idempotency_key);
 }
 
+/* Appends @len raw bytes to the journal, as a crash or another program
+ * might leave them. */
+static void
+append_raw (RekeyJournal *journal,
+            const char *data,
+            gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = g_file_new_for_path (rekey_journal_get_path (journal));
+  g_autoptr (GFileOutputStream) out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, &error);
+
+  g_assert_no_error (error);
+  g_output_stream_write_all (G_OUTPUT_STREAM (out), data, len, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_close (G_OUTPUT_STREAM (out), NULL, NULL);
+}
+
+static void
+assert_unfinished (RekeyJournal *journal,
+                   RekeyJournalEntry **expected,
+                   guint n_expected)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) unfinished = rekey_journal_list_unfinished (journal, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (unfinished->len, ==, n_expected);
+  for (guint i = 0; i < n_expected; i++)
+    {
+      RekeyJournalEntry *entry = g_ptr_array_index (unfinished, i);
+
+      g_assert_cmpstr (entry->id, ==, expected[i]->id);
+      g_assert_cmpstr (entry->idempotency_key, ==, expected[i]->idempotency_key);
+      g_assert_cmpint (entry->target_loginid, ==, expected[i]->target_loginid);
+    }
+}
+
+/* The entry after a line cut short starts a line of its own: glued onto the
+ * cut one, it would be lost with it, and its reset never offered for
+ * recovery. */
+static void
+test_journal_cut_line (Fixture *f,
+                       gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  RekeyJournalEntry *entries[2] = { NULL, NULL };
+
+  entries[0] = rekey_journal_begin (f->journal, "https://a.example.com", "admin", 5, "jsmith",
+                                    &error);
+  g_assert_no_error (error);
+  append_raw (f->journal, "{\"id\":\"x\",\"sta", 14);
+  entries[1] = rekey_journal_begin (f->journal, "https://a.example.com", "admin", 6, "mjones",
+                                    &error);
+  g_assert_no_error (error);
+  assert_unfinished (f->journal, entries, 2);
+
+  /* And its later marks are read as its own. */
+  g_assert_true (rekey_journal_mark (f->journal, entries[0]->id, REKEY_JOURNAL_STATE_FINISHED,
+                                     &error));
+  g_assert_no_error (error);
+  assert_unfinished (f->journal, entries + 1, 1);
+  rekey_journal_entry_free (entries[0]);
+  rekey_journal_entry_free (entries[1]);
+}
+
+/* A NUL byte in a line hides neither that line's neighbours nor anything
+ * after it. */
+static void
+test_journal_nul_byte (Fixture *f,
+                       gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  RekeyJournalEntry *entries[2] = { NULL, NULL };
+  static const char damaged[] = "{\"id\":\"y\",\0\"state\":\"started\"}\n";
+
+  entries[0] = rekey_journal_begin (f->journal, "https://a.example.com", "admin", 5, "jsmith",
+                                    &error);
+  g_assert_no_error (error);
+  append_raw (f->journal, damaged, sizeof damaged - 1);
+  entries[1] = rekey_journal_begin (f->journal, "https://a.example.com", "admin", 6, "mjones",
+                                    &error);
+  g_assert_no_error (error);
+  assert_unfinished (f->journal, entries, 2);
+  rekey_journal_entry_free (entries[0]);
+  rekey_journal_entry_free (entries[1]);
+}
+
+/* A symbolic link at the journal's path is neither written through nor
+ * read: it would put the entries in a file someone else chose. */
+static void
+test_journal_symlink (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("rekey-journal-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "journal.jsonl", NULL);
+  g_autofree char *target = g_build_filename (dir, "elsewhere", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (RekeyJournal) journal = NULL;
+  g_autoptr (RekeyJournalEntry) entry = NULL;
+  g_autoptr (GPtrArray) unfinished = NULL;
+  gsize length = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (target, "", 0, &error));
+  g_assert_cmpint (symlink (target, path), ==, 0);
+
+  journal = rekey_journal_new (path);
+  entry = rekey_journal_begin (journal, "https://a.example.com", "admin", 5, "jsmith", &error);
+  g_assert_null (entry);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS);
+  g_clear_error (&error);
+  g_assert_true (g_file_get_contents (target, &contents, &length, &error));
+  g_assert_cmpuint (length, ==, 0);
+
+  /* Nor is a journal someone put there read as ours. */
+  g_assert_true (g_file_set_contents (target, "{\"id\":\"x\",\"state\":\"started\","
+                                              "\"idempotency_key\":\"k\",\"server\":\"s\","
+                                              "\"caller\":\"c\",\"target_loginid\":5}\n",
+                                      -1, &error));
+  unfinished = rekey_journal_list_unfinished (journal, &error);
+  g_assert_null (unfinished);
+  g_assert_nonnull (error);
+
+  g_unlink (path);
+  g_unlink (target);
+  g_rmdir (dir);
+}
+
+/* A journal made looser by someone (a restore from a backup, a umask of
+ * 022 in an older version) is the owner's only again at the next entry. */
+static void
+test_journal_mode (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("rekey-journal-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "journal.jsonl", NULL);
+  g_autoptr (RekeyJournal) journal = NULL;
+  g_autoptr (RekeyJournalEntry) entry = NULL;
+  GStatBuf st;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (path, "", 0, &error));
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+
+  journal = rekey_journal_new (path);
+  entry = rekey_journal_begin (journal, "https://a.example.com", "admin", 5, "jsmith", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 07777, ==, 0600);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* A server that resets on the first POST but the answer is lost, then
  * refuses the retry (a 401: for an own-account reset, the old key is dead
  * now on a server without replays). */
@@ -682,6 +837,10 @@ main (int argc,
   ADD ("refused", test_refused);
   ADD ("journal-unwritable", test_journal_unwritable);
   ADD ("journal-damaged-lines", test_journal_damaged_lines);
+  ADD ("journal-cut-line", test_journal_cut_line);
+  ADD ("journal-nul-byte", test_journal_nul_byte);
+  g_test_add_func ("/rotation/journal-symlink", test_journal_symlink);
+  g_test_add_func ("/rotation/journal-mode", test_journal_mode);
   ADD ("retry-refused", test_retry_refused);
   ADD ("not-supported", test_not_supported);
   ADD ("cancelled-before-reset", test_cancelled_before_reset);

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rekey-journal.h"
@@ -129,6 +130,68 @@ sync_directory (const char *dir)
     close (fd);
 }
 
+/* Writes all of @len bytes, through interruptions and short writes. */
+static gboolean
+write_all (int fd,
+           const char *data,
+           gsize len)
+{
+  gsize written = 0;
+
+  while (written < len)
+    {
+      ssize_t n = write (fd, data + written, len - written);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return FALSE;
+      written += (gsize) n;
+    }
+  return TRUE;
+}
+
+/* The journal as it is opened for both reading and writing: never through a
+ * symbolic link at its path (someone else's file would be written, or read
+ * as ours), and a regular file only. */
+static int
+open_journal (const char *path,
+              int flags)
+{
+  struct stat st;
+  int fd = g_open (path, flags | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    return -1;
+  errno = 0;
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      int saved_errno = errno;
+
+      close (fd);
+      errno = saved_errno != 0 ? saved_errno : EINVAL;
+      return -1;
+    }
+  return fd;
+}
+
+/* The file ends with a whole line: or the next entry would glue onto the
+ * last one, cut short by a crash or a full disk, and be lost with it. */
+static gboolean
+ends_with_newline (int fd,
+                   gboolean *ends)
+{
+  struct stat st;
+  char last = '\n';
+
+  if (fstat (fd, &st) != 0)
+    return FALSE;
+  if (st.st_size > 0 && pread (fd, &last, 1, st.st_size - 1) != 1)
+    return FALSE;
+  *ends = last == '\n';
+  return TRUE;
+}
+
 /* One line, appended and on disk before this returns. */
 static gboolean
 append_line (RekeyJournal *self,
@@ -140,43 +203,30 @@ append_line (RekeyJournal *self,
   g_autofree char *dir = g_path_get_dirname (self->path);
   g_autofree char *text = NULL;
   g_autofree char *line = NULL;
-  gsize len, written = 0;
-  gboolean created;
+  gboolean created, whole = TRUE;
+  struct stat st;
   int fd;
 
   json_generator_set_root (gen, root);
   text = json_generator_to_data (gen, NULL);
   line = g_strconcat (text, "\n", NULL);
-  len = strlen (line);
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     return set_io_error (error, errno, self->path);
 
   g_mutex_lock (&self->lock);
   created = g_access (self->path, F_OK) != 0;
-  fd = g_open (self->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  fd = open_journal (self->path, O_RDWR | O_APPEND | O_CREAT);
   if (fd < 0)
     {
       int saved_errno = errno;
       g_mutex_unlock (&self->lock);
       return set_io_error (error, saved_errno, self->path);
     }
-  while (written < len)
-    {
-      ssize_t n = write (fd, line + written, len - written);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved_errno = errno;
-          close (fd);
-          g_mutex_unlock (&self->lock);
-          return set_io_error (error, saved_errno, self->path);
-        }
-      written += (gsize) n;
-    }
-  if (fsync (fd) != 0)
+  /* The reset journal is for its owner only, even a file made looser before. */
+  if (fstat (fd, &st) != 0 || ((st.st_mode & 07777) != 0600 && fchmod (fd, 0600) != 0)
+      || !ends_with_newline (fd, &whole) || (!whole && !write_all (fd, "\n", 1))
+      || !write_all (fd, line, strlen (line)) || fsync (fd) != 0)
     {
       int saved_errno = errno;
       close (fd);
@@ -189,6 +239,37 @@ append_line (RekeyJournal *self,
   if (created)
     sync_directory (dir);
   g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* The whole journal; FALSE with errno set. */
+static gboolean
+read_journal (const char *path,
+              GByteArray *contents)
+{
+  int fd = open_journal (path, O_RDONLY);
+  guint8 buffer[16 * 1024];
+
+  if (fd < 0)
+    return FALSE;
+  for (;;)
+    {
+      ssize_t n = read (fd, buffer, sizeof buffer);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+          close (fd);
+          errno = saved_errno;
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      g_byte_array_append (contents, buffer, (guint) n);
+    }
+  close (fd);
   return TRUE;
 }
 
@@ -279,38 +360,45 @@ rekey_journal_list_unfinished (RekeyJournal *self,
   g_autoptr (GPtrArray) order = g_ptr_array_new_with_free_func (
       (GDestroyNotify) rekey_journal_entry_free);
   g_autoptr (GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr (GError) local_error = NULL;
-  g_autofree char *contents = NULL;
-  g_auto (GStrv) lines = NULL;
+  g_autoptr (GByteArray) contents = g_byte_array_new ();
   GPtrArray *unfinished;
-  gsize length;
+  gboolean read_ok;
+  int saved_errno;
 
   g_return_val_if_fail (REKEY_IS_JOURNAL (self), NULL);
 
   g_mutex_lock (&self->lock);
-  g_file_get_contents (self->path, &contents, &length, &local_error);
+  read_ok = read_journal (self->path, contents);
+  saved_errno = errno;
   g_mutex_unlock (&self->lock);
-  if (local_error != NULL)
+  if (!read_ok)
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      if (saved_errno == ENOENT)
         return g_ptr_array_new_with_free_func ((GDestroyNotify) rekey_journal_entry_free);
-      g_propagate_error (error, g_steal_pointer (&local_error));
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("The reset journal %s could not be read: %s"), self->path,
+                   g_strerror (saved_errno));
       return NULL;
     }
 
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  /* Lines by their lengths: a NUL byte in one must not hide the rest. */
+  for (gsize at = 0; at < contents->len;)
     {
-      g_autoptr (GBytes) bytes = g_bytes_new_static (lines[i], strlen (lines[i]));
+      const guint8 *start = contents->data + at;
+      const guint8 *newline = memchr (start, '\n', contents->len - at);
+      gsize length = newline != NULL ? (gsize) (newline - start) : contents->len - at;
+      g_autoptr (GBytes) bytes = g_bytes_new_static (start, length);
       g_autoptr (JsonNode) root = NULL;
       JsonObject *object;
       const char *id;
       RekeyJournalEntry *entry;
       int state;
 
-      if (*lines[i] == '\0')
+      at += length + 1;
+      if (length == 0)
         continue;
-      /* A line cut short by a crash or a full disk is skipped. */
+      /* A line cut short by a crash or a full disk is skipped, as is one
+       * that is not JSON (a NUL byte in it, say). */
       root = rekey_json_parse_bytes (bytes, NULL);
       if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
         continue;
