@@ -123,7 +123,8 @@ assert_utf8_at_most (const char *text,
   g_assert_cmpint (g_utf8_strlen (text, -1), <=, max_chars);
 }
 
-/* TRUE when @text holds a run of at least 32 hex digits. */
+/* TRUE when @text holds a run of at least 16 hex digits: half a key, or
+ * more. */
 static gboolean
 has_hex_run (const char *text)
 {
@@ -132,7 +133,7 @@ has_hex_run (const char *text)
   for (const char *p = text; *p != '\0'; p++)
     {
       run = g_ascii_isxdigit (*p) ? run + 1 : 0;
-      if (run >= 32)
+      if (run >= 16)
         return TRUE;
     }
   return FALSE;
@@ -1181,9 +1182,9 @@ test_excerpt_edge_cases (void)
     g_assert_cmpstr (excerpt, ==, "[hidden] {\"api_key\":\"[hidden]\"} [hidden]");
   }
 
-  /* 31 hex digits are not a key and stay. */
+  /* 15 hex digits are not a key and stay. */
   {
-    static const char body[] = "id 0123456789abcdef0123456789abcde";
+    static const char body[] = "id 0123456789abcde";
     g_autoptr (GBytes) bytes = g_bytes_new_static (body, sizeof body - 1);
     g_autofree char *excerpt = rekey_client_sanitize_excerpt (bytes);
 
@@ -1240,6 +1241,90 @@ test_excerpt_long_hex_run (void)
                 "src/core/rekey-client-error.c:77 looks_like_key_at: a hex run longer than "
                 "32 digits is masked only in its last 32, so its first digits (here the "
                 "whole key) are shown");
+}
+
+/* An answer cut short in the middle of a key: the value of every key-like
+ * member goes, however much of it there is, whatever its case or quotes. */
+static void
+test_excerpt_secret_members (void)
+{
+  static const struct
+  {
+    const char *body;
+    const char *shown; /* must stay */
+    const char *hidden; /* must go */
+  } cases[] = {
+    { "{\"loginid\":\"5\",\"api_key\":\"0123456789abcdef01234567", "\"loginid\":\"5\"", "01234567" },
+    { "{\"loginid\":\"5\",\"api_key\":\"0123456", "\"api_key\":\"[hidden]", "0123456" },
+    { "{\"APIKEY\": \"AbCdEf0123\", \"username\": \"jdoe\"}", "jdoe", "AbCdEf0123" },
+    { "{\"key\":\"k3y-v4lue\",\"x\":1}", "\"x\":1", "k3y-v4lue" },
+    { "{'password': 'hunter2', 'user': 'jdoe'}", "'user': 'jdoe'", "hunter2" },
+    { "{\"pass_hash\":\"$2y$10$leakedhash\"}", "pass_hash", "leakedhash" },
+    { "{\"rss_pass_code\":\"rsssecret\"}", "rss_pass_code", "rsssecret" },
+    { "Error: token=abc.def.ghi&user=jdoe", "user=jdoe", "abc.def" },
+    { "{\"Secret\" : \"s3cr3t \\\"quoted\\\" more\",\"after\":2}", "\"after\":2", "quoted" },
+    { "{\"msg\":\"a b\",\"api_key\":\"9f8e7d6c5b4a\"}", "\"msg\":\"a b\"", "9f8e7d6c5b4a" },
+    { "{\"note\":\"the api_key: zzzz-wwww\"}", "note", "zzzz" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new_static (cases[i].body, strlen (cases[i].body));
+      g_autofree char *excerpt = rekey_client_sanitize_excerpt (bytes);
+
+      g_test_message ("%s → %s", cases[i].body, excerpt);
+      g_assert_nonnull (strstr (excerpt, cases[i].shown));
+      g_assert_null (strstr (excerpt, cases[i].hidden));
+      g_assert_nonnull (strstr (excerpt, "[hidden]"));
+    }
+
+  /* Half a key, glued to nothing that names it, goes too. */
+  {
+    static const char body[] = "answer ended at 0123456789abcdef01234567";
+    g_autoptr (GBytes) bytes = g_bytes_new_static (body, sizeof body - 1);
+    g_autofree char *excerpt = rekey_client_sanitize_excerpt (bytes);
+
+    g_assert_cmpstr (excerpt, ==, "answer ended at [hidden]");
+  }
+}
+
+/* The cap holds for every mix of spaces, masks and multi-byte characters. */
+static void
+test_excerpt_cap (void)
+{
+  static const char *const pieces[] = { "x", " ", "\xc3\xa9", "\xe2\x80\x83", "\n", "0123456789abcdef",
+                                        "<b>", "\"key\":\"v\"" };
+  GRand *rand = g_rand_new_with_seed (11);
+
+  /* 199 characters, a space, one more. */
+  {
+    g_autoptr (GString) body = g_string_new (NULL);
+    g_autoptr (GBytes) bytes = NULL;
+    g_autofree char *excerpt = NULL;
+
+    for (guint i = 0; i < EXCERPT_MAX - 1; i++)
+      g_string_append_c (body, 'x');
+    g_string_append (body, " y");
+    bytes = g_bytes_new (body->str, body->len);
+    excerpt = rekey_client_sanitize_excerpt (bytes);
+    assert_utf8_at_most (excerpt, EXCERPT_MAX);
+  }
+
+  for (guint round = 0; round < 2000; round++)
+    {
+      g_autoptr (GString) body = g_string_new (NULL);
+      g_autoptr (GBytes) bytes = NULL;
+      g_autofree char *excerpt = NULL;
+      guint n = (guint) g_rand_int_range (rand, 150, 400);
+
+      for (guint i = 0; i < n; i++)
+        g_string_append (body, pieces[g_rand_int_range (rand, 0, G_N_ELEMENTS (pieces))]);
+      bytes = g_bytes_new (body->str, body->len);
+      excerpt = rekey_client_sanitize_excerpt (bytes);
+      assert_utf8_at_most (excerpt, EXCERPT_MAX);
+      g_assert_false (has_hex_run (excerpt));
+    }
+  g_rand_free (rand);
 }
 
 typedef enum
@@ -1567,6 +1652,48 @@ test_error_map_redirect (void)
   g_assert_null (strstr (with_location->message, "steal"));
   assert_message_ok (with_location);
 
+  /* A Location with control characters, invisible ones, or no end: none
+   * of it reaches the message as it is. */
+  {
+    static const char *const locations[] = {
+      "http://evil%1b%5b31m%0d%0a.example/",
+      "http://ev\x1bil.example/",
+      "http://ev\x7fil.example/x",
+      "http://evil%e2%80%ae.example/",
+      "http://evil%00host.example/",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (locations); i++)
+      {
+        g_autoptr (GError) error = NULL;
+
+        soup_message_headers_replace (headers, "Location", locations[i]);
+        error = rekey_client_error_map (NULL, 302, headers, body);
+        g_test_message ("%s", error->message);
+        g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED);
+        g_assert_true (g_utf8_validate (error->message, -1, NULL));
+        for (const char *p = error->message; *p != '\0'; p = g_utf8_next_char (p))
+          {
+            gunichar c = g_utf8_get_char (p);
+
+            g_assert_false (g_unichar_iscntrl (c));
+            g_assert_cmpint (g_unichar_type (c), !=, G_UNICODE_FORMAT);
+          }
+        g_assert_null (strstr (error->message, "[31m"));
+      }
+  }
+  {
+    g_autoptr (GString) location = g_string_new ("https://");
+    g_autoptr (GError) error = NULL;
+
+    for (guint i = 0; i < 300; i++)
+      g_string_append (location, "a.");
+    g_string_append (location, "example/");
+    soup_message_headers_replace (headers, "Location", location->str);
+    error = rekey_client_error_map (NULL, 302, headers, body);
+    g_assert_cmpint (g_utf8_strlen (error->message, -1), <, 400);
+  }
+
   without = rekey_client_error_map (NULL, 302, NULL, body);
   g_assert_error (without, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED);
   g_assert_nonnull (strstr (without->message, "redirects"));
@@ -1796,6 +1923,8 @@ main (int argc,
   g_test_add_func ("/parse/excerpt/cap-with-mask", test_excerpt_cap_with_mask);
   g_test_add_func ("/parse/excerpt/long-hex-run", test_excerpt_long_hex_run);
   g_test_add_func ("/parse/excerpt/big-body", test_excerpt_big_body);
+  g_test_add_func ("/parse/excerpt/secret-members", test_excerpt_secret_members);
+  g_test_add_func ("/parse/excerpt/cap", test_excerpt_cap);
   g_test_add_func ("/parse/error-map/sandbox-codes", test_error_map_sandbox_codes);
   g_test_add_func ("/parse/error-map/retry-after", test_error_map_retry_after);
   g_test_add_func ("/parse/error-map/foreign-server", test_error_map_foreign_server);

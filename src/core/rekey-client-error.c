@@ -98,6 +98,10 @@ new_error (RekeyClientError code,
   return error;
 }
 
+/* Hex runs this long may be a key, or a good part of one: an answer cut
+ * short can end in the middle of a key. */
+#define HEX_RUN_MIN 16
+
 /* The length of the run of hex digits at @p when it is long enough to be
  * (or to hide) an API key, else 0. */
 static gsize
@@ -107,13 +111,130 @@ key_run_at (const char *p)
 
   while (g_ascii_isxdigit (p[n]))
     n++;
-  return n >= 32 ? n : 0;
+  return n >= HEX_RUN_MIN ? n : 0;
+}
+
+/* Words in the names of members (or fields of a form, or of a line of text)
+ * whose values are nobody's to read in an error message: api_key, apikey,
+ * key, password, pass_hash, rss_pass_code, token, secret… */
+static const char *const secret_words[] = {
+  "key", "pass", "token", "secret", "hash", "auth", "credential", "cookie", "session",
+  "signature", "private",
+};
+
+static gboolean
+is_secret_name (const char *name,
+                gsize len)
+{
+  g_autofree char *lower = g_ascii_strdown (name, (gssize) len);
+
+  for (guint i = 0; i < G_N_ELEMENTS (secret_words); i++)
+    if (strstr (lower, secret_words[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_name_char (char c)
+{
+  return g_ascii_isalnum (c) || c == '_' || c == '-';
+}
+
+/* The end of the value at @p: a quoted string (to its closing quote, or the
+ * end of the text when it was cut short) or a bare word. */
+static const char *
+value_end (const char *p)
+{
+  if (*p == '"' || *p == '\'')
+    {
+      char quote = *p++;
+
+      while (*p != '\0' && *p != quote)
+        p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
+      return *p == quote ? p + 1 : p;
+    }
+  while (*p != '\0' && strchr (",;&}]<\"' \t\r\n", *p) == NULL)
+    p++;
+  return p;
+}
+
+/* @text with the value of every key-like member dropped: "api_key":"…",
+ * 'password': …, token=… Names are found as words, whatever quotes them,
+ * so that no string in the text can put the scan out of step. */
+static char *
+drop_secret_values (const char *text)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = text;
+
+  while (*p != '\0')
+    {
+      const char *name_end = p, *value;
+      const char *end;
+      char quote;
+
+      if (!is_name_char (*p) || (p > text && is_name_char (p[-1])))
+        {
+          g_string_append_c (out, *p++);
+          continue;
+        }
+      while (is_name_char (*name_end))
+        name_end++;
+      value = name_end;
+      if (*value == '"' || *value == '\'')
+        value++;
+      while (*value == ' ' || *value == '\t')
+        value++;
+      if ((*value != ':' && *value != '=') || !is_secret_name (p, (gsize) (name_end - p)))
+        {
+          g_string_append_len (out, p, name_end - p);
+          p = name_end;
+          continue;
+        }
+
+      value++;
+      while (*value == ' ' || *value == '\t')
+        value++;
+      end = value_end (value);
+      quote = *value == '"' || *value == '\'' ? *value : '\0';
+      g_string_append_len (out, p, value - p);
+      if (quote != '\0')
+        g_string_append_c (out, quote);
+      g_string_append (out, "[hidden]");
+      if (quote != '\0' && end > value + 1 && end[-1] == quote)
+        g_string_append_c (out, quote);
+      p = end;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* Appends @text, @n_chars characters, after a space when one is pending:
+ * FALSE, and nothing appended, when it would go over the cap. */
+static gboolean
+append_capped (GString *out,
+               guint *chars,
+               gboolean *space,
+               const char *text,
+               gssize len,
+               guint n_chars)
+{
+  guint need = n_chars + (*space ? 1 : 0);
+
+  if (*chars + need > EXCERPT_MAX)
+    return FALSE;
+  if (*space)
+    g_string_append_c (out, ' ');
+  g_string_append_len (out, text, len);
+  *chars += need;
+  *space = FALSE;
+  return TRUE;
 }
 
 char *
 rekey_client_sanitize_excerpt (GBytes *body)
 {
   g_autofree char *valid = NULL;
+  g_autofree char *text = NULL;
   g_autoptr (GString) out = g_string_new (NULL);
   gsize size = 0;
   const char *data;
@@ -125,8 +246,9 @@ rekey_client_sanitize_excerpt (GBytes *body)
   data = g_bytes_get_data (body, &size);
   /* Only the start matters, and a huge body must cost nothing. */
   valid = g_utf8_make_valid (data != NULL ? data : "", (gssize) MIN (size, 64 * 1024));
+  text = drop_secret_values (valid);
 
-  for (const char *p = valid; *p != '\0' && chars < EXCERPT_MAX; p = g_utf8_next_char (p))
+  for (const char *p = text; *p != '\0' && chars < EXCERPT_MAX; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
       gsize run;
@@ -150,34 +272,21 @@ rekey_client_sanitize_excerpt (GBytes *body)
             in_script = TRUE;
           continue;
         }
-      if (g_unichar_isspace (c) || g_unichar_iscntrl (c) || c == 0xFFFD)
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c) || c == 0xFFFD
+          || g_unichar_type (c) == G_UNICODE_FORMAT)
         {
           space = out->len > 0;
           continue;
         }
       if ((run = key_run_at (p)) > 0)
         {
-          if (chars + (space ? 1 : 0) + strlen ("[hidden]") > EXCERPT_MAX)
+          if (!append_capped (out, &chars, &space, "[hidden]", -1, strlen ("[hidden]")))
             break;
-          if (space)
-            {
-              g_string_append_c (out, ' ');
-              chars++;
-            }
-          g_string_append (out, "[hidden]");
-          space = FALSE;
           p += run - 1;
-          chars += strlen ("[hidden]");
           continue;
         }
-      if (space)
-        {
-          g_string_append_c (out, ' ');
-          chars++;
-          space = FALSE;
-        }
-      g_string_append_unichar (out, c);
-      chars++;
+      if (!append_capped (out, &chars, &space, p, g_utf8_next_char (p) - p, 1))
+        break;
     }
 
   return g_string_free (g_steal_pointer (&out), FALSE);
@@ -332,6 +441,35 @@ code_from_body (GBytes *body,
   return REKEY_CLIENT_ERROR_UNEXPECTED;
 }
 
+/* The longest scheme or host a redirect message shows. */
+#define ADDRESS_PART_MAX 100
+
+/* A part of an address a server chose, as it may be shown: control
+ * characters, invisible ones and anything else that is not plainly part of
+ * a host name are written out as \xNN (a name in another script as its
+ * ASCII form), and a name too long to read is cut. */
+static char *
+shown_address_part (const char *part)
+{
+  g_autofree char *ascii = g_hostname_to_ascii (part);
+  const char *p = ascii != NULL ? ascii : part;
+  GString *out = g_string_new (NULL);
+
+  for (; *p != '\0'; p++)
+    {
+      if (out->len >= ADDRESS_PART_MAX)
+        {
+          g_string_append (out, "…");
+          break;
+        }
+      if (g_ascii_isalnum (*p) || strchr (".-_:+", *p) != NULL)
+        g_string_append_c (out, *p);
+      else
+        g_string_append_printf (out, "\\x%02X", (guint) (guchar) *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
 GError *
 rekey_client_error_map (const GError *transport_error,
                         guint status,
@@ -397,11 +535,16 @@ rekey_client_error_map (const GError *transport_error,
 
       /* Never followed: the key would go along. Only scheme and host are
        * shown; the rest of a server-chosen address is no business here. */
-      if (target != NULL && g_uri_get_host (target) != NULL)
-        text = g_strdup_printf (_("The server redirects to %s://%s. Rekey does not follow "
-                                  "redirects with an API key; if that is the right server, enter "
-                                  "its address instead."),
-                                g_uri_get_scheme (target), g_uri_get_host (target));
+      if (target != NULL && g_uri_get_host (target) != NULL && *g_uri_get_host (target) != '\0')
+        {
+          g_autofree char *scheme = shown_address_part (g_uri_get_scheme (target));
+          g_autofree char *host = shown_address_part (g_uri_get_host (target));
+
+          text = g_strdup_printf (_("The server redirects to %s://%s. Rekey does not follow "
+                                    "redirects with an API key; if that is the right server, "
+                                    "enter its address instead."),
+                                  scheme, host);
+        }
       else
         text = g_strdup (_("The server redirects elsewhere. Rekey does not follow redirects with "
                            "an API key; check the server address."));
