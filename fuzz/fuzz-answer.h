@@ -14,11 +14,11 @@
 #pragma once
 
 #include <libsoup/soup.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "rekey-client-private.h"
 #include "rekey-json.h"
-#include <stdlib.h>
-#include <string.h>
 
 typedef struct
 {
@@ -59,6 +59,15 @@ fuzz_answer_add_header (SoupMessageHeaders *headers,
   soup_message_headers_append (headers, name, g_strstrip (value));
 }
 
+/* TRUE when @data starts with a status line. */
+static inline gboolean
+fuzz_answer_has_status (const guint8 *data,
+                        gsize size)
+{
+  return size >= 4 && g_ascii_isdigit (data[0]) && g_ascii_isdigit (data[1])
+         && g_ascii_isdigit (data[2]) && data[3] == '\n';
+}
+
 static inline void
 fuzz_answer_init (FuzzAnswer *answer,
                   const guint8 *data,
@@ -69,8 +78,7 @@ fuzz_answer_init (FuzzAnswer *answer,
 
   answer->status = SOUP_STATUS_OK;
   answer->headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
-  if (size >= 4 && g_ascii_isdigit (text[0]) && g_ascii_isdigit (text[1])
-      && g_ascii_isdigit (text[2]) && text[3] == '\n')
+  if (fuzz_answer_has_status (data, size))
     {
       answer->status = (text[0] - '0') * 100 + (text[1] - '0') * 10 + (text[2] - '0');
       o = 4;
@@ -118,10 +126,18 @@ fuzz_message_hides_keys (const char *message,
 {
   g_autoptr (GPtrArray) keys = fuzz_hex_runs ((const char *) data, size, 32);
   g_autoptr (GPtrArray) shown = NULL;
+  g_autofree char *text = g_strdup (message);
 
   if (keys->len == 0)
     return TRUE;
-  shown = fuzz_hex_runs (message, strlen (message), 16);
+  /* A byte written out as \xNN stands for a character that is no hex
+   * digit: its digits are not the input's. */
+  for (char *p = strstr (text, "\\x"); p != NULL; p = strstr (p, "\\x"))
+    if (g_ascii_isxdigit (p[2]) && g_ascii_isxdigit (p[3]))
+      memset (p, '_', 4);
+    else
+      p += 2;
+  shown = fuzz_hex_runs (text, strlen (text), 16);
   for (guint i = 0; i < shown->len; i++)
     {
       const char *run = shown->pdata[i];

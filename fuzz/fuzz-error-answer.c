@@ -45,12 +45,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr (GError) error = NULL;
   g_autoptr (GError) unexpected = NULL;
   g_autofree char *excerpt = NULL;
-  gboolean framed = size >= 4 && g_ascii_isdigit (data[0]) && data[3] == '\n';
   guint retry_after;
 
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
   fuzz_answer_init (&answer, data, size);
-  if (!framed)
+  if (!fuzz_answer_has_status (data, size))
     answer.status = SOUP_STATUS_UNAUTHORIZED;
 
   excerpt = rekey_client_sanitize_excerpt (answer.body);
