@@ -18,7 +18,8 @@
 static JsonNode *
 without_secrets (JsonNode *record)
 {
-  static const char *const secrets[] = { "password", "pass_hash", "api_key", "rss_pass_code" };
+  static const char *const secrets[] = { "password", "pass_hash", "api_key", "rss_pass_code",
+                                         NULL };
   JsonObject *copy = json_object_new ();
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
   JsonObjectIter iter;

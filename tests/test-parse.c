@@ -1699,6 +1699,36 @@ test_error_map_redirect (void)
   g_assert_nonnull (strstr (without->message, "redirects"));
 }
 
+/* Nor does a key in the scheme or host of a Location: a server's
+ * "https://<key>.example" is its key on the screen (found by
+ * fuzz/fuzz-error-answer.c). */
+static void
+test_error_map_redirect_key (void)
+{
+  static const char *const locations[] = {
+    "https://3f9c2a7d41e08b56c0d9e1f2a3b4c5d6.evil.example/",
+    "https://evil-3F9C2A7D41E08B56C0D9E1F2A3B4C5D6.example/",
+    "http000000000000000000000000000000000s://evil.example/",
+  };
+  g_autoptr (SoupMessageHeaders) headers = soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (locations); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char *lower = NULL;
+
+      soup_message_headers_replace (headers, "Location", locations[i]);
+      error = rekey_client_error_map (NULL, 302, headers, NULL);
+      g_test_message ("%s", error->message);
+      g_assert_error (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED);
+      g_assert_nonnull (strstr (error->message, "redirects to"));
+      g_assert_nonnull (strstr (error->message, "example"));
+      lower = g_ascii_strdown (error->message, -1);
+      g_assert_null (strstr (lower, "3f9c2a7d41e08b56"));
+      g_assert_null (strstr (lower, "0000000000000000"));
+    }
+}
+
 static void
 test_error_map_unexpected (void)
 {
@@ -1930,6 +1960,7 @@ main (int argc,
   g_test_add_func ("/parse/error-map/foreign-server", test_error_map_foreign_server);
   g_test_add_func ("/parse/error-map/unexpected", test_error_map_unexpected);
   g_test_add_func ("/parse/error-map/redirect", test_error_map_redirect);
+  g_test_add_func ("/parse/error-map/redirect-key", test_error_map_redirect_key);
   g_test_add_func ("/parse/json/deep-nesting", test_deep_nesting);
   g_test_add_func ("/parse/error-map/transport", test_error_map_transport);
 

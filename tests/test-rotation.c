@@ -674,6 +674,37 @@ test_journal_mode (void)
   g_rmdir (dir);
 }
 
+/* An account's name from the server may hold any character: its entry is
+ * still read back as it was written. json-glib 1.6 writes U+001F as it is,
+ * which no JSON reader takes (found by fuzz/fuzz-journal.c). */
+static void
+test_journal_control_characters (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("rekey-journal-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "journal.jsonl", NULL);
+  g_autoptr (RekeyJournal) journal = rekey_journal_new (path);
+  g_autoptr (GPtrArray) unfinished = NULL;
+  RekeyJournalEntry *entry;
+  RekeyJournalEntry *read;
+
+  g_assert_no_error (error);
+  entry = rekey_journal_begin (journal, "https://a.example.com", "ad\x1fmin", 5,
+                               "j\x01smith\x1f\x7f", &error);
+  g_assert_no_error (error);
+  unfinished = rekey_journal_list_unfinished (journal, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (unfinished->len, ==, 1);
+  read = g_ptr_array_index (unfinished, 0);
+  g_assert_cmpstr (read->id, ==, entry->id);
+  g_assert_cmpstr (read->caller, ==, "ad\x1fmin");
+  g_assert_cmpstr (read->target_username, ==, "j\x01smith\x1f\x7f");
+  rekey_journal_entry_free (entry);
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* A server that resets on the first POST but the answer is lost, then
  * refuses the retry (a 401: for an own-account reset, the old key is dead
  * now on a server without replays). */
@@ -857,6 +888,7 @@ main (int argc,
   ADD ("journal-nul-byte", test_journal_nul_byte);
   g_test_add_func ("/rotation/journal-symlink", test_journal_symlink);
   g_test_add_func ("/rotation/journal-mode", test_journal_mode);
+  g_test_add_func ("/rotation/journal-control-characters", test_journal_control_characters);
   ADD ("retry-refused", test_retry_refused);
   ADD ("not-supported", test_not_supported);
   ADD ("cancelled-before-reset", test_cancelled_before_reset);

@@ -611,7 +611,7 @@ current_recover (RekeyCall *call,
   return NULL;
 }
 
-static const RekeyEndpoint current_endpoint = {
+const RekeyEndpoint _rekey_current_endpoint = {
   .read = current_read,
   .recover = current_recover,
   .result_free = g_object_unref,
@@ -627,8 +627,8 @@ rekey_client_get_current_async (RekeyClient *self,
 
   g_return_if_fail (REKEY_IS_CLIENT (self));
 
-  call = _rekey_call_new (self, &current_endpoint, rekey_client_get_current_async, cancellable,
-                          callback, user_data);
+  call = _rekey_call_new (self, &_rekey_current_endpoint, rekey_client_get_current_async,
+                          cancellable, callback, user_data);
   if (_rekey_client_lacks (self, REKEY_SERVER_FEATURE_CURRENT))
     current_set_fallback (call, 0);
   else
@@ -741,7 +741,7 @@ account_types_recover (RekeyCall *call,
   return NULL;
 }
 
-static const RekeyEndpoint account_types_endpoint = {
+const RekeyEndpoint _rekey_account_types_endpoint = {
   .read = account_types_read,
   .recover = account_types_recover,
   .result_free = (GDestroyNotify) g_ptr_array_unref,
@@ -757,8 +757,8 @@ rekey_client_get_account_types_async (RekeyClient *self,
 
   g_return_if_fail (REKEY_IS_CLIENT (self));
 
-  call = _rekey_call_new (self, &account_types_endpoint, rekey_client_get_account_types_async,
-                          cancellable, callback, user_data);
+  call = _rekey_call_new (self, &_rekey_account_types_endpoint,
+                          rekey_client_get_account_types_async, cancellable, callback, user_data);
   if (_rekey_client_lacks (self, REKEY_SERVER_FEATURE_ACCOUNT_TYPES))
     {
       _rekey_call_return (call, builtin_account_types ());
@@ -845,7 +845,7 @@ api_key_recover (RekeyCall *call,
   return NULL;
 }
 
-static const RekeyEndpoint api_key_endpoint = {
+const RekeyEndpoint _rekey_api_key_endpoint = {
   .flags = REKEY_CALL_SECRET,
   .read = api_key_read,
   .recover = api_key_recover,
@@ -862,7 +862,7 @@ rekey_client_get_api_key_async (RekeyClient *self,
   g_return_if_fail (REKEY_IS_CLIENT (self));
   g_return_if_fail (loginid > 0);
 
-  send_for_account (self, &api_key_endpoint, "affiliate/api-key", loginid,
+  send_for_account (self, &_rekey_api_key_endpoint, "affiliate/api-key", loginid,
                     rekey_client_get_api_key_async, cancellable, callback, user_data);
 }
 
@@ -937,7 +937,7 @@ reset_recover (RekeyCall *call,
   return NULL;
 }
 
-static const RekeyEndpoint reset_endpoint = {
+const RekeyEndpoint _rekey_reset_endpoint = {
   .method = "POST",
   .flags = REKEY_CALL_SECRET,
   .read = reset_read,
@@ -959,8 +959,8 @@ reset_api_key_async (RekeyClient *self,
   g_return_if_fail (REKEY_IS_CLIENT (self));
   g_return_if_fail (loginid > 0);
 
-  call = _rekey_call_new (self, &reset_endpoint, rekey_client_reset_api_key_async, cancellable,
-                          callback, user_data);
+  call = _rekey_call_new (self, &_rekey_reset_endpoint, rekey_client_reset_api_key_async,
+                          cancellable, callback, user_data);
   call->loginid = loginid;
   call->same_key_ok = same_key_ok;
   call->form = g_strdup_printf ("loginid=%" G_GINT64_FORMAT, loginid);

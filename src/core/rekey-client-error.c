@@ -481,10 +481,19 @@ shown_address_part (const char *part)
 
   for (; *p != '\0'; p++)
     {
+      gsize run;
+
       if (out->len >= ADDRESS_PART_MAX)
         {
           g_string_append (out, "…");
           break;
+        }
+      /* A key in a host name is still a key. */
+      if ((run = key_run_at (p)) > 0)
+        {
+          g_string_append (out, "[hidden]");
+          p += run - 1;
+          continue;
         }
       if (g_ascii_isalnum (*p) || strchr (".-_:+", *p) != NULL)
         g_string_append_c (out, *p);

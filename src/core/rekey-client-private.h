@@ -182,5 +182,23 @@ void _rekey_client_repeat_own_reset_async (RekeyClient *self,
                                            GCancellable *cancellable,
                                            GAsyncReadyCallback callback,
                                            gpointer user_data);
+/* ------------------------------------------------------------------ for tests */
+
+/* The endpoints whose answers fuzz/ reads through _rekey_call_read_answer(). */
+extern const RekeyEndpoint _rekey_current_endpoint;
+extern const RekeyEndpoint _rekey_account_types_endpoint;
+extern const RekeyEndpoint _rekey_api_key_endpoint;
+extern const RekeyEndpoint _rekey_reset_endpoint;
+
+/* What the pipeline makes of one whole answer to @call, nothing sent: the
+ * status, the JSON and the endpoint's read, then its recover for a failure
+ * before read, as a real exchange would. @body is wiped when the endpoint
+ * says REKEY_CALL_SECRET: pass a copy. A hook that asks to send again sets
+ * call->send_again and the result is NULL, @error unset. */
+gpointer _rekey_call_read_answer (RekeyCall *call,
+                                  guint status,
+                                  SoupMessageHeaders *headers,
+                                  GBytes *body,
+                                  GError **error);
 
 G_END_DECLS

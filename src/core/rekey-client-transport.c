@@ -810,6 +810,32 @@ answer_read (const RekeyEndpoint *endpoint,
   return result;
 }
 
+gpointer
+_rekey_call_read_answer (RekeyCall *call,
+                         guint status,
+                         SoupMessageHeaders *headers,
+                         GBytes *body,
+                         GError **error)
+{
+  g_autoptr (RekeyAnswer) answer = g_new0 (RekeyAnswer, 1);
+  GError *local_error = NULL;
+  gboolean failed = TRUE;
+  gpointer result;
+
+  answer->status = status;
+  answer->headers = headers != NULL ? soup_message_headers_ref (headers) : NULL;
+  answer->body = body != NULL ? g_bytes_ref (body) : NULL;
+  result = answer_read (call->endpoint, call, answer, &failed, &local_error);
+  /* As call_settle(), without the second send. */
+  if (failed && call->endpoint->recover != NULL)
+    result = call->endpoint->recover (call, answer, &local_error);
+  if (result != NULL || call->send_again)
+    g_clear_error (&local_error);
+  else
+    g_propagate_error (error, local_error);
+  return result;
+}
+
 static void call_send (GTask *task);
 
 /* Where every attempt ends: recover meets a failure before read; then the

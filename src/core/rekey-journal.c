@@ -193,6 +193,25 @@ ends_with_newline (int fd,
   return TRUE;
 }
 
+/* @text and a newline, with every control character escaped: json-glib 1.6
+ * writes U+001F as it is, and a line with it would never be read back.
+ * Outside strings its compact output has no control characters. */
+static char *
+escape_controls (const char *text)
+{
+  GString *line = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if ((guchar) *p < 0x20)
+        g_string_append_printf (line, "\\u%04x", (guint) (guchar) *p);
+      else
+        g_string_append_c (line, *p);
+    }
+  g_string_append_c (line, '\n');
+  return g_string_free (line, FALSE);
+}
+
 /* One line, appended and on disk before this returns. */
 static gboolean
 append_line (RekeyJournal *self,
@@ -210,7 +229,7 @@ append_line (RekeyJournal *self,
 
   json_generator_set_root (gen, root);
   text = json_generator_to_data (gen, NULL);
-  line = g_strconcat (text, "\n", NULL);
+  line = escape_controls (text);
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     return set_io_error (error, errno, self->path);

@@ -179,7 +179,7 @@ read_loginid (GHashTable *params,
   const char *text = params != NULL ? g_hash_table_lookup (params, "loginid") : NULL;
   guint64 n;
 
-  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &n, NULL))
+  if (text == NULL || !rekey_sandbox_parse_uint (text, 1, G_MAXINT64, &n))
     return FALSE;
   *loginid = (gint64) n;
   return TRUE;
@@ -235,7 +235,7 @@ show_list (RekeySandboxServer *self,
   if (username != NULL && !g_utf8_validate (username, -1, NULL))
     username = NULL;
   if (start_text != NULL
-      && !g_ascii_string_to_unsigned (start_text, 10, 0, G_MAXINT32, &start, NULL))
+      && !rekey_sandbox_parse_uint (start_text, 0, G_MAXINT32, &start))
     start = 0;
   query.username = username;
   if (admins_only)

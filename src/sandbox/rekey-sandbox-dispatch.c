@@ -5,8 +5,6 @@
 
 #include "rekey-sandbox-server-private.h"
 
-#include <string.h>
-
 /* One request, from arrival to answer: faults, the body's size, the REST API
  * switch, Allowed IPs, route and method, the rate limit, parameters, the
  * credentials and the admin check, then its endpoint. Every refusal goes
@@ -22,19 +20,6 @@ header (SoupServerMessage *msg,
   const char *value = soup_message_headers_get_one (h, name);
 
   return value != NULL ? value : soup_message_headers_get_one (h, legacy_name);
-}
-
-static gboolean
-valid_idempotency_key (const char *key)
-{
-  gsize len = strlen (key);
-
-  if (len == 0 || len > 255)
-    return FALSE;
-  for (const char *p = key; *p; p++)
-    if (*p < 0x21 || *p > 0x7e)
-      return FALSE;
-  return TRUE;
 }
 
 void
@@ -124,35 +109,16 @@ rekey_sandbox_server_process (RekeySandboxServer *self,
       return;
     }
   body = g_object_get_data (G_OBJECT (msg), REKEY_SANDBOX_BODY_KEY);
-  if (body != NULL && body->len > 0)
+  if (body != NULL
+      && !rekey_sandbox_params_merge_body (
+          &params,
+          soup_message_headers_get_content_type (soup_server_message_get_request_headers (msg),
+                                                 NULL),
+          body->data, body->len, route->params, &message))
     {
-      const char *content_type = soup_message_headers_get_content_type (
-          soup_server_message_get_request_headers (msg), NULL);
-      gsize size = body->len;
-      const char *data = (const char *) body->data;
-      g_autofree char *text = NULL;
-
-      if (content_type != NULL
-          && g_ascii_strcasecmp (content_type, "application/x-www-form-urlencoded") != 0)
-        {
-          rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_BAD_REQUEST,
-                                                "The request body must be "
-                                                "application/x-www-form-urlencoded");
-          return;
-        }
-      if (memchr (data, '\0', size) != NULL)
-        {
-          rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_BAD_REQUEST,
-                                                "The request body is not a form");
-          return;
-        }
-      text = g_strndup (data, size);
-      if (!rekey_sandbox_params_merge_form (&params, text, route->params, &message))
-        {
-          rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_BAD_REQUEST,
-                                                message);
-          return;
-        }
+      rekey_sandbox_server_respond_failure (self, msg, REKEY_SANDBOX_FAILURE_BAD_REQUEST,
+                                            message);
+      return;
     }
 
   username = header (msg, "api-username", "api_username");
@@ -162,7 +128,7 @@ rekey_sandbox_server_process (RekeySandboxServer *self,
                         ? soup_message_headers_get_one (
                               soup_server_message_get_request_headers (msg), "Idempotency-Key")
                         : NULL;
-  if (idempotency_key != NULL && !valid_idempotency_key (idempotency_key))
+  if (idempotency_key != NULL && !rekey_sandbox_valid_idempotency_key (idempotency_key))
     {
       rekey_sandbox_respond_error (msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
                                    "Idempotency-Key must be 1 to 255 printable ASCII characters");

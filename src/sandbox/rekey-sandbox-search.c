@@ -43,7 +43,7 @@ read_nats4_type (Search *s,
 
   if (*text == '\0')
     return TRUE;
-  if (!g_ascii_string_to_unsigned (text, 10, 0, 100000, &t, NULL))
+  if (!rekey_sandbox_parse_uint (text, 0, 100000, &t))
     {
       s->no_match = TRUE;
       return TRUE;
@@ -68,7 +68,7 @@ read_type_list (Search *s,
     {
       guint64 t;
 
-      if (!g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 0, 100000, &t, NULL))
+      if (!rekey_sandbox_parse_uint (g_strstrip (parts[i]), 0, 100000, &t))
         {
           *error_message = g_strdup ("Parameter “type” must be an account type number or a "
                                      "comma-separated list of them");

@@ -67,6 +67,19 @@ gboolean rekey_sandbox_params_merge_form (RekeySandboxParams *p,
                                           const char *encoded,
                                           const char *const *allowed,
                                           char **error_message);
+/* Adds a request body of @content_type (NULL: unsaid), which must be such
+ * a form, without NUL bytes. */
+gboolean rekey_sandbox_params_merge_body (RekeySandboxParams *p,
+                                          const char *content_type,
+                                          const guint8 *data,
+                                          gsize size,
+                                          const char *const *allowed,
+                                          char **error_message);
+/* Plain decimal digits from @min to @max, nothing else. */
+gboolean rekey_sandbox_parse_uint (const char *text,
+                                   guint64 min,
+                                   guint64 max,
+                                   guint64 *out);
 /* @fallback when @name is absent. */
 gboolean rekey_sandbox_params_get_uint (RekeySandboxParams *p,
                                         const char *name,
@@ -75,6 +88,8 @@ gboolean rekey_sandbox_params_get_uint (RekeySandboxParams *p,
                                         guint64 fallback,
                                         guint64 *out,
                                         char **error_message);
+/* 1 to 255 printable ASCII characters, as an Idempotency-Key must be. */
+gboolean rekey_sandbox_valid_idempotency_key (const char *key);
 
 /* rekey-sandbox-checks.c */
 gboolean rekey_sandbox_server_address_allowed (RekeySandboxServer *self,
