@@ -825,6 +825,8 @@ _rekey_call_read_answer (RekeyCall *call,
   answer->status = status;
   answer->headers = headers != NULL ? soup_message_headers_ref (headers) : NULL;
   answer->body = body != NULL ? g_bytes_ref (body) : NULL;
+  /* As an exchange does: a secret answer's body is wiped when it goes. */
+  answer->wipe_body = (call->endpoint->flags & REKEY_CALL_SECRET) != 0;
   result = answer_read (call->endpoint, call, answer, &failed, &local_error);
   /* As call_settle(), without the second send. */
   if (failed && call->endpoint->recover != NULL)
