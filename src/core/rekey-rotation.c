@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "rekey-history.h"
 #include "rekey-rotation.h"
 
 /* ------------------------------------------------------------------ result */
@@ -275,6 +276,7 @@ struct _RekeyRotation
   char *target_username;
   RekeyRotationStep step;
   gboolean running;
+  gboolean recovery;
 };
 
 G_DEFINE_FINAL_TYPE (RekeyRotation, rekey_rotation, G_TYPE_OBJECT)
@@ -385,6 +387,7 @@ rekey_rotation_new_recovery (RekeyClient *client,
 
   self = rekey_rotation_new (client, journal, entry->target_loginid, entry->target_username);
   self->entry = rekey_journal_entry_copy (entry);
+  self->recovery = TRUE;
   return self;
 }
 
@@ -422,6 +425,39 @@ static gboolean
 is_own_account (RekeyRotation *self)
 {
   return g_strcmp0 (rekey_client_get_username (self->client), self->target_username) == 0;
+}
+
+/* The history's row for this reset: its result when a key came back, or
+ * why none did. The key itself stays out, its fingerprint goes in. */
+static void
+note (RekeyRotation *self,
+      RekeyRotationResult *res,
+      const GError *reset_error)
+{
+  RekeyHistoryEvent *event = rekey_history_event_new (
+      self->recovery ? REKEY_HISTORY_KIND_RECOVERED : REKEY_HISTORY_KIND_API_RESET,
+      rekey_client_get_server (self->client),
+      self->entry != NULL ? self->entry->caller : rekey_client_get_username (self->client),
+      self->target_username, self->target_loginid);
+
+  if (res == NULL)
+    {
+      event->reset = rekey_rotation_error_is_outcome_unknown (reset_error)
+                         ? REKEY_HISTORY_STEP_UNKNOWN
+                         : REKEY_HISTORY_STEP_FAILED;
+      rekey_history_event_set_detail (event, reset_error->message);
+      rekey_history_note (event);
+      return;
+    }
+  event->reset = REKEY_HISTORY_STEP_OK;
+  event->keyring = res->saved ? REKEY_HISTORY_STEP_OK : REKEY_HISTORY_STEP_FAILED;
+  event->verify = res->verified ? REKEY_HISTORY_STEP_OK : REKEY_HISTORY_STEP_FAILED;
+  rekey_history_event_set_key (event, secret_value_get_text (res->key));
+  if (res->save_error != NULL)
+    rekey_history_event_set_detail (event, res->save_error->message);
+  else if (res->verify_error != NULL)
+    rekey_history_event_set_detail (event, res->verify_error->message);
+  rekey_history_note (event);
 }
 
 static void reset_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
@@ -505,6 +541,8 @@ reset_done_cb (GObject *source,
        * with. Without an answer it is unknown, and the entry stays for a
        * recovery. */
       self->running = FALSE;
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        note (self, NULL, error);
       if (!rekey_rotation_error_is_outcome_unknown (error))
         {
           g_task_set_task_data (task, g_steal_pointer (&error), (GDestroyNotify) g_error_free);
@@ -620,6 +658,7 @@ verify_done_cb (GObject *source,
 
   set_step (self, REKEY_ROTATION_STEP_DONE);
   self->running = FALSE;
+  note (self, res, NULL);
   g_task_return_pointer (task, g_object_ref (res), g_object_unref);
   g_object_unref (task);
 }
