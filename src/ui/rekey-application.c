@@ -30,6 +30,7 @@ struct _RekeyApplication
   RekeyHistory *history;
   guint key_age_source;
   gint64 key_age_checked; /* rekey_history_get_now() of the last daily check */
+  gboolean overdue_sent;  /* a notification about overdue keys is out */
   RekeySandboxServer *sandbox;
   RekeySandboxPersonality sandbox_personality;
   GtkWindow *shortcuts_window; /* weak: open while it exists */
@@ -331,7 +332,11 @@ rekey_application_notify_overdue (RekeyApplication *self,
   self->key_age_checked = rekey_history_get_now ();
   if (overdue == NULL || overdue->len == 0)
     {
-      g_application_withdraw_notification (G_APPLICATION (self), KEY_AGE_ID);
+      /* Only one that was sent: no notification service is woken for
+       * nothing. */
+      if (self->overdue_sent)
+        g_application_withdraw_notification (G_APPLICATION (self), KEY_AGE_ID);
+      self->overdue_sent = FALSE;
       return;
     }
   days = g_settings_get_uint (self->settings, "rotation-period-days");
@@ -361,6 +366,7 @@ rekey_application_notify_overdue (RekeyApplication *self,
   g_notification_add_button_with_target (notification, _("Open"), "app.open-overdue", "s",
                                          server);
   g_application_send_notification (G_APPLICATION (self), KEY_AGE_ID, notification);
+  self->overdue_sent = TRUE;
 }
 
 static void
