@@ -855,11 +855,13 @@ tampered (gint64 *bad_id,
           GError **error,
           const char *why)
 {
+  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, id);
+
   if (bad_id != NULL)
     *bad_id = id;
-  g_set_error (error, REKEY_HISTORY_ERROR, REKEY_HISTORY_ERROR_TAMPERED, _("Row %" G_GINT64_FORMAT
-                                                                           ": %s"),
-               id, why);
+  /* Translators: a row number, then what is wrong with it. */
+  g_set_error (error, REKEY_HISTORY_ERROR, REKEY_HISTORY_ERROR_TAMPERED, _("Row %s: %s"), number,
+               why);
   return FALSE;
 }
 
