@@ -899,7 +899,8 @@ reset_read (RekeyCall *call,
   if (object == NULL
       || (rekey_json_object_get_bool (object, "success", &success) && !success)
       || !rekey_json_object_get_int (object, "loginid", &loginid) || loginid != call->loginid
-      || !rekey_api_key_is_valid (key) || rekey_client_has_api_key (call->client, key))
+      || !rekey_api_key_is_valid (key)
+      || (!call->same_key_ok && rekey_client_has_api_key (call->client, key)))
     {
       GError *unexpected = rekey_client_error_new_unexpected (answer->status, NULL,
                                                               _("no valid new API key"));
@@ -944,13 +945,14 @@ static const RekeyEndpoint reset_endpoint = {
   .result_free = (GDestroyNotify) secret_value_unref,
 };
 
-void
-rekey_client_reset_api_key_async (RekeyClient *self,
-                                  gint64 loginid,
-                                  const char *idempotency_key,
-                                  GCancellable *cancellable,
-                                  GAsyncReadyCallback callback,
-                                  gpointer user_data)
+static void
+reset_api_key_async (RekeyClient *self,
+                     gint64 loginid,
+                     const char *idempotency_key,
+                     gboolean same_key_ok,
+                     GCancellable *cancellable,
+                     GAsyncReadyCallback callback,
+                     gpointer user_data)
 {
   RekeyCall *call;
 
@@ -960,11 +962,34 @@ rekey_client_reset_api_key_async (RekeyClient *self,
   call = _rekey_call_new (self, &reset_endpoint, rekey_client_reset_api_key_async, cancellable,
                           callback, user_data);
   call->loginid = loginid;
+  call->same_key_ok = same_key_ok;
   call->form = g_strdup_printf ("loginid=%" G_GINT64_FORMAT, loginid);
   call->idempotency_key = idempotency_key != NULL ? g_strdup (idempotency_key)
                                                   : g_uuid_string_random ();
   _rekey_call_set_path (call, "affiliate/reset-api-key", NULL);
   _rekey_call_send (call);
+}
+
+void
+rekey_client_reset_api_key_async (RekeyClient *self,
+                                  gint64 loginid,
+                                  const char *idempotency_key,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  reset_api_key_async (self, loginid, idempotency_key, FALSE, cancellable, callback, user_data);
+}
+
+void
+_rekey_client_repeat_own_reset_async (RekeyClient *self,
+                                      gint64 loginid,
+                                      const char *idempotency_key,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data)
+{
+  reset_api_key_async (self, loginid, idempotency_key, TRUE, cancellable, callback, user_data);
 }
 
 SecretValue *

@@ -137,6 +137,9 @@ struct _RekeyCall
   char *query;        /* escaped, or NULL */
   char *form;         /* a POST body, or NULL */
   char *idempotency_key;
+  /* A reset whose answer may be the key the client holds: the repeat of an
+   * interrupted reset of its own key, which the keyring had taken. */
+  gboolean same_key_ok;
   gboolean send_again;
 
   guint attempt;
@@ -169,5 +172,15 @@ gpointer _rekey_call_finish (RekeyClient *self,
                              GAsyncResult *result,
                              gpointer source_tag,
                              GError **error);
+
+/* rekey_client_reset_api_key_async(), for the repeat of an interrupted
+ * reset of the client's own key (rekey_rotation_new_recovery()): the
+ * answer may be the very key the client holds by now. */
+void _rekey_client_repeat_own_reset_async (RekeyClient *self,
+                                           gint64 loginid,
+                                           const char *idempotency_key,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer user_data);
 
 G_END_DECLS

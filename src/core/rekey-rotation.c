@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "rekey-client-private.h"
 #include "rekey-history.h"
 #include "rekey-rotation.h"
 
@@ -276,7 +277,7 @@ struct _RekeyRotation
   char *target_username;
   RekeyRotationStep step;
   gboolean running;
-  gboolean recovery;
+  gboolean recovery; /* made by rekey_rotation_new_recovery() */
 };
 
 G_DEFINE_FINAL_TYPE (RekeyRotation, rekey_rotation, G_TYPE_OBJECT)
@@ -473,9 +474,13 @@ send_reset (GTask *task)
   RekeyRotation *self = g_task_get_source_object (task);
 
   set_step (self, REKEY_ROTATION_STEP_RESET);
-  rekey_client_reset_api_key_async (self->client, self->target_loginid,
-                                    self->entry->idempotency_key, g_task_get_cancellable (task),
-                                    reset_done_cb, task);
+  /* Repeating an interrupted reset of the own key: the keyring may have
+   * taken the new key before the interruption, and the client with it. */
+  (self->recovery && is_own_account (self)
+       ? _rekey_client_repeat_own_reset_async
+       : rekey_client_reset_api_key_async) (self->client, self->target_loginid,
+                                            self->entry->idempotency_key,
+                                            g_task_get_cancellable (task), reset_done_cb, task);
 }
 
 static void
