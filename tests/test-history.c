@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "rekey-history.h"
+#include "rekey-key-age.h"
 #include "rekey-key-entry.h"
 #include "rekey-keyring.h"
 #include "rekey-rotation.h"
@@ -349,6 +350,47 @@ test_fingerprint (void)
   rekey_history_event_set_key (event, key);
   g_assert_cmpstr (event->fingerprint, ==, fingerprint);
   g_assert_null (strstr (event->fingerprint, key));
+}
+
+static void
+test_key_age (void)
+{
+  const gint64 day = (gint64) 86400 * G_USEC_PER_SEC;
+  g_autoptr (RekeyHistoryEvent) change = rekey_history_event_new (
+      REKEY_HISTORY_KIND_API_RESET, "https://a.example.com", "admin", "ops", 12);
+  g_autofree char *unknown = rekey_key_age_describe (NULL, 0);
+  gint64 now = (gint64) 1800000000 * G_USEC_PER_SEC;
+
+  g_assert_cmpstr (unknown, ==, "Unknown: not changed through Rekey on this computer");
+  change->time = now - 3 * G_USEC_PER_SEC;
+  {
+    g_autofree char *text = rekey_key_age_describe (change, now);
+    g_assert_cmpstr (text, ==, "Changed today by admin, in Rekey");
+  }
+  change->time = now - 12 * day - 5;
+  {
+    g_autofree char *text = rekey_key_age_describe (change, now);
+    g_assert_cmpstr (text, ==, "Changed 12 days ago by admin, in Rekey");
+  }
+  change->kind = REKEY_HISTORY_KIND_NATS_ADMIN;
+  change->time = now - day;
+  {
+    g_autofree char *text = rekey_key_age_describe (change, now);
+    g_assert_cmpstr (text, ==, "Changed 1 day ago by admin, in the NATS admin");
+  }
+  /* Overdue once older than the period, not on its last day. */
+  change->time = now - 90 * day;
+  g_assert_false (rekey_key_age_is_overdue (change, now, 90));
+  g_assert_true (rekey_key_age_is_overdue (change, now + 1, 90));
+  g_assert_cmpint (rekey_key_age_days (change, now + 1), ==, 90);
+  /* A clock set back makes no key younger than new. */
+  g_assert_cmpint (rekey_key_age_days (change, change->time - day), ==, 0);
+
+  /* The clock the history stamps with can be set. */
+  rekey_history_set_now (now);
+  g_assert_cmpint (rekey_history_get_now (), ==, now);
+  rekey_history_set_now (0);
+  g_assert_cmpint (rekey_history_get_now (), >, now - 10 * 365 * day);
 }
 
 static void
@@ -775,6 +817,7 @@ main (int argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/history/fingerprint", test_fingerprint);
+  g_test_add_func ("/history/key-age", test_key_age);
   g_test_add ("/history/schema", Fixture, NULL, fixture_set_up, test_schema, fixture_tear_down);
   g_test_add ("/history/chain-and-list", Fixture, NULL, fixture_set_up, test_chain_and_list,
               fixture_tear_down);
