@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include "rekey-history.h"
+#include "rekey-history-private.h"
 
 /* ------------------------------------------------------------------ async */
 
@@ -17,8 +17,10 @@ record_thread (GTask *task,
 {
   RekeyHistoryEvent *event = task_data;
   GError *error = NULL;
+  gboolean ok = rekey_history_record (source, event, &error);
 
-  if (!rekey_history_record (source, event, &error))
+  _rekey_history_pending_add (source, -1);
+  if (!ok)
     {
       g_task_return_error (task, error);
       return;
@@ -71,6 +73,7 @@ rekey_history_record_async (RekeyHistory *self,
   /* Not cancellable: a row to write is written. */
   inner = g_task_new (self, NULL, recorded_cb, outer);
   g_task_set_task_data (inner, copy, (GDestroyNotify) rekey_history_event_free);
+  _rekey_history_pending_add (self, 1);
   g_task_run_in_thread (inner, record_thread);
 }
 

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rekey-history.h"
+#include "rekey-history-private.h"
 
 #define SCHEMA_VERSION 1
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
@@ -200,6 +200,9 @@ struct _RekeyHistory
 
   char *path;
   GMutex lock; /* the connection: one call at a time, from any thread */
+  GMutex pending_lock;
+  GCond pending_done;
+  guint pending; /* rows handed to a worker thread and not yet written */
   sqlite3 *db;
 };
 
@@ -221,6 +224,8 @@ rekey_history_finalize (GObject *object)
   if (self->db != NULL)
     sqlite3_close (self->db);
   g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->pending_lock);
+  g_cond_clear (&self->pending_done);
   g_free (self->path);
 
   G_OBJECT_CLASS (rekey_history_parent_class)->finalize (object);
@@ -240,6 +245,8 @@ static void
 rekey_history_init (RekeyHistory *self)
 {
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->pending_lock);
+  g_cond_init (&self->pending_done);
 }
 
 char *
@@ -289,6 +296,28 @@ rekey_history_set_default (RekeyHistory *history)
   g_clear_object (&default_history);
   default_history = history;
   G_UNLOCK (default_history);
+}
+
+void
+_rekey_history_pending_add (RekeyHistory *self,
+                            int delta)
+{
+  g_mutex_lock (&self->pending_lock);
+  self->pending += delta;
+  if (self->pending == 0)
+    g_cond_broadcast (&self->pending_done);
+  g_mutex_unlock (&self->pending_lock);
+}
+
+void
+rekey_history_flush (RekeyHistory *self)
+{
+  g_return_if_fail (REKEY_IS_HISTORY (self));
+
+  g_mutex_lock (&self->pending_lock);
+  while (self->pending > 0)
+    g_cond_wait (&self->pending_done, &self->pending_lock);
+  g_mutex_unlock (&self->pending_lock);
 }
 
 /* ------------------------------------------------------------------ database */

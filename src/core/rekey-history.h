@@ -112,6 +112,11 @@ void rekey_history_set_default (RekeyHistory *history);
  * waits for, nor fails with, its history. */
 void rekey_history_note (RekeyHistoryEvent *event);
 
+/* Blocks until every row handed to a worker thread (rekey_history_note(),
+ * rekey_history_record_async()) is written or has failed: for a program
+ * that exits once its work is done, such as rekeyctl. */
+void rekey_history_flush (RekeyHistory *self);
+
 /* The calls below block on the disk; the _async ones run them on a worker
  * thread. Signal "changed" (main context of the caller of _async) says a row
  * was added. */
