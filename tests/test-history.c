@@ -750,6 +750,57 @@ test_flows_recorded (FlowFixture *f,
   assert_no_key_in_files (f);
 }
 
+/* The keyring locked at the reset: the row says "not saved"; Try Again
+ * adds one that says it is now, and the key's age still counts from the
+ * reset. */
+static void
+test_saved_later (FlowFixture *f,
+                  gconstpointer data)
+{
+  g_autoptr (RekeyRotationResult) res = NULL;
+  g_autoptr (RekeyHistoryEvent) row = NULL;
+  g_autoptr (RekeyHistoryEvent) change = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *username = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *fingerprint = NULL;
+  GAsyncResult *result = NULL;
+  gint64 loginid, reset_time;
+
+  if (!rekey_test_require_keyring ())
+    return;
+  loginid = rekey_test_sandbox_find_admin (f->sandbox, 2, &username);
+  rekey_test_keyring_lock ();
+  key = reset_by_api (f, loginid, username, &res);
+  rekey_history_flush (f->base.history);
+  g_assert_false (rekey_rotation_result_get_saved (res));
+  row = newest (f);
+  fingerprint = rekey_history_fingerprint (key);
+  g_assert_cmpint (row->keyring, ==, REKEY_HISTORY_STEP_FAILED);
+  g_assert_cmpstr (row->fingerprint, ==, fingerprint);
+  g_assert_cmpstr (row->detail, !=, "");
+  reset_time = row->time;
+  g_clear_pointer (&row, rekey_history_event_free);
+
+  rekey_test_keyring_unlock ();
+  rekey_rotation_result_save_async (res, NULL, rekey_test_result_cb, &result);
+  g_assert_true (rekey_rotation_result_save_finish (res, rekey_test_wait (&result), &error));
+  g_object_unref (result);
+  rekey_history_flush (f->base.history);
+  row = newest (f);
+  g_assert_cmpint (row->kind, ==, REKEY_HISTORY_KIND_API_RESET);
+  g_assert_cmpint (row->reset, ==, REKEY_HISTORY_STEP_NONE);
+  g_assert_cmpint (row->keyring, ==, REKEY_HISTORY_STEP_OK);
+  g_assert_cmpstr (row->fingerprint, ==, fingerprint);
+  g_assert_cmpstr (row->caller, ==, "admin");
+
+  change = rekey_history_last_change (f->base.history, rekey_client_get_server (f->client),
+                                      username, &error);
+  g_assert_nonnull (change);
+  g_assert_cmpint (change->time, ==, reset_time);
+  assert_no_key_in_files (f);
+}
+
 static guint history_warnings;
 
 static void
@@ -833,6 +884,8 @@ main (int argc,
   g_test_add ("/history/flows-recorded", FlowFixture, NULL, flow_set_up, test_flows_recorded,
               flow_tear_down);
   g_test_add ("/history/write-fails", FlowFixture, NULL, flow_set_up, test_write_fails,
+              flow_tear_down);
+  g_test_add ("/history/saved-later", FlowFixture, NULL, flow_set_up, test_saved_later,
               flow_tear_down);
 
   return g_test_run ();

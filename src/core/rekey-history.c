@@ -802,10 +802,12 @@ rekey_history_list_all (RekeyHistory *self,
   return events;
 }
 
-/* Events that gave an account a new key: a key-changing kind, with the
- * key's fingerprint (only written when the account has that key now). */
+/* Events that gave an account a new key: a reset that the server did, or a
+ * key entered, with the key's fingerprint (only written when the account
+ * has that key now). A later save of the same key (reset '') is no change. */
 #define CHANGE_CONDITION                                                                         \
-  "kind IN ('api-reset', 'nats-admin', 'handed-over', 'recovered') AND fingerprint != ''"
+  "fingerprint != '' AND (reset = 'ok' AND kind IN ('api-reset', 'recovered')"                    \
+  "                       OR kind IN ('nats-admin', 'handed-over'))"
 
 GHashTable *
 rekey_history_last_changes (RekeyHistory *self,

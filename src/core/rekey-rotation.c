@@ -27,6 +27,8 @@ struct _RekeyRotationResult
 
   RekeyJournal *journal;
   char *entry_id;
+  char *caller;      /* for the history's row of a later save */
+  gboolean recovery;
 };
 
 G_DEFINE_FINAL_TYPE (RekeyRotationResult, rekey_rotation_result, G_TYPE_OBJECT)
@@ -55,6 +57,7 @@ rekey_rotation_result_finalize (GObject *object)
   g_clear_error (&self->verify_error);
   g_clear_object (&self->journal);
   g_free (self->entry_id);
+  g_free (self->caller);
 
   G_OBJECT_CLASS (rekey_rotation_result_parent_class)->finalize (object);
 }
@@ -225,6 +228,17 @@ result_save_cb (GObject *source,
       return;
     }
   set_saved (self, NULL);
+  {
+    /* The reset's row said "not saved": this one says it is now. */
+    RekeyHistoryEvent *event = rekey_history_event_new (
+        self->recovery ? REKEY_HISTORY_KIND_RECOVERED : REKEY_HISTORY_KIND_API_RESET,
+        self->server, self->caller, self->username, self->loginid);
+
+    event->keyring = REKEY_HISTORY_STEP_OK;
+    rekey_history_event_set_key (event, secret_value_get_text (self->key));
+    rekey_history_event_set_detail (event, _("Saved to the keyring on another try"));
+    rekey_history_note (event);
+  }
   rekey_journal_mark_async (self->journal, self->entry_id, REKEY_JOURNAL_STATE_FINISHED, NULL,
                             result_finished_cb, g_steal_pointer (&task));
 }
@@ -571,6 +585,8 @@ reset_done_cb (GObject *source,
   res->loginid = self->target_loginid;
   res->journal = g_object_ref (self->journal);
   res->entry_id = g_strdup (self->entry->id);
+  res->caller = g_strdup (self->entry->caller);
+  res->recovery = self->recovery;
   g_task_set_task_data (task, res, g_object_unref);
 
   /* COMMITTED before the keyring step, so that a later FINISHED is always
