@@ -14,6 +14,7 @@
 #include "rekey-clipboard.h"
 #include "rekey-connect-dialog.h"
 #include "rekey-enter-key-dialog.h"
+#include "rekey-history-window.h"
 #include "rekey-keyring.h"
 #include "rekey-preferences-window.h"
 #include "rekey-sandbox-server.h"
@@ -2286,6 +2287,429 @@ test_check_keys (Fixture *f,
                                  visible_label_containing, username));
   gtk_window_destroy (GTK_WINDOW (find_toplevel (REKEY_TYPE_ENTER_KEY_DIALOG)));
   gtk_window_destroy (GTK_WINDOW (check));
+/* ------------------------------------------------------------------ history and key age */
+
+/* A history of the test's own, so that rows of other tests (whose sandboxes
+ * may have had the same port) do not count; the window's panes take it up
+ * as the profile is opened again. */
+static RekeyHistory *
+use_own_history (Fixture *f)
+{
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *name = g_strdup_printf ("history-%s.sqlite", uuid);
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "rekey", name, NULL);
+  RekeyHistory *saved = g_object_ref (rekey_history_get_default ());
+  g_autoptr (RekeyHistory) history = rekey_history_new (path);
+
+  rekey_history_set_default (history);
+  rekey_window_open_profile (f->window, f->profile);
+  spin_until (list_loaded, f->window, "the affiliate list");
+  return saved;
+}
+
+static void
+restore_history (RekeyHistory *saved)
+{
+  rekey_history_set_now (0);
+  rekey_history_set_default (saved);
+  g_object_unref (saved);
+}
+
+/* The @n-th admin-level account other than "admin". */
+static gint64
+find_nth_admin (Fixture *f,
+                guint n,
+                char **username)
+{
+  static const int types[] = { 150, 200, 225 };
+  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) rekey_sandbox_affiliate_free);
+  RekeySandboxQuery query = { .types = types, .n_types = 3, .count = 10 };
+  RekeySandboxAffiliate *a;
+
+  g_assert_true (rekey_sandbox_store_search (rekey_sandbox_server_get_store (f->server), &query,
+                                             found, NULL, NULL));
+  g_assert_cmpuint (found->len, >, n);
+  a = g_ptr_array_index (found, n);
+  *username = g_strdup (a->username);
+  return a->loginid;
+}
+
+typedef struct
+{
+  const char *server;
+  const char *username;
+  guint n;
+} RowsWait;
+
+static gboolean
+history_has_rows (gpointer data)
+{
+  RowsWait *w = data;
+  g_autoptr (GPtrArray) events = rekey_history_list (rekey_history_get_default (), w->server,
+                                                     w->username, 0, 0, NULL);
+
+  return events != NULL && events->len >= w->n;
+}
+
+static RekeyHistoryEvent *
+newest_row (const char *server)
+{
+  g_autoptr (GPtrArray) events = rekey_history_list (rekey_history_get_default (), server, NULL,
+                                                     1, 0, NULL);
+
+  g_assert_cmpuint (events->len, ==, 1);
+  return rekey_history_event_copy (events->pdata[0]);
+}
+
+static void
+close_new_key_dialog (Fixture *f)
+{
+  gtk_window_close (rekey_window_get_new_key_dialog (f->window));
+  spin_for (50);
+  g_assert_null (rekey_window_get_new_key_dialog (f->window));
+}
+
+static gboolean
+history_window_shown (gpointer data)
+{
+  return find_toplevel (REKEY_TYPE_HISTORY_WINDOW) != NULL;
+}
+
+typedef struct
+{
+  RekeyHistoryWindow *window;
+  const char *fingerprint; /* NULL: an empty list */
+} HistoryRowWait;
+
+static gboolean
+history_window_shows (gpointer data)
+{
+  HistoryRowWait *w = data;
+  GtkWidget *row;
+
+  if (rekey_history_window_get_loading (w->window))
+    return FALSE;
+  row = gtk_widget_get_first_child (GTK_WIDGET (rekey_history_window_get_list_box (w->window)));
+  if (w->fingerprint == NULL)
+    return row == NULL;
+  for (; row != NULL; row = gtk_widget_get_next_sibling (row))
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (row), "fingerprint"), w->fingerprint) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+typedef struct
+{
+  AdwActionRow *row;
+  const char *text;
+} SubtitleWait;
+
+static gboolean
+subtitle_is (gpointer data)
+{
+  SubtitleWait *w = data;
+
+  return g_strcmp0 (adw_action_row_get_subtitle (w->row), w->text) == 0;
+}
+
+static void
+test_history_of_reset (Fixture *f,
+                       gconstpointer data)
+{
+  RekeyHistory *saved = use_own_history (f);
+  const char *server = rekey_profile_get_server (f->profile);
+  RekeyApiPage *page = rekey_window_get_api_page (f->window);
+  g_autofree char *username = NULL;
+  g_autofree char *other = NULL;
+  gint64 loginid = find_nth_admin (f, 1, &username);
+  gint64 other_loginid = find_nth_admin (f, 2, &other);
+  g_autofree char *shown = reset_through_ui (f, loginid, username);
+  g_autofree char *in_keyring = rekey_test_keyring_lookup (server, username);
+  g_autofree char *fingerprint = rekey_history_fingerprint (in_keyring);
+  g_autoptr (RekeyHistoryEvent) row = NULL;
+  RowsWait rows = { server, username, 1 };
+  HistoryRowWait shows;
+  SubtitleWait changed;
+  RekeyHistoryWindow *history_window;
+  gpointer args[2] = { f, other };
+
+  close_new_key_dialog (f);
+  g_assert_cmpstr (shown, ==, in_keyring);
+
+  /* A row, whose fingerprint is that of the key in the keyring. */
+  spin_until (history_has_rows, &rows, "the history row of the reset");
+  row = newest_row (server);
+  g_assert_cmpint (row->kind, ==, REKEY_HISTORY_KIND_API_RESET);
+  g_assert_cmpstr (row->target_username, ==, username);
+  g_assert_cmpint (row->target_loginid, ==, loginid);
+  g_assert_cmpstr (row->caller, ==, "admin");
+  g_assert_cmpstr (row->fingerprint, ==, fingerprint);
+  g_assert_cmpint (row->reset, ==, REKEY_HISTORY_STEP_OK);
+  g_assert_cmpint (row->keyring, ==, REKEY_HISTORY_STEP_OK);
+  g_assert_cmpint (row->verify, ==, REKEY_HISTORY_STEP_OK);
+
+  /* The API tab says when and by whom. */
+  changed.row = ADW_ACTION_ROW (find_widget (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, row_titled,
+                                             "Key Last Changed"));
+  g_assert_nonnull (changed.row);
+  changed.text = "Changed today by admin, in Rekey";
+  spin_until (subtitle_is, &changed, "the API tab's last change");
+  /* Twelve days on, it counts them. */
+  rekey_history_set_now (row->time + (gint64) 12 * 86400 * G_USEC_PER_SEC);
+  g_signal_emit_by_name (rekey_history_get_default (), "changed");
+  changed.text = "Changed 12 days ago by admin, in Rekey";
+  spin_until (subtitle_is, &changed, "the key's age in days");
+  rekey_history_set_now (0);
+  /* An account Rekey never changed here. */
+  g_assert_true (rekey_window_select_loginid (f->window, other_loginid));
+  spin_until (details_for, args, "the details of another admin");
+  changed.text = "Unknown: not changed through Rekey on this computer";
+  spin_until (subtitle_is, &changed, "the API tab's unknown last change");
+
+  /* History in the main menu, for this server. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.history", NULL);
+  spin_until (history_window_shown, NULL, "the History window");
+  history_window = REKEY_HISTORY_WINDOW (find_toplevel (REKEY_TYPE_HISTORY_WINDOW));
+  g_assert_cmpstr (rekey_history_window_get_server (history_window), ==, server);
+  shows.window = history_window;
+  shows.fingerprint = fingerprint;
+  spin_until (history_window_shows, &shows, "the reset in the History window");
+  assert_buttons_named (GTK_WIDGET (history_window));
+  /* Searched. */
+  gtk_editable_set_text (GTK_EDITABLE (rekey_history_window_get_search_entry (history_window)),
+                         "no-such-account");
+  g_signal_emit_by_name (rekey_history_window_get_search_entry (history_window),
+                         "search-changed");
+  shows.fingerprint = NULL;
+  spin_until (history_window_shows, &shows, "an empty search");
+  gtk_editable_set_text (GTK_EDITABLE (rekey_history_window_get_search_entry (history_window)),
+                         username);
+  g_signal_emit_by_name (rekey_history_window_get_search_entry (history_window),
+                         "search-changed");
+  shows.fingerprint = fingerprint;
+  spin_until (history_window_shows, &shows, "the search for the account");
+
+  /* Export CSV…, once a file is chosen. */
+  {
+    g_autofree char *path = g_build_filename (g_get_user_data_dir (), "rekey", "export.csv", NULL);
+    g_autoptr (GFile) file = g_file_new_for_path (path);
+    g_autofree char *csv = NULL;
+    GAsyncResult *result = NULL;
+    g_autoptr (GError) error = NULL;
+    g_auto (GStrv) lines = NULL;
+
+    rekey_history_window_export_async (history_window, file, NULL, rekey_test_result_cb, &result);
+    g_assert_true (rekey_history_window_export_finish (history_window, rekey_test_wait (&result),
+                                                       &error));
+    g_assert_no_error (error);
+    g_object_unref (result);
+    g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
+    lines = g_strsplit (csv, "\r\n", -1);
+    g_assert_cmpstr (lines[0], ==, "id,time,server,caller,target_username,target_loginid,kind,"
+                                   "reset,keyring,verify,detail,fingerprint,hash");
+    g_assert_nonnull (strstr (lines[1], username));
+    g_assert_nonnull (strstr (lines[1], fingerprint));
+    g_assert_nonnull (strstr (lines[1], ",api-reset,ok,ok,ok,"));
+    g_assert_null (strstr (csv, in_keyring));
+    g_assert_null (strstr (csv, f->admin_key));
+  }
+  gtk_window_destroy (GTK_WINDOW (history_window));
+  g_assert_true (rekey_history_verify (rekey_history_get_default (), NULL, NULL));
+  restore_history (saved);
+}
+
+/* org.gtk.Notifications, as GNOME Shell serves it: GApplication sends its
+ * notifications there when the name has an owner. */
+static GVariant *last_notification;
+static guint n_notifications;
+static gboolean notifications_owned;
+
+static void
+notifications_method_cb (GDBusConnection *connection,
+                         const char *sender,
+                         const char *object_path,
+                         const char *interface_name,
+                         const char *method_name,
+                         GVariant *parameters,
+                         GDBusMethodInvocation *invocation,
+                         gpointer user_data)
+{
+  if (g_str_equal (method_name, "AddNotification"))
+    {
+      g_clear_pointer (&last_notification, g_variant_unref);
+      last_notification = g_variant_get_child_value (parameters, 2);
+      n_notifications++;
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+notifications_acquired_cb (GDBusConnection *connection,
+                           const char *name,
+                           gpointer user_data)
+{
+  notifications_owned = TRUE;
+}
+
+static gboolean
+notifications_ready (gpointer data)
+{
+  return notifications_owned;
+}
+
+static void
+serve_notifications (void)
+{
+  static const char xml[] =
+      "<node><interface name='org.gtk.Notifications'>"
+      "<method name='AddNotification'><arg type='s' direction='in'/>"
+      "<arg type='s' direction='in'/><arg type='a{sv}' direction='in'/></method>"
+      "<method name='RemoveNotification'><arg type='s' direction='in'/>"
+      "<arg type='s' direction='in'/></method>"
+      "</interface></node>";
+  static const GDBusInterfaceVTable vtable = { notifications_method_cb, NULL, NULL };
+  g_autoptr (GDBusNodeInfo) info = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (notifications_owned)
+    return;
+  info = g_dbus_node_info_new_for_xml (xml, &error);
+  g_assert_no_error (error);
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_dbus_connection_register_object (bus, "/org/gtk/Notifications",
+                                                       info->interfaces[0], &vtable, NULL, NULL,
+                                                       &error),
+                    >, 0);
+  g_assert_no_error (error);
+  g_bus_own_name_on_connection (bus, "org.gtk.Notifications", G_BUS_NAME_OWNER_FLAGS_NONE,
+                                notifications_acquired_cb, NULL, NULL, NULL);
+  spin_until (notifications_ready, NULL, "the notification service's name");
+}
+
+static gboolean
+notified (gpointer data)
+{
+  return n_notifications > GPOINTER_TO_UINT (data);
+}
+
+typedef struct
+{
+  Fixture *f;
+  const char *username;
+  gboolean overdue;
+} OverdueWait;
+
+static gboolean
+is_row_of (GtkWidget *widget,
+           gconstpointer data)
+{
+  RekeyAffiliate *affiliate = rekey_affiliate_row_get_affiliate (REKEY_AFFILIATE_ROW (widget));
+
+  return affiliate != NULL && g_strcmp0 (rekey_affiliate_get_username (affiliate), data) == 0;
+}
+
+static gboolean
+row_overdue_is (gpointer data)
+{
+  OverdueWait *w = data;
+  GtkWidget *row = find_widget (GTK_WIDGET (rekey_window_get_list_view (w->f->window)),
+                                REKEY_TYPE_AFFILIATE_ROW, is_row_of, w->username);
+
+  return row != NULL && !rekey_affiliate_list_get_loading (rekey_window_get_list (w->f->window))
+         && rekey_affiliate_row_get_key_overdue (REKEY_AFFILIATE_ROW (row)) == w->overdue;
+}
+
+static gboolean
+selected_is (gpointer data)
+{
+  Fixture *f = ((gpointer *) data)[0];
+  RekeyAffiliate *selected = rekey_window_get_selected (f->window);
+
+  return selected != NULL
+         && g_strcmp0 (rekey_affiliate_get_username (selected), ((gpointer *) data)[1]) == 0;
+}
+
+static void
+test_overdue_key_notified (Fixture *f,
+                           gconstpointer data)
+{
+  RekeyHistory *saved;
+  const char *server = rekey_profile_get_server (f->profile);
+  GSettings *settings = rekey_application_get_settings (app);
+  g_autofree char *username = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *host = NULL;
+  g_autoptr (RekeyHistoryEvent) row = NULL;
+  g_autoptr (GVariant) target = NULL;
+  const char *title = NULL, *body = NULL, *action = NULL;
+  GtkSearchEntry *search = rekey_window_get_search_entry (f->window);
+  gint64 loginid;
+  RowsWait rows = { server, NULL, 1 };
+  OverdueWait overdue = { f, NULL, FALSE };
+  gpointer args[2] = { f, NULL };
+  guint before;
+
+  serve_notifications ();
+  saved = use_own_history (f);
+  loginid = find_nth_admin (f, 3, &username);
+  rows.username = username;
+  overdue.username = username;
+  args[1] = username;
+  shown = reset_through_ui (f, loginid, username);
+  close_new_key_dialog (f);
+  spin_until (history_has_rows, &rows, "the history row of the reset");
+  row = newest_row (server);
+
+  /* The account alone in the list, so that its row is on screen. */
+  gtk_editable_set_text (GTK_EDITABLE (search), username);
+  g_signal_emit_by_name (search, "search-changed");
+  spin_until (row_overdue_is, &overdue, "the account's row, its key new");
+
+  /* Today: nothing is overdue, nothing is sent. */
+  before = n_notifications;
+  rekey_application_check_key_age (app);
+  spin_for (200);
+  g_assert_cmpuint (n_notifications, ==, before);
+
+  /* 91 days on, by the clock, not by waiting: marked and notified. */
+  rekey_history_set_now (row->time + (gint64) 91 * 86400 * G_USEC_PER_SEC);
+  rekey_application_check_key_age (app);
+  spin_until (notified, GUINT_TO_POINTER (before), "the notification about the overdue key");
+  overdue.overdue = TRUE;
+  spin_until (row_overdue_is, &overdue, "the account's row marked overdue");
+
+  g_assert_true (g_variant_lookup (last_notification, "title", "&s", &title));
+  g_assert_true (g_variant_lookup (last_notification, "body", "&s", &body));
+  g_assert_true (g_variant_lookup (last_notification, "default-action", "&s", &action));
+  target = g_variant_lookup_value (last_notification, "default-action-target", NULL);
+  g_test_message ("notification: %s / %s", title, body);
+  g_assert_cmpstr (title, ==, "1 API key is older than 90 days");
+  g_assert_nonnull (strstr (body, username));
+  host = rekey_client_dup_host (server);
+  g_assert_nonnull (strstr (body, host));
+  g_assert_cmpstr (action, ==, "app.open-overdue");
+  g_assert_cmpstr (g_variant_get_string (target, NULL), ==, server);
+
+  /* A longer rotation period: no longer overdue. */
+  g_settings_set_uint (settings, "rotation-period-days", 120);
+  overdue.overdue = FALSE;
+  spin_until (row_overdue_is, &overdue, "the mark gone with a longer period");
+  g_settings_reset (settings, "rotation-period-days");
+  overdue.overdue = TRUE;
+  spin_until (row_overdue_is, &overdue, "the mark back with the default period");
+
+  /* The notification's action opens the account, from another one. */
+  gtk_editable_set_text (GTK_EDITABLE (search), "");
+  g_signal_emit_by_name (search, "search-changed");
+  spin_until (list_loaded, f->window, "the whole list");
+  g_assert_true (rekey_window_select_loginid (f->window, 1));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "open-overdue", target);
+  spin_until (selected_is, args, "the overdue account selected");
+
+  restore_history (saved);
 }
 
 int
@@ -2370,6 +2794,8 @@ main (int argc,
   ADD ("new-key-unsaved-words", test_new_key_unsaved_words);
   ADD ("connect-dialog-layout", test_connect_dialog_layout);
   ADD ("deploy-hooks", test_deploy_hooks);
+  ADD ("history-of-reset", test_history_of_reset);
+  ADD ("overdue-key-notified", test_overdue_key_notified);
 #undef ADD
 
   status = g_test_run ();

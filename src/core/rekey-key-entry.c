@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "rekey-history.h"
 #include "rekey-key-entry.h"
 #include "rekey-keyring.h"
 
@@ -19,6 +20,8 @@ typedef struct
   SecretValue *key;
   SecretValue *old_key; /* what the keyring held before, if anything */
   gboolean switched;
+  RekeyHistoryKind kind;
+  RekeyHistoryStep old_key_refused; /* the history's "reset" step of an entered key */
 } Entry;
 
 static void
@@ -48,6 +51,35 @@ rekey_api_key_clean (const char *text)
   return g_steal_pointer (&key);
 }
 
+/* The history's row for this entry: @keyring and @verify are the steps'
+ * outcomes, @error why one failed; the key's fingerprint goes with it once
+ * the server took the key and the old one is dead. */
+static void
+note (Entry *entry,
+      RekeyHistoryStep keyring,
+      RekeyHistoryStep verify,
+      const GError *error)
+{
+  RekeyHistoryEvent *event;
+
+  /* Called off by the user: nothing happened worth a row. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  event = rekey_history_event_new (
+      entry->kind, rekey_client_get_server (entry->client),
+      rekey_client_get_username (entry->client), entry->username, entry->loginid);
+
+  event->reset = entry->old_key_refused;
+  event->keyring = keyring;
+  event->verify = verify;
+  if (verify == REKEY_HISTORY_STEP_OK && entry->old_key_refused != REKEY_HISTORY_STEP_FAILED
+      && entry->old_key_refused != REKEY_HISTORY_STEP_UNKNOWN)
+    rekey_history_event_set_key (event, secret_value_get_text (entry->key));
+  if (error != NULL)
+    rekey_history_event_set_detail (event, error->message);
+  rekey_history_note (event);
+}
+
 static gboolean
 is_refusal (const GError *error)
 {
@@ -66,6 +98,7 @@ stored_cb (GObject *source,
 
   if (!rekey_keyring_store_finish (result, &error))
     {
+      note (entry, REKEY_HISTORY_STEP_FAILED, REKEY_HISTORY_STEP_OK, error);
       g_task_return_error (task, error);
       return;
     }
@@ -76,6 +109,7 @@ stored_cb (GObject *source,
       rekey_client_set_api_key (entry->client, secret_value_get_text (entry->key));
       entry->switched = TRUE;
     }
+  note (entry, REKEY_HISTORY_STEP_OK, REKEY_HISTORY_STEP_OK, NULL);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -100,21 +134,27 @@ old_key_cb (GObject *source,
 
   if (rekey_client_ping_finish (REKEY_CLIENT (source), result, &error))
     {
-      g_task_return_new_error (task, REKEY_KEY_ENTRY_ERROR, REKEY_KEY_ENTRY_ERROR_OLD_KEY_WORKS,
-                               _("The key this computer held for %s still works, so the key was "
-                                 "not reset on the server. Reset it in the NATS admin first, "
-                                 "then enter the key it shows."),
-                               entry->username);
+      error = g_error_new (REKEY_KEY_ENTRY_ERROR, REKEY_KEY_ENTRY_ERROR_OLD_KEY_WORKS,
+                           _("The key this computer held for %s still works, so the key was "
+                             "not reset on the server. Reset it in the NATS admin first, "
+                             "then enter the key it shows."),
+                           entry->username);
+      entry->old_key_refused = REKEY_HISTORY_STEP_FAILED;
+      note (entry, REKEY_HISTORY_STEP_NONE, REKEY_HISTORY_STEP_OK, error);
+      g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
       return;
     }
   if (!is_refusal (error))
     {
       /* Whether the old key is dead is not known: nothing is stored. */
+      entry->old_key_refused = REKEY_HISTORY_STEP_UNKNOWN;
+      note (entry, REKEY_HISTORY_STEP_NONE, REKEY_HISTORY_STEP_OK, error);
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
       return;
     }
+  entry->old_key_refused = REKEY_HISTORY_STEP_OK;
   store (task);
 }
 
@@ -131,6 +171,8 @@ old_key_read_cb (GObject *source,
   entry->old_key = rekey_keyring_lookup_finish (result, &error);
   if (error != NULL)
     {
+      entry->old_key_refused = REKEY_HISTORY_STEP_UNKNOWN;
+      note (entry, REKEY_HISTORY_STEP_FAILED, REKEY_HISTORY_STEP_OK, error);
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
@@ -174,6 +216,8 @@ new_key_cb (GObject *source,
           g_clear_error (&error);
           error = refused;
         }
+      note (entry, REKEY_HISTORY_STEP_NONE,
+            is_refusal (error) ? REKEY_HISTORY_STEP_FAILED : REKEY_HISTORY_STEP_UNKNOWN, error);
       g_task_return_error (task, error);
       g_object_unref (task);
       return;
@@ -181,6 +225,20 @@ new_key_cb (GObject *source,
   rekey_keyring_lookup_async (rekey_client_get_server (entry->client), entry->username,
                               REKEY_KEYRING_FLAGS_NONE, g_task_get_cancellable (task),
                               old_key_read_cb, task);
+}
+
+/* Where the server has no key endpoints, a key entered was reset in the NATS
+ * admin (the API tab offers Enter New Key there); elsewhere it was handed
+ * over. */
+static RekeyHistoryKind
+entered_kind (RekeyClient *client)
+{
+  RekeyServerFeatures known;
+  RekeyServerFeatures present = rekey_client_get_features (client, &known);
+
+  if ((known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS) && !(present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS))
+    return REKEY_HISTORY_KIND_NATS_ADMIN;
+  return REKEY_HISTORY_KIND_HANDED_OVER;
 }
 
 void
@@ -216,6 +274,7 @@ rekey_key_entry_run_async (RekeyClient *client,
   entry->loginid = loginid;
   entry->key = secret_value_new (clean, -1, "text/plain");
   explicit_bzero (clean, strlen (clean));
+  entry->kind = entered_kind (client);
   g_task_set_task_data (task, entry, (GDestroyNotify) entry_free);
 
   /* As that account, with the new key. */

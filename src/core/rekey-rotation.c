@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "rekey-client-private.h"
+#include "rekey-history.h"
 #include "rekey-rotation.h"
 
 /* ------------------------------------------------------------------ result */
@@ -26,6 +27,8 @@ struct _RekeyRotationResult
 
   RekeyJournal *journal;
   char *entry_id;
+  char *caller;      /* for the history's row of a later save */
+  gboolean recovery;
 };
 
 G_DEFINE_FINAL_TYPE (RekeyRotationResult, rekey_rotation_result, G_TYPE_OBJECT)
@@ -54,6 +57,7 @@ rekey_rotation_result_finalize (GObject *object)
   g_clear_error (&self->verify_error);
   g_clear_object (&self->journal);
   g_free (self->entry_id);
+  g_free (self->caller);
 
   G_OBJECT_CLASS (rekey_rotation_result_parent_class)->finalize (object);
 }
@@ -224,6 +228,17 @@ result_save_cb (GObject *source,
       return;
     }
   set_saved (self, NULL);
+  {
+    /* The reset's row said "not saved": this one says it is now. */
+    RekeyHistoryEvent *event = rekey_history_event_new (
+        self->recovery ? REKEY_HISTORY_KIND_RECOVERED : REKEY_HISTORY_KIND_API_RESET,
+        self->server, self->caller, self->username, self->loginid);
+
+    event->keyring = REKEY_HISTORY_STEP_OK;
+    rekey_history_event_set_key (event, secret_value_get_text (self->key));
+    rekey_history_event_set_detail (event, _("Saved to the keyring on another try"));
+    rekey_history_note (event);
+  }
   rekey_journal_mark_async (self->journal, self->entry_id, REKEY_JOURNAL_STATE_FINISHED, NULL,
                             result_finished_cb, g_steal_pointer (&task));
 }
@@ -442,6 +457,39 @@ is_own_account (RekeyRotation *self)
   return g_strcmp0 (rekey_client_get_username (self->client), self->target_username) == 0;
 }
 
+/* The history's row for this reset: its result when a key came back, or
+ * why none did. The key itself stays out, its fingerprint goes in. */
+static void
+note (RekeyRotation *self,
+      RekeyRotationResult *res,
+      const GError *reset_error)
+{
+  RekeyHistoryEvent *event = rekey_history_event_new (
+      self->recovery ? REKEY_HISTORY_KIND_RECOVERED : REKEY_HISTORY_KIND_API_RESET,
+      rekey_client_get_server (self->client),
+      self->entry != NULL ? self->entry->caller : rekey_client_get_username (self->client),
+      self->target_username, self->target_loginid);
+
+  if (res == NULL)
+    {
+      event->reset = rekey_rotation_error_is_outcome_unknown (reset_error)
+                         ? REKEY_HISTORY_STEP_UNKNOWN
+                         : REKEY_HISTORY_STEP_FAILED;
+      rekey_history_event_set_detail (event, reset_error->message);
+      rekey_history_note (event);
+      return;
+    }
+  event->reset = REKEY_HISTORY_STEP_OK;
+  event->keyring = res->saved ? REKEY_HISTORY_STEP_OK : REKEY_HISTORY_STEP_FAILED;
+  event->verify = res->verified ? REKEY_HISTORY_STEP_OK : REKEY_HISTORY_STEP_FAILED;
+  rekey_history_event_set_key (event, secret_value_get_text (res->key));
+  if (res->save_error != NULL)
+    rekey_history_event_set_detail (event, res->save_error->message);
+  else if (res->verify_error != NULL)
+    rekey_history_event_set_detail (event, res->verify_error->message);
+  rekey_history_note (event);
+}
+
 static void reset_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 static void committed_marked_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 static void failed_marked_cb (GObject *source, GAsyncResult *result, gpointer user_data);
@@ -527,6 +575,8 @@ reset_done_cb (GObject *source,
        * with. Without an answer it is unknown, and the entry stays for a
        * recovery. */
       self->running = FALSE;
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        note (self, NULL, error);
       if (!rekey_rotation_error_is_outcome_unknown (error))
         {
           g_task_set_task_data (task, g_steal_pointer (&error), (GDestroyNotify) g_error_free);
@@ -550,6 +600,8 @@ reset_done_cb (GObject *source,
   res->loginid = self->target_loginid;
   res->journal = g_object_ref (self->journal);
   res->entry_id = g_strdup (self->entry->id);
+  res->caller = g_strdup (self->entry->caller);
+  res->recovery = self->recovery;
   g_task_set_task_data (task, res, g_object_unref);
 
   /* COMMITTED before the keyring step, so that a later FINISHED is always
@@ -642,6 +694,7 @@ verify_done_cb (GObject *source,
 
   set_step (self, REKEY_ROTATION_STEP_DONE);
   self->running = FALSE;
+  note (self, res, NULL);
   g_task_return_pointer (task, g_object_ref (res), g_object_unref);
   g_object_unref (task);
 }

@@ -7,6 +7,7 @@
 
 #include "rekey-affiliate-list-pane.h"
 #include "rekey-affiliate-row.h"
+#include "rekey-key-age.h"
 
 struct _RekeyAffiliateListPane
 {
@@ -31,6 +32,12 @@ struct _RekeyAffiliateListPane
   RekeyAffiliate *selected;
   /* While the list loads again: the account to select once it is back. */
   gint64 keep_loginid;
+
+  /* Key age: the last change of each account's key, from the history. */
+  RekeyHistory *history;
+  GHashTable *changes;
+  GCancellable *age_cancellable;
+  guint rotation_days;
 };
 
 G_DEFINE_FINAL_TYPE (RekeyAffiliateListPane, rekey_affiliate_list_pane, GTK_TYPE_WIDGET)
@@ -209,6 +216,18 @@ bind_row_cb (GtkSignalListItemFactory *factory,
       self->session != NULL && rekey_session_is_me (self->session, affiliate),
       self->session != NULL
           && rekey_session_has_stored_key (self->session, rekey_affiliate_get_username (affiliate)));
+  if (self->changes != NULL)
+    {
+      RekeyHistoryEvent *change = g_hash_table_lookup (self->changes,
+                                                       rekey_affiliate_get_username (affiliate));
+      gint64 now = rekey_history_get_now ();
+
+      if (change != NULL)
+        rekey_affiliate_row_set_key_overdue (
+            REKEY_AFFILIATE_ROW (gtk_list_item_get_child (item)),
+            rekey_key_age_is_overdue (change, now, self->rotation_days),
+            rekey_key_age_days (change, now));
+    }
 }
 
 static void
@@ -220,6 +239,111 @@ rebind_rows (RekeyAffiliateListPane *self)
   gtk_list_view_set_factory (self->list_view, NULL);
   gtk_list_view_set_factory (self->list_view, factory);
   g_object_unref (factory);
+}
+
+/* ------------------------------------------------------------------ key age */
+
+static int
+older_first (gconstpointer a,
+             gconstpointer b)
+{
+  const RekeyHistoryEvent *x = *(RekeyHistoryEvent *const *) a;
+  const RekeyHistoryEvent *y = *(RekeyHistoryEvent *const *) b;
+
+  return (x->time > y->time) - (x->time < y->time);
+}
+
+static GPtrArray *
+find_overdue (RekeyAffiliateListPane *self)
+{
+  GPtrArray *overdue = g_ptr_array_new_with_free_func ((GDestroyNotify) rekey_history_event_free);
+  gint64 now = rekey_history_get_now ();
+  GHashTableIter iter;
+  RekeyHistoryEvent *change;
+
+  if (self->changes == NULL || self->session == NULL)
+    return overdue;
+  g_hash_table_iter_init (&iter, self->changes);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &change))
+    if (rekey_session_has_stored_key (self->session, change->target_username)
+        && rekey_key_age_is_overdue (change, now, self->rotation_days))
+      g_ptr_array_add (overdue, rekey_history_event_copy (change));
+  g_ptr_array_sort (overdue, older_first);
+  return overdue;
+}
+
+static void
+changes_cb (GObject *source,
+            GAsyncResult *result,
+            gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  RekeyAffiliateListPane *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  GHashTable *changes;
+
+  changes = rekey_history_last_changes_finish (REKEY_HISTORY (source), result, &error);
+  if (changes == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_clear_pointer (&self->changes, g_hash_table_unref);
+  self->changes = changes;
+  rebind_rows (self);
+  g_task_return_pointer (task, find_overdue (self), (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+rekey_affiliate_list_pane_check_key_age_async (RekeyAffiliateListPane *self,
+                                               GAsyncReadyCallback callback,
+                                               gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
+
+  if (self->age_cancellable != NULL)
+    g_cancellable_cancel (self->age_cancellable);
+  g_clear_object (&self->age_cancellable);
+  self->age_cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->age_cancellable, callback, user_data);
+  g_task_set_source_tag (task, rekey_affiliate_list_pane_check_key_age_async);
+  if (self->history == NULL || self->session == NULL)
+    {
+      g_task_return_pointer (task, find_overdue (self), (GDestroyNotify) g_ptr_array_unref);
+      g_object_unref (task);
+      return;
+    }
+  rekey_history_last_changes_async (self->history, rekey_session_get_server (self->session),
+                                    self->age_cancellable, changes_cb, task);
+}
+
+GPtrArray *
+rekey_affiliate_list_pane_check_key_age_finish (RekeyAffiliateListPane *self,
+                                                GAsyncResult *result,
+                                                GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+history_changed_cb (RekeyAffiliateListPane *self)
+{
+  rekey_affiliate_list_pane_check_key_age_async (self, NULL, NULL);
+}
+
+void
+rekey_affiliate_list_pane_set_rotation_period (RekeyAffiliateListPane *self,
+                                               guint days)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
+
+  if (self->rotation_days == days)
+    return;
+  self->rotation_days = days;
+  rebind_rows (self);
 }
 
 /* ------------------------------------------------------------------ query */
@@ -307,8 +431,22 @@ rekey_affiliate_list_pane_set_session (RekeyAffiliateListPane *self,
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_set_object (&self->session, session);
   set_selected (self, NULL);
+  if (self->age_cancellable != NULL)
+    g_cancellable_cancel (self->age_cancellable);
+  g_clear_pointer (&self->changes, g_hash_table_unref);
+  if (self->history != NULL)
+    g_signal_handlers_disconnect_by_data (self->history, self);
+  g_clear_object (&self->history);
   if (session == NULL)
     return;
+
+  self->history = rekey_history_get_default ();
+  if (self->history != NULL)
+    {
+      g_object_ref (self->history);
+      g_signal_connect_object (self->history, "changed", G_CALLBACK (history_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
 
   g_signal_connect_object (session, "keyring-changed", G_CALLBACK (rebind_rows), self,
                            G_CONNECT_SWAPPED);
@@ -449,6 +587,13 @@ rekey_affiliate_list_pane_dispose (GObject *object)
   g_clear_object (&self->list);
   g_clear_object (&self->selected);
   g_clear_object (&self->session);
+  if (self->age_cancellable != NULL)
+    g_cancellable_cancel (self->age_cancellable);
+  g_clear_object (&self->age_cancellable);
+  g_clear_pointer (&self->changes, g_hash_table_unref);
+  if (self->history != NULL)
+    g_signal_handlers_disconnect_by_data (self->history, self);
+  g_clear_object (&self->history);
   gtk_widget_dispose_template (GTK_WIDGET (object), REKEY_TYPE_AFFILIATE_LIST_PANE);
 
   G_OBJECT_CLASS (rekey_affiliate_list_pane_parent_class)->dispose (object);
@@ -496,6 +641,7 @@ rekey_affiliate_list_pane_init (RekeyAffiliateListPane *self)
 {
   g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
 
+  self->rotation_days = 90;
   gtk_widget_init_template (GTK_WIDGET (self));
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);

@@ -29,6 +29,20 @@ RekeyAffiliate *rekey_affiliate_list_pane_get_selected (RekeyAffiliateListPane *
 gboolean rekey_affiliate_list_pane_select_loginid (RekeyAffiliateListPane *self,
                                                    gint64 loginid);
 
+/* Key age: reads the last change of every account's key from the history
+ * and marks the rows whose key in this computer's keyring is older than the
+ * rotation period; returns those accounts' last changes
+ * (RekeyHistoryEvent*), oldest first. The history's "changed" does the same
+ * without a callback. */
+void rekey_affiliate_list_pane_check_key_age_async (RekeyAffiliateListPane *self,
+                                                    GAsyncReadyCallback callback,
+                                                    gpointer user_data);
+GPtrArray *rekey_affiliate_list_pane_check_key_age_finish (RekeyAffiliateListPane *self,
+                                                           GAsyncResult *result,
+                                                           GError **error);
+void rekey_affiliate_list_pane_set_rotation_period (RekeyAffiliateListPane *self,
+                                                    guint days);
+
 RekeyAffiliateList *rekey_affiliate_list_pane_get_list (RekeyAffiliateListPane *self);
 GtkListView *rekey_affiliate_list_pane_get_list_view (RekeyAffiliateListPane *self);
 GtkSearchEntry *rekey_affiliate_list_pane_get_search_entry (RekeyAffiliateListPane *self);

@@ -20,6 +20,8 @@ struct _RekeyAffiliateRow
   GtkLabel *type_badge;
 
   RekeyAffiliate *affiliate;
+  char *accessible;   /* the row's name for a screen reader, without key age */
+  gboolean has_key;
 };
 
 G_DEFINE_FINAL_TYPE (RekeyAffiliateRow, rekey_affiliate_row, GTK_TYPE_WIDGET)
@@ -30,6 +32,7 @@ rekey_affiliate_row_dispose (GObject *object)
   RekeyAffiliateRow *self = REKEY_AFFILIATE_ROW (object);
 
   g_clear_object (&self->affiliate);
+  g_clear_pointer (&self->accessible, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (object), REKEY_TYPE_AFFILIATE_ROW);
 
   G_OBJECT_CLASS (rekey_affiliate_row_parent_class)->dispose (object);
@@ -92,7 +95,6 @@ rekey_affiliate_row_set_affiliate (RekeyAffiliateRow *self,
                                    gboolean has_key)
 {
   g_autofree char *accessible = NULL;
-  GtkWidget *parent;
   const char *display;
   int status;
 
@@ -137,12 +139,66 @@ rekey_affiliate_row_set_affiliate (RekeyAffiliateRow *self,
       g_free (accessible);
       accessible = with_me;
     }
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
-                                  -1);
+  self->has_key = has_key;
+  g_free (self->accessible);
+  self->accessible = g_steal_pointer (&accessible);
+  rekey_affiliate_row_set_key_overdue (self, FALSE, 0);
+}
+
+static void
+set_accessible_label (RekeyAffiliateRow *self,
+                      const char *label)
+{
+  GtkWidget *parent;
+
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
   /* The list's own row is what a screen reader walks: it gets the same
    * name (GTK 4.8 has no API for it but the widget itself). */
   parent = gtk_widget_get_parent (GTK_WIDGET (self));
   if (parent != NULL)
-    gtk_accessible_update_property (GTK_ACCESSIBLE (parent), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                    accessible, -1);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (parent), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                    -1);
+}
+
+gboolean
+rekey_affiliate_row_get_key_overdue (RekeyAffiliateRow *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_ROW (self), FALSE);
+  return gtk_widget_has_css_class (GTK_WIDGET (self->key_icon), "warning");
+}
+
+void
+rekey_affiliate_row_set_key_overdue (RekeyAffiliateRow *self,
+                                     gboolean overdue,
+                                     gint64 days)
+{
+  g_autofree char *tooltip = NULL;
+  g_autofree char *label = NULL;
+
+  g_return_if_fail (REKEY_IS_AFFILIATE_ROW (self));
+
+  overdue = overdue && self->has_key;
+  if (!overdue)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->key_icon), "warning");
+      gtk_image_set_from_icon_name (self->key_icon, "dialog-password-symbolic");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (self->key_icon),
+                                   _("This computer’s keyring holds this account’s API key"));
+      if (self->accessible != NULL)
+        set_accessible_label (self, self->accessible);
+      return;
+    }
+  gtk_widget_add_css_class (GTK_WIDGET (self->key_icon), "warning");
+  gtk_image_set_from_icon_name (self->key_icon, "dialog-warning-symbolic");
+  tooltip = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "The key in this computer’s keyring is %lu day old: "
+                                          "overdue for a reset",
+                                          "The key in this computer’s keyring is %lu days old: "
+                                          "overdue for a reset",
+                                          (gulong) days),
+                             (gulong) days);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->key_icon), tooltip);
+  label = g_strconcat (self->accessible != NULL ? self->accessible : "",
+                       _(", key overdue for a reset"), NULL);
+  set_accessible_label (self, label);
 }

@@ -18,5 +18,12 @@ void rekey_affiliate_row_set_affiliate (RekeyAffiliateRow *self,
                                         gboolean is_me,
                                         gboolean has_key);
 RekeyAffiliate *rekey_affiliate_row_get_affiliate (RekeyAffiliateRow *self);
+/* Marks the key in this computer's keyring as older than the rotation
+ * period (@days old); set after rekey_affiliate_row_set_affiliate(), which
+ * clears it. */
+void rekey_affiliate_row_set_key_overdue (RekeyAffiliateRow *self,
+                                          gboolean overdue,
+                                          gint64 days);
+gboolean rekey_affiliate_row_get_key_overdue (RekeyAffiliateRow *self);
 
 G_END_DECLS

@@ -7,6 +7,8 @@
 
 #include "rekey-api-page.h"
 #include "rekey-clipboard.h"
+#include "rekey-history.h"
+#include "rekey-key-age.h"
 #include "rekey-keyring.h"
 
 struct _RekeyApiPage
@@ -16,6 +18,7 @@ struct _RekeyApiPage
   GtkLabel *admin_only_label;
   AdwPreferencesGroup *api_group;
   GtkStack *api_stack;
+  AdwActionRow *changed_row;
   GtkButton *copy_key_button;
   GtkButton *copy_keyring_button;
   GtkButton *copy_username_button;
@@ -36,6 +39,8 @@ struct _RekeyApiPage
   SecretValue *key;  /* the connected account's own key, as the server shows it */
   GCancellable *cancellable;
   GCancellable *keyring_cancellable;
+  RekeyHistory *history;     /* where "Key Last Changed" comes from */
+  GCancellable *age_cancellable;
   gboolean is_me;
   gboolean in_keyring;
   guint clipboard_seconds;
@@ -210,6 +215,54 @@ show_reset_way (RekeyApiPage *self,
 }
 
 static void
+last_changes_cb (GObject *source,
+                 GAsyncResult *result,
+                 gpointer user_data)
+{
+  RekeyApiPage *self;
+  g_autoptr (GHashTable) changes = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  changes = rekey_history_last_changes_finish (REKEY_HISTORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = REKEY_API_PAGE (user_data);
+  if (changes == NULL)
+    {
+      /* The history is a record, not a step: say so, quietly. */
+      g_warning ("Cannot read the history: %s", error->message);
+      adw_action_row_set_subtitle (self->changed_row, _("Unknown: the history cannot be read"));
+      return;
+    }
+  text = rekey_key_age_describe (g_hash_table_lookup (changes,
+                                                      rekey_affiliate_get_username (self->affiliate)),
+                                 rekey_history_get_now ());
+  adw_action_row_set_subtitle (self->changed_row, text);
+}
+
+/* "Key Last Changed", from the history, off the main thread. */
+static void
+show_last_change (RekeyApiPage *self)
+{
+  if (self->age_cancellable != NULL)
+    g_cancellable_cancel (self->age_cancellable);
+  g_clear_object (&self->age_cancellable);
+  if (self->affiliate == NULL || self->client == NULL)
+    return;
+  if (self->history == NULL)
+    {
+      g_autofree char *text = rekey_key_age_describe (NULL, 0);
+
+      adw_action_row_set_subtitle (self->changed_row, text);
+      return;
+    }
+  self->age_cancellable = g_cancellable_new ();
+  rekey_history_last_changes_async (self->history, rekey_client_get_server (self->client),
+                                    self->age_cancellable, last_changes_cb, self);
+}
+
+static void
 update (RekeyApiPage *self)
 {
   const char *username;
@@ -249,6 +302,7 @@ update (RekeyApiPage *self)
   show_reset_way (self, username);
   gtk_label_set_label (self->keyring_label, self->in_keyring ? _("Yes") : _("No"));
   gtk_widget_set_visible (GTK_WIDGET (self->copy_keyring_button), self->in_keyring);
+  show_last_change (self);
 
   gtk_widget_set_visible (GTK_WIDGET (self->key_label), self->is_me);
   gtk_widget_set_visible (GTK_WIDGET (self->reveal_button), self->is_me);
@@ -369,6 +423,12 @@ rekey_api_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_cancellable_cancel (self->keyring_cancellable);
   g_clear_object (&self->keyring_cancellable);
+  if (self->age_cancellable != NULL)
+    g_cancellable_cancel (self->age_cancellable);
+  g_clear_object (&self->age_cancellable);
+  if (self->history != NULL)
+    g_signal_handlers_disconnect_by_data (self->history, self);
+  g_clear_object (&self->history);
   g_clear_object (&self->client);
   g_clear_object (&self->affiliate);
   g_clear_pointer (&self->key, secret_value_unref);
@@ -408,6 +468,7 @@ rekey_api_page_class_init (RekeyApiPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, admin_only_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, api_group);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, api_stack);
+  gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, changed_row);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, copy_key_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, copy_keyring_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyApiPage, copy_username_button);
@@ -464,6 +525,16 @@ rekey_api_page_set_account (RekeyApiPage *self,
 
   g_set_object (&self->client, client);
   g_set_object (&self->affiliate, affiliate);
+  if (self->history != rekey_history_get_default ())
+    {
+      if (self->history != NULL)
+        g_signal_handlers_disconnect_by_data (self->history, self);
+      g_set_object (&self->history, rekey_history_get_default ());
+      /* A reset or an entered key just written: the row says so at once. */
+      if (self->history != NULL)
+        g_signal_connect_object (self->history, "changed", G_CALLBACK (show_last_change), self,
+                                 G_CONNECT_SWAPPED);
+    }
   self->is_me = is_me;
   self->in_keyring = in_keyring;
   update (self);

@@ -9,6 +9,7 @@
 
 #include "rekey-application.h"
 #include "rekey-clipboard.h"
+#include "rekey-history.h"
 #include "rekey-keyring.h"
 #include "rekey-preferences-window.h"
 #include "rekey-sandbox-server.h"
@@ -26,6 +27,10 @@ struct _RekeyApplication
   GSettings *settings;
   RekeyProfileStore *profiles;
   RekeyJournal *journal;
+  RekeyHistory *history;
+  guint key_age_source;
+  gint64 key_age_checked; /* rekey_history_get_now() of the last daily check */
+  gboolean overdue_sent;  /* a notification about overdue keys is out */
   RekeySandboxServer *sandbox;
   RekeySandboxPersonality sandbox_personality;
   GtkWindow *shortcuts_window; /* weak: open while it exists */
@@ -283,6 +288,106 @@ quit_signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ------------------------------------------------------------------ key age */
+
+#define KEY_AGE_ID "overdue-keys"
+#define USEC_PER_DAY (G_USEC_PER_SEC * (gint64) 86400)
+
+void
+rekey_application_check_key_age (RekeyApplication *self)
+{
+  g_return_if_fail (REKEY_IS_APPLICATION (self));
+
+  self->key_age_checked = rekey_history_get_now ();
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (REKEY_IS_WINDOW (l->data))
+      rekey_window_check_key_age (l->data);
+}
+
+/* Hourly, so that a machine that slept through a day catches up soon after
+ * it wakes; the check itself runs once a day. */
+static gboolean
+key_age_tick_cb (gpointer user_data)
+{
+  RekeyApplication *self = user_data;
+
+  if (rekey_history_get_now () - self->key_age_checked >= USEC_PER_DAY)
+    rekey_application_check_key_age (self);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+rekey_application_notify_overdue (RekeyApplication *self,
+                                  const char *server,
+                                  GPtrArray *overdue)
+{
+  g_autoptr (GNotification) notification = NULL;
+  g_autoptr (GString) names = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  guint days;
+
+  g_return_if_fail (REKEY_IS_APPLICATION (self));
+  g_return_if_fail (server != NULL);
+
+  self->key_age_checked = rekey_history_get_now ();
+  if (overdue == NULL || overdue->len == 0)
+    {
+      /* Only one that was sent: no notification service is woken for
+       * nothing. */
+      if (self->overdue_sent)
+        g_application_withdraw_notification (G_APPLICATION (self), KEY_AGE_ID);
+      self->overdue_sent = FALSE;
+      return;
+    }
+  days = g_settings_get_uint (self->settings, "rotation-period-days");
+  host = rekey_client_dup_host (server);
+  names = g_string_new (NULL);
+  for (guint i = 0; i < overdue->len; i++)
+    {
+      const RekeyHistoryEvent *change = overdue->pdata[i];
+
+      if (i > 0)
+        /* Translators: between two account names in a list. */
+        g_string_append (names, _(", "));
+      g_string_append (names, change->target_username);
+    }
+  /* Translators: a number of keys, then the rotation period in days. */
+  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                        "%u API key is older than %u days",
+                                        "%u API keys are older than %u days", overdue->len),
+                           overdue->len, days);
+  /* Translators: the server's host, then the accounts. */
+  body = g_strdup_printf (_("On %s: %s. Reset them, or enter the keys they have now."), host,
+                          names->str);
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_notification_set_priority (notification, G_NOTIFICATION_PRIORITY_NORMAL);
+  g_notification_set_default_action_and_target (notification, "app.open-overdue", "s", server);
+  g_notification_add_button_with_target (notification, _("Open"), "app.open-overdue", "s",
+                                         server);
+  g_application_send_notification (G_APPLICATION (self), KEY_AGE_ID, notification);
+  self->overdue_sent = TRUE;
+}
+
+static void
+open_overdue_activated (GSimpleAction *action,
+                        GVariant *parameter,
+                        gpointer user_data)
+{
+  RekeyApplication *self = user_data;
+  const char *server = g_variant_get_string (parameter, NULL);
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (REKEY_IS_WINDOW (l->data) && g_strcmp0 (rekey_window_get_server (l->data), server) == 0)
+      {
+        rekey_window_show_overdue (l->data);
+        return;
+      }
+  g_application_activate (G_APPLICATION (self));
+}
+
 static void
 rekey_application_startup (GApplication *app)
 {
@@ -292,6 +397,7 @@ rekey_application_startup (GApplication *app)
     { "preferences", preferences_activated },
     { "about", about_activated },
     { "sandbox", sandbox_activated },
+    { "open-overdue", open_overdue_activated, "s" },
   };
   static const char *const quit_accels[] = { "<Control>q", NULL };
   static const char *const prefs_accels[] = { "<Control>comma", NULL };
@@ -305,6 +411,11 @@ rekey_application_startup (GApplication *app)
   self->settings = g_settings_new (REKEY_SETTINGS_SCHEMA);
   self->profiles = rekey_profile_store_new (self->settings);
   self->journal = rekey_journal_new (NULL);
+  /* Where the reset, a recovery and an entered key record what they did. */
+  self->history = rekey_history_new (NULL);
+  rekey_history_set_default (self->history);
+  self->key_age_checked = rekey_history_get_now ();
+  self->key_age_source = g_timeout_add_seconds (3600, key_age_tick_cb, self);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
   g_unix_signal_add (SIGTERM, quit_signal_cb, app);
@@ -325,6 +436,7 @@ rekey_application_shutdown (GApplication *app)
 
   /* A key left on the clipboard goes with Rekey. */
   rekey_clipboard_clear_now ();
+  g_clear_handle_id (&self->key_age_source, g_source_remove);
   if (self->sandbox != NULL)
     rekey_sandbox_server_shutdown (self->sandbox);
 
@@ -343,6 +455,10 @@ rekey_application_dispose (GObject *object)
   g_clear_object (&self->sandbox);
   g_clear_object (&self->profiles);
   g_clear_object (&self->journal);
+  g_clear_handle_id (&self->key_age_source, g_source_remove);
+  if (self->history != NULL && rekey_history_get_default () == self->history)
+    rekey_history_set_default (NULL);
+  g_clear_object (&self->history);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (rekey_application_parent_class)->dispose (object);

@@ -18,6 +18,16 @@ GSettings *rekey_application_get_settings (RekeyApplication *self);
 RekeyProfileStore *rekey_application_get_profiles (RekeyApplication *self);
 RekeyJournal *rekey_application_get_journal (RekeyApplication *self);
 
+/* Key age: every window checks its server's keys; at start, then once a
+ * day (by rekey_history_get_now()) while Rekey runs. */
+void rekey_application_check_key_age (RekeyApplication *self);
+/* Sends the desktop notification about @overdue (RekeyHistoryEvent*, the
+ * last changes of keys older than the rotation period) of @server, with an
+ * action that opens them; withdraws it when there are none. */
+void rekey_application_notify_overdue (RekeyApplication *self,
+                                       const char *server,
+                                       GPtrArray *overdue);
+
 /* Starts the built-in sandbox server (once), stores its admin key in the
  * keyring and returns the "Sandbox" profile, asynchronously. */
 void rekey_application_start_sandbox_async (RekeyApplication *self,

@@ -14,6 +14,7 @@ struct _RekeyPreferencesWindow
 
   GtkSwitch *admins_only_switch;
   GtkSpinButton *clipboard_spin;
+  GtkSpinButton *rotation_spin;
   AdwPreferencesGroup *servers_group;
 
   RekeyProfileStore *store;
@@ -229,6 +230,7 @@ rekey_preferences_window_class_init (RekeyPreferencesWindowClass *klass)
                                                "rekey-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, RekeyPreferencesWindow, admins_only_switch);
   gtk_widget_class_bind_template_child (widget_class, RekeyPreferencesWindow, clipboard_spin);
+  gtk_widget_class_bind_template_child (widget_class, RekeyPreferencesWindow, rotation_spin);
   gtk_widget_class_bind_template_child (widget_class, RekeyPreferencesWindow, servers_group);
   gtk_widget_class_bind_template_child (widget_class, RekeyPreferencesWindow, hooks_group);
   gtk_widget_class_bind_template_child (widget_class, RekeyPreferencesWindow, hooks_page);
@@ -259,6 +261,9 @@ rekey_preferences_window_new (GSettings *settings,
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "clipboard-clear-seconds",
                    gtk_spin_button_get_adjustment (self->clipboard_spin), "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "rotation-period-days",
+                   gtk_spin_button_get_adjustment (self->rotation_spin), "value",
                    G_SETTINGS_BIND_DEFAULT);
   self->store = g_object_ref (store);
   g_signal_connect_swapped (store, "items-changed", G_CALLBACK (rebuild_servers), self);

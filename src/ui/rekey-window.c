@@ -10,6 +10,7 @@
 #include "rekey-check-keys-window.h"
 #include "rekey-connect-dialog.h"
 #include "rekey-enter-key-dialog.h"
+#include "rekey-history-window.h"
 #include "rekey-keyring.h"
 #include "rekey-reset-flow.h"
 #include "rekey-unfinished-bar.h"
@@ -42,6 +43,7 @@ struct _RekeyWindow
   GCancellable *cancellable; /* connecting the session */
   RekeyResetFlow *reset_flow;
   char *last_toast; /* for the tests */
+  gint64 overdue_loginid;    /* the oldest overdue key of the last key age check */
 };
 
 G_DEFINE_FINAL_TYPE (RekeyWindow, rekey_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -301,6 +303,8 @@ reset_state (RekeyWindow *self)
   g_clear_object (&self->cancellable);
   rekey_affiliate_list_pane_set_session (self->list_pane, NULL);
   rekey_affiliate_pane_set_session (self->affiliate_pane, NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.history", FALSE);
+  self->overdue_loginid = 0;
   if (self->session != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->session, self);
@@ -320,6 +324,106 @@ connected (RekeyWindow *self)
   rekey_affiliate_list_pane_set_session (self->list_pane, self->session);
   set_page (self, "main");
   rekey_session_refresh_keyring (self->session);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.history",
+                                 rekey_history_get_default () != NULL);
+  /* Key age, as Rekey starts (or moves to another server). */
+  rekey_window_check_key_age (self);
+}
+
+/* ------------------------------------------------------------------ key age */
+
+static void
+key_age_checked_cb (GObject *source,
+                    GAsyncResult *result,
+                    gpointer user_data)
+{
+  RekeyWindow *self;
+  g_autoptr (GPtrArray) overdue = NULL;
+  g_autoptr (GError) error = NULL;
+
+  overdue = rekey_affiliate_list_pane_check_key_age_finish (REKEY_AFFILIATE_LIST_PANE (source),
+                                                            result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = REKEY_WINDOW (user_data);
+  if (overdue == NULL)
+    {
+      g_warning ("Cannot read the history: %s", error->message);
+      return;
+    }
+  self->overdue_loginid = overdue->len > 0
+                              ? ((RekeyHistoryEvent *) overdue->pdata[0])->target_loginid
+                              : 0;
+  if (self->session != NULL)
+    rekey_application_notify_overdue (self->app, rekey_session_get_server (self->session),
+                                      overdue);
+}
+
+void
+rekey_window_check_key_age (RekeyWindow *self)
+{
+  g_return_if_fail (REKEY_IS_WINDOW (self));
+
+  if (self->session == NULL || rekey_session_get_state (self->session) != REKEY_SESSION_STATE_CONNECTED)
+    return;
+  rekey_affiliate_list_pane_set_rotation_period (
+      self->list_pane,
+      g_settings_get_uint (rekey_application_get_settings (self->app), "rotation-period-days"));
+  /* The window holds itself until the answer: the callback does not
+   * outlive it in the pane, which the window disposes. */
+  rekey_affiliate_list_pane_check_key_age_async (self->list_pane, key_age_checked_cb, self);
+}
+
+const char *
+rekey_window_get_server (RekeyWindow *self)
+{
+  g_return_val_if_fail (REKEY_IS_WINDOW (self), NULL);
+  return self->session != NULL ? rekey_session_get_server (self->session) : NULL;
+}
+
+void
+rekey_window_show_overdue (RekeyWindow *self)
+{
+  g_return_if_fail (REKEY_IS_WINDOW (self));
+
+  gtk_window_present (GTK_WINDOW (self));
+  /* The oldest overdue key; the list marks the others. */
+  if (self->overdue_loginid != 0)
+    rekey_affiliate_list_pane_select_loginid (self->list_pane, self->overdue_loginid);
+}
+
+static void
+rotation_period_changed_cb (RekeyWindow *self)
+{
+  rekey_affiliate_list_pane_set_rotation_period (
+      self->list_pane,
+      g_settings_get_uint (rekey_application_get_settings (self->app), "rotation-period-days"));
+}
+
+static void
+history_action (GtkWidget *widget,
+                const char *action_name,
+                GVariant *parameter)
+{
+  RekeyWindow *self = REKEY_WINDOW (widget);
+  RekeyHistory *history = rekey_history_get_default ();
+  RekeyHistoryWindow *window;
+
+  if (self->session == NULL || history == NULL)
+    return;
+  /* One window per server: the one open comes forward. */
+  for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
+    if (REKEY_IS_HISTORY_WINDOW (l->data)
+        && g_strcmp0 (rekey_history_window_get_server (l->data),
+                      rekey_session_get_server (self->session)) == 0)
+      {
+        gtk_window_present (l->data);
+        g_list_free (l);
+        return;
+      }
+  window = rekey_history_window_new (GTK_WINDOW (self), history,
+                                     rekey_session_get_server (self->session));
+  gtk_window_present (GTK_WINDOW (window));
 }
 
 static void
@@ -714,6 +818,7 @@ rekey_window_class_init (RekeyWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.open-admin", NULL, open_admin_action);
   gtk_widget_class_install_action (widget_class, "win.check-keys", NULL, check_keys_action);
+  gtk_widget_class_install_action (widget_class, "win.history", NULL, history_action);
 }
 
 static void
@@ -723,6 +828,7 @@ rekey_window_init (RekeyWindow *self)
   g_autoptr (GMenu) actions = g_menu_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.history", FALSE);
 
   self->profiles_menu = g_menu_new ();
   g_menu_append_section (menu, NULL, G_MENU_MODEL (self->profiles_menu));
@@ -757,6 +863,8 @@ rekey_window_new (RekeyApplication *application)
   g_signal_connect_object (rekey_application_get_profiles (application), "items-changed",
                            G_CALLBACK (rebuild_profiles_menu), self, G_CONNECT_SWAPPED);
   rebuild_profiles_menu (self);
+  g_signal_connect_object (settings, "changed::rotation-period-days",
+                           G_CALLBACK (rotation_period_changed_cb), self, G_CONNECT_SWAPPED);
   return self;
 }
 
