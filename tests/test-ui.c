@@ -2287,6 +2287,8 @@ test_check_keys (Fixture *f,
                                  visible_label_containing, username));
   gtk_window_destroy (GTK_WINDOW (find_toplevel (REKEY_TYPE_ENTER_KEY_DIALOG)));
   gtk_window_destroy (GTK_WINDOW (check));
+}
+
 /* ------------------------------------------------------------------ history and key age */
 
 /* A history of the test's own, so that rows of other tests (whose sandboxes
