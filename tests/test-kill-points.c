@@ -590,6 +590,8 @@ int
 main (int argc,
       char **argv)
 {
+  static Case cases[G_N_ELEMENTS (points) * 2];
+
   g_test_init (&argc, &argv, NULL);
 
   if (g_getenv ("REKEY_TESTS_SCRATCH") == NULL)
@@ -600,7 +602,7 @@ main (int argc,
   for (guint i = 0; i < G_N_ELEMENTS (points); i++)
     for (guint own = 0; own < 2; own++)
       {
-        Case *c = g_new0 (Case, 1);
+        Case *c = &cases[i * 2 + own];
         g_autofree char *path = g_strdup_printf ("/kill-points/%s/%s", points[i].name,
                                                  own ? "own-key" : "other-admin");
 
