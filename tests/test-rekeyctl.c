@@ -17,6 +17,9 @@
 #include "rekey-client.h"
 #include "rekey-keyring.h"
 #include "rekey-profile.h"
+#include <sqlite3.h>
+
+#include "rekey-history.h"
 #include "rekey-test-keyring.h"
 #include "rekey-test-sandbox.h"
 
@@ -1155,6 +1158,90 @@ test_help_matches_manual (void)
     g_assert_cmpstr (g_ptr_array_index (from_page, i), ==, g_ptr_array_index (from_help, i));
 }
 
+/* rekeyctl history: the reset it made, with the fingerprint of the key the
+ * keyring holds and never the key; --verify finds a row changed behind its
+ * back. */
+static void
+test_history (Fixture *f,
+              gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 1, &username);
+  g_autofree char *new_key = NULL, *stored = NULL, *fingerprint = NULL, *db = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr (Run) run = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray *events;
+  JsonObject *event = NULL;
+  sqlite3 *sql = NULL;
+  gsize length;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  run = rekeyctl (f, NULL, "reset", username, "--yes");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_clear_pointer (&run, run_free);
+  new_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  stored = rekey_test_keyring_lookup (f->server, username);
+  g_assert_cmpstr (stored, ==, new_key);
+  fingerprint = rekey_history_fingerprint (stored);
+
+  run = rekeyctl (f, NULL, "history", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_null (strstr (run->out, new_key));
+  root = parse_json (run->out);
+  events = json_object_get_array_member (json_node_get_object (root), "events");
+  for (guint i = 0; i < json_array_get_length (events); i++)
+    {
+      JsonObject *o = json_array_get_object_element (events, i);
+
+      JsonObject *target = json_object_get_object_member (o, "target");
+
+      if (g_strcmp0 (json_object_get_string_member (target, "username"), username) == 0
+          && g_strcmp0 (json_object_get_string_member (o, "kind"), "api-reset") == 0)
+        event = o;
+    }
+  g_assert_nonnull (event);
+  g_assert_cmpstr (json_object_get_string_member (event, "fingerprint"), ==, fingerprint);
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (event, "steps"), "keyring"),
+                   ==, "ok");
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "history", "--csv");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_nonnull (strstr (run->out, fingerprint));
+  g_clear_pointer (&run, run_free);
+
+  /* The database holds no key, nor does its log. */
+  db = g_build_filename (f->dir, "data", "rekey", "history.sqlite", NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *path = g_strconcat (db, i == 0 ? "" : "-wal", NULL);
+
+      g_clear_pointer (&contents, g_free);
+      if (g_file_get_contents (path, &contents, &length, NULL))
+        g_assert_null (g_strstr_len (contents, length, new_key));
+      else
+        g_assert_cmpuint (i, ==, 1);
+    }
+
+  run = rekeyctl (f, NULL, "history", "--verify");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_clear_pointer (&run, run_free);
+
+  /* A row changed behind Rekey's back. */
+  g_assert_cmpint (sqlite3_open (db, &sql), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (sql, "UPDATE events SET target_username = 'someone-else'",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (sql);
+  run = rekeyctl (f, NULL, "history", "--verify");
+  g_assert_cmpint (run->status, !=, EXIT_OK);
+  g_assert_nonnull (strstr (run->err, "rekeyctl: "));
+}
+
 int
 main (int argc,
       char *argv[])
@@ -1176,6 +1263,7 @@ main (int argc,
   ADD ("keyring-unavailable", test_keyring_unavailable);
   ADD ("hooks", test_hooks);
   ADD ("terminal", test_terminal);
+  ADD ("history", test_history);
 #undef ADD
   g_test_add_func ("/rekeyctl/help-matches-manual", test_help_matches_manual);
 

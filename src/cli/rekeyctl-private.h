@@ -132,6 +132,9 @@ int ctl_cmd_recover (Ctl *ctl, int argc, char **argv);
 
 /* rekeyctl-hooks.c */
 int ctl_cmd_hooks (Ctl *ctl, int argc, char **argv);
+
+/* rekeyctl-history.c */
+int ctl_cmd_history (Ctl *ctl, int argc, char **argv);
 /* Runs the profile's deploy hooks with @key (in the keyring already) and
  * reports each; FALSE when one failed. */
 gboolean ctl_run_hooks (Ctl *ctl,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "rekey-history.h"
 #include "rekeyctl-private.h"
 
 /* The order of rekeyctl(1)'s synopsis; tests/test-rekeyctl.c compares them. */
@@ -30,6 +31,9 @@ static const CtlCommand commands[] = {
     ctl_cmd_recover },
   { "hooks", "list|add -- COMMAND [ARG…]|remove N|run USER [--json]",
     N_("Deploy hooks: commands that take a new key where it is used"), ctl_cmd_hooks },
+  { "history", "[--all] [--json|--csv] [--verify]",
+    N_("The history of this computer’s resets, entered keys, checks and hook runs"),
+    ctl_cmd_history },
 };
 
 const CtlCommand *
@@ -135,7 +139,16 @@ main (int argc,
     ctl.journal = rekey_journal_new (path);
   }
 
-  status = command->func (&ctl, argc - 1, argv + 1);
+  /* The very history the app keeps: what rekeyctl does is in it too. */
+  {
+    g_autoptr (RekeyHistory) history = rekey_history_new (NULL);
+
+    rekey_history_set_default (history);
+    status = command->func (&ctl, argc - 1, argv + 1);
+    /* Rows still on their way to the disk are there before rekeyctl exits. */
+    rekey_history_flush (history);
+    rekey_history_set_default (NULL);
+  }
 
   g_clear_object (&ctl.journal);
   g_clear_object (&ctl.store);

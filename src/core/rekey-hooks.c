@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rekey-history.h"
 #include "rekey-hooks.h"
 
 G_DEFINE_QUARK (rekey-hook-error-quark, rekey_hook_error)
@@ -387,6 +388,33 @@ written_cb (GObject *source,
   input_free (input);
 }
 
+/* One history row per hook run: the command and how it ended, the key's
+ * fingerprint; never its output, which a hook might fill with anything. */
+static void
+note_history (Run *run)
+{
+  g_autofree char *fingerprint = rekey_history_fingerprint (secret_value_get_text (run->key));
+
+  for (guint i = 0; i < run->results->len; i++)
+    {
+      const RekeyHookResult *result = g_ptr_array_index (run->results, i);
+      g_autofree char *line = rekey_hook_dup_command_line ((const char *const *) result->argv);
+      g_autofree char *detail = NULL;
+      RekeyHistoryEvent *event;
+
+      event = rekey_history_event_new (REKEY_HISTORY_KIND_HOOK, run->server, NULL, run->username,
+                                       run->loginid);
+      event->verify = result->error == NULL ? REKEY_HISTORY_STEP_OK : REKEY_HISTORY_STEP_FAILED;
+      /* The event that ran it ("reset", …), its command line, how it ended. */
+      detail = g_strdup_printf ("%s: %s (%s)", rekey_hook_event_to_string (run->event), line,
+                                result->error == NULL ? "exit status 0" : result->error->message);
+      rekey_history_event_set_detail (event, detail);
+      g_free (event->fingerprint);
+      event->fingerprint = g_strdup (fingerprint);
+      rekey_history_note (event);
+    }
+}
+
 static void
 run_next (GTask *task)
 {
@@ -405,6 +433,7 @@ run_next (GTask *task)
     }
   if (run->next >= run->hooks->len)
     {
+      note_history (run);
       g_task_return_pointer (task, g_ptr_array_ref (run->results),
                              (GDestroyNotify) g_ptr_array_unref);
       g_object_unref (task);

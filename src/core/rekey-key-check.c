@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "rekey-client-error.h"
+#include "rekey-history.h"
 #include "rekey-key-check.h"
 #include "rekey-keyring.h"
 #include "rekey-session.h"
@@ -44,6 +45,7 @@ typedef struct
   GTask *task;        /* the whole run's */
   RekeyKeyCheck *check;
   RekeyClient *client;
+  char *fingerprint; /* of the key tried, for the history */
 } One;
 
 static void start_next (GTask *task);
@@ -70,6 +72,18 @@ one_done (One *one,
 
   one->check->state = state_for (error);
   one->check->error = error;
+  if (one->fingerprint != NULL)
+    {
+      RekeyHistoryEvent *event = rekey_history_event_new (
+          REKEY_HISTORY_KIND_CHECK, rekey_profile_get_server (run->profile),
+          rekey_profile_get_username (run->profile), one->check->username, 0);
+
+      event->verify = error == NULL ? REKEY_HISTORY_STEP_OK : REKEY_HISTORY_STEP_FAILED;
+      rekey_history_event_set_detail (event, error != NULL ? error->message : "");
+      event->fingerprint = g_steal_pointer (&one->fingerprint);
+      rekey_history_note (event);
+    }
+  g_free (one->fingerprint);
   g_clear_object (&one->client);
   g_free (one);
   run->running--;
@@ -112,6 +126,7 @@ looked_up_cb (GObject *source,
       one_done (one, error);
       return;
     }
+  one->fingerprint = rekey_history_fingerprint (secret_value_get_text (key));
   /* Only the key is tried, with a request about that account alone. */
   one->client = rekey_client_new_for_account (base, one->check->username,
                                               secret_value_get_text (key));
