@@ -201,4 +201,7 @@ gpointer _rekey_call_read_answer (RekeyCall *call,
                                   GBytes *body,
                                   GError **error);
 
+/* rekey-client-proxy.c: the system's proxies, never for a loopback host. */
+GProxyResolver *_rekey_client_proxy_resolver_new (void);
+
 G_END_DECLS

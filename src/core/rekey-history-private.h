@@ -10,4 +10,7 @@ G_BEGIN_DECLS
 void _rekey_history_pending_add (RekeyHistory *self,
                                  int delta);
 
+/* The step named @text ("ok", …); REKEY_HISTORY_STEP_NONE for any other. */
+RekeyHistoryStep _rekey_history_step_from_string (const char *text);
+
 G_END_DECLS

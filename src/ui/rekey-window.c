@@ -16,35 +16,6 @@
 #include "rekey-unfinished-bar.h"
 #include "rekey-window-private.h"
 
-/* The frame: the pages (welcome, connecting, an error, the list and one
- * affiliate), the server switcher and the window's actions. The rooms do
- * the rest: the list pane, the affiliate pane, the reset flow and the bar
- * about unfinished resets; the session is the connection they share. */
-struct _RekeyWindow
-{
-  AdwApplicationWindow parent_instance;
-
-  RekeyAffiliatePane *affiliate_pane;
-  AdwStatusPage *error_page;
-  GtkMenuButton *error_profile_button;
-  AdwLeaflet *leaflet;
-  RekeyAffiliateListPane *list_pane;
-  GtkLabel *loading_label;
-  GtkStack *main_stack;
-  GtkMenuButton *profile_button;
-  AdwToastOverlay *toast_overlay;
-  RekeyUnfinishedBar *unfinished_bar;
-  GtkButton *update_key_button;
-
-  RekeyApplication *app;
-  GMenu *profiles_menu;
-  RekeyProfile *profile;
-  RekeySession *session;
-  GCancellable *cancellable; /* connecting the session */
-  RekeyResetFlow *reset_flow;
-  char *last_toast; /* for the tests */
-  gint64 overdue_loginid;    /* the oldest overdue key of the last key age check */
-};
 
 G_DEFINE_FINAL_TYPE (RekeyWindow, rekey_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -52,8 +23,8 @@ static void open_session (RekeyWindow *self, RekeySession *session);
 
 /* ------------------------------------------------------------------ helpers */
 
-static void
-toast_cb (RekeyWindow *self,
+void
+_rekey_window_toast (RekeyWindow *self,
           const char *message)
 {
   AdwToast *t = adw_toast_new (message);
@@ -168,7 +139,7 @@ key_entered_cb (RekeyEnterKeyDialog *dialog,
 {
   RekeyAffiliate *account = g_object_get_data (G_OBJECT (dialog), "rekey-account");
 
-  toast_cb (self, _("The key is in this computer’s keyring"));
+  _rekey_window_toast (self, _("The key is in this computer’s keyring"));
   if (self->session == NULL)
     return;
   rekey_reset_flow_run_entered_hooks (self->reset_flow, self->session,
@@ -179,8 +150,8 @@ key_entered_cb (RekeyEnterKeyDialog *dialog,
   rekey_session_refresh_keyring (self->session);
 }
 
-static void
-enter_key_requested_cb (RekeyWindow *self,
+void
+_rekey_window_enter_key (RekeyWindow *self,
                         RekeyAffiliate *account)
 {
   RekeyEnterKeyDialog *dialog;
@@ -192,61 +163,6 @@ enter_key_requested_cb (RekeyWindow *self,
                           g_object_unref);
   g_signal_connect_object (dialog, "saved", G_CALLBACK (key_entered_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
-}
-
-/* Enter New Key… for an account of a refused key: the list's, or the
- * server's when the list (a search, Admins Only) does not hold it. */
-static void
-found_for_key_cb (GObject *source,
-                  GAsyncResult *result,
-                  gpointer user_data)
-{
-  g_autoptr (RekeyWindow) self = user_data;
-  g_autoptr (RekeyAffiliatePage) page = NULL;
-  g_autoptr (GError) error = NULL;
-  const char *username = g_object_get_data (G_OBJECT (self), "rekey-key-username");
-
-  page = rekey_client_search_finish (REKEY_CLIENT (source), result, &error);
-  for (guint i = 0; page != NULL && i < page->affiliates->len; i++)
-    {
-      RekeyAffiliate *a = g_ptr_array_index (page->affiliates, i);
-
-      if (g_strcmp0 (rekey_affiliate_get_username (a), username) == 0)
-        {
-          enter_key_requested_cb (self, a);
-          return;
-        }
-    }
-  toast_cb (self, error != NULL ? error->message : _("The server no longer has this account"));
-}
-
-static void
-check_enter_key_cb (RekeyWindow *self,
-                    const char *username)
-{
-  RekeySearchQuery query = { .username = username, .count = 100 };
-
-  if (self->session == NULL)
-    return;
-  g_object_set_data_full (G_OBJECT (self), "rekey-key-username", g_strdup (username), g_free);
-  rekey_client_search_async (rekey_session_get_client (self->session), &query, NULL,
-                             found_for_key_cb, g_object_ref (self));
-}
-
-static void
-check_keys_action (GtkWidget *widget,
-                   const char *action_name,
-                   GVariant *parameter)
-{
-  RekeyWindow *self = REKEY_WINDOW (widget);
-  RekeyCheckKeysWindow *check;
-
-  if (self->profile == NULL)
-    return;
-  check = rekey_check_keys_window_new (GTK_WINDOW (self), self->profile);
-  g_signal_connect_object (check, "enter-key", G_CALLBACK (check_enter_key_cb), self,
-                           G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (check));
 }
 
 static void
@@ -295,8 +211,8 @@ key_rejected_cb (RekeyWindow *self,
 
 /* ------------------------------------------------------------------ connecting */
 
-static void
-reset_state (RekeyWindow *self)
+void
+_rekey_window_reset_state (RekeyWindow *self)
 {
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
@@ -401,32 +317,6 @@ rotation_period_changed_cb (RekeyWindow *self)
 }
 
 static void
-history_action (GtkWidget *widget,
-                const char *action_name,
-                GVariant *parameter)
-{
-  RekeyWindow *self = REKEY_WINDOW (widget);
-  RekeyHistory *history = rekey_history_get_default ();
-  RekeyHistoryWindow *window;
-
-  if (self->session == NULL || history == NULL)
-    return;
-  /* One window per server: the one open comes forward. */
-  for (GList *l = gtk_window_list_toplevels (); l != NULL; l = g_list_delete_link (l, l))
-    if (REKEY_IS_HISTORY_WINDOW (l->data)
-        && g_strcmp0 (rekey_history_window_get_server (l->data),
-                      rekey_session_get_server (self->session)) == 0)
-      {
-        gtk_window_present (l->data);
-        g_list_free (l);
-        return;
-      }
-  window = rekey_history_window_new (GTK_WINDOW (self), history,
-                                     rekey_session_get_server (self->session));
-  gtk_window_present (GTK_WINDOW (window));
-}
-
-static void
 connect_cb (GObject *source,
             GAsyncResult *result,
             gpointer user_data)
@@ -458,7 +348,7 @@ open_session (RekeyWindow *self,
   g_autofree char *text = NULL;
 
   g_object_ref (session);
-  reset_state (self);
+  _rekey_window_reset_state (self);
   self->session = session;
   g_set_object (&self->profile, profile);
   rekey_profile_store_set_last (rekey_application_get_profiles (self->app), profile);
@@ -500,7 +390,7 @@ rekey_window_show_welcome (RekeyWindow *self)
 {
   g_return_if_fail (REKEY_IS_WINDOW (self));
 
-  reset_state (self);
+  _rekey_window_reset_state (self);
   g_clear_object (&self->profile);
   rebuild_profiles_menu (self);
   set_page (self, "welcome");
@@ -531,7 +421,7 @@ rekey_window_open_sandbox (RekeyWindow *self)
 {
   g_return_if_fail (REKEY_IS_WINDOW (self));
 
-  reset_state (self);
+  _rekey_window_reset_state (self);
   gtk_label_set_label (self->loading_label, _("Starting the sandbox…"));
   set_page (self, "loading");
   rekey_application_start_sandbox_async (self->app, NULL, sandbox_ready_cb, g_object_ref (self));
@@ -569,16 +459,16 @@ connect_saved_cb (RekeyConnectDialog *dialog,
     rekey_window_open_profile (self, profile);
 }
 
-static void
-present_connect_dialog (RekeyWindow *self,
+void
+_rekey_window_present_connect_dialog (RekeyWindow *self,
                         RekeyConnectDialog *dialog)
 {
   g_signal_connect_object (dialog, "saved", G_CALLBACK (connect_saved_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
-static void
-add_server_cb (RekeyWindow *self,
+void
+_rekey_window_add_server (RekeyWindow *self,
                const char *server,
                const char *username)
 {
@@ -587,7 +477,7 @@ add_server_cb (RekeyWindow *self,
 
   if (server != NULL)
     rekey_connect_dialog_set_account (dialog, server, username);
-  present_connect_dialog (self, dialog);
+  _rekey_window_present_connect_dialog (self, dialog);
 }
 
 static void
@@ -597,165 +487,6 @@ open_profile_cb (RekeyWindow *self,
   rekey_window_open_profile (self, profile);
 }
 
-static void
-add_server_action (GtkWidget *widget,
-                   const char *action_name,
-                   GVariant *parameter)
-{
-  add_server_cb (REKEY_WINDOW (widget), NULL, NULL);
-}
-
-static void
-update_key_action (GtkWidget *widget,
-                   const char *action_name,
-                   GVariant *parameter)
-{
-  RekeyWindow *self = REKEY_WINDOW (widget);
-
-  if (self->profile == NULL)
-    return;
-  present_connect_dialog (self, rekey_connect_dialog_new_for_profile (
-                                    GTK_WINDOW (self), rekey_application_get_profiles (self->app),
-                                    self->profile));
-}
-
-static void
-open_profile_action (GtkWidget *widget,
-                     const char *action_name,
-                     GVariant *parameter)
-{
-  RekeyWindow *self = REKEY_WINDOW (widget);
-  RekeyProfile *profile = rekey_profile_store_find (rekey_application_get_profiles (self->app),
-                                                    g_variant_get_string (parameter, NULL));
-
-  if (profile != NULL)
-    rekey_window_open_profile (self, profile);
-}
-
-static void
-removed_cb (GObject *source,
-            GAsyncResult *result,
-            gpointer user_data)
-{
-  g_autoptr (RekeyWindow) self = user_data;
-  g_autoptr (GError) error = NULL;
-  RekeyProfileStore *store = REKEY_PROFILE_STORE (source);
-
-  if (!rekey_profile_store_remove_finish (store, result, &error))
-    toast_cb (self, error->message);
-  if (g_list_model_get_n_items (G_LIST_MODEL (store)) > 0)
-    {
-      g_autoptr (RekeyProfile) first = g_list_model_get_item (G_LIST_MODEL (store), 0);
-      rekey_window_open_profile (self, first);
-    }
-  else
-    rekey_window_show_welcome (self);
-}
-
-static void
-remove_response_cb (AdwMessageDialog *dialog,
-                    const char *response,
-                    RekeyWindow *self)
-{
-  g_autoptr (RekeyProfile) profile = NULL;
-
-  if (self->profile == NULL || g_str_equal (response, "cancel"))
-    return;
-  profile = g_object_ref (self->profile);
-  reset_state (self);
-  g_clear_object (&self->profile);
-  rekey_profile_store_remove_async (rekey_application_get_profiles (self->app), profile,
-                                    g_str_equal (response, "forget"), NULL, removed_cb,
-                                    g_object_ref (self));
-}
-
-static void
-remove_profile_action (GtkWidget *widget,
-                       const char *action_name,
-                       GVariant *parameter)
-{
-  RekeyWindow *self = REKEY_WINDOW (widget);
-  g_autofree char *heading = NULL;
-  g_autofree char *body = NULL;
-  GtkWidget *dialog;
-
-  if (self->profile == NULL)
-    return;
-  heading = g_strdup_printf (_("Remove “%s”?"), rekey_profile_get_name (self->profile));
-  body = g_strdup_printf (_("Rekey forgets this server. The API key of %s can stay in the "
-                            "keyring for the scripts that use it, or go with the server."),
-                          rekey_profile_get_username (self->profile));
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "keep",
-                                    _("Remove, _Keep Key"), "forget", _("Remove and _Delete Key"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "forget",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_signal_connect (dialog, "response", G_CALLBACK (remove_response_cb), self);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
-search_action (GtkWidget *widget,
-               const char *action_name,
-               GVariant *parameter)
-{
-  RekeyWindow *self = REKEY_WINDOW (widget);
-
-  if (!g_str_equal (gtk_stack_get_visible_child_name (self->main_stack), "main"))
-    return;
-  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
-  rekey_affiliate_list_pane_focus_search (self->list_pane);
-}
-
-char *
-rekey_window_dup_admin_target (RekeyWindow *self)
-{
-  const char *server = self->session != NULL ? rekey_session_get_server (self->session) : NULL;
-  char *url = NULL;
-
-  if (server == NULL || self->profile == NULL)
-    return NULL;
-  /* The address the admin set for this server; else the built-in sandbox's
-   * own admin pages; else the server's address, where NATS's admin is. */
-  if (rekey_profile_get_admin_url (self->profile) == NULL)
-    url = rekey_application_dup_admin_url (self->app, server);
-  if (url == NULL)
-    url = rekey_profile_dup_admin_address (self->profile);
-  return url;
-}
-
-static void
-open_admin_action (GtkWidget *widget,
-                   const char *action_name,
-                   GVariant *parameter)
-{
-  RekeyWindow *self = REKEY_WINDOW (widget);
-  g_autofree char *url = rekey_window_dup_admin_target (self);
-
-  if (url != NULL)
-    gtk_show_uri (GTK_WINDOW (self), url, GDK_CURRENT_TIME);
-}
-
-static void
-refresh_action (GtkWidget *widget,
-                const char *action_name,
-                GVariant *parameter)
-{
-  RekeyWindow *self = REKEY_WINDOW (widget);
-  const char *page = gtk_stack_get_visible_child_name (self->main_stack);
-
-  if (g_str_equal (page, "main") && self->session != NULL)
-    {
-      rekey_affiliate_list_pane_reload (self->list_pane);
-      rekey_session_refresh_keyring (self->session);
-    }
-  else if (g_str_equal (page, "error") && self->profile != NULL)
-    rekey_window_open_profile (self, self->profile);
-}
-
 /* ------------------------------------------------------------------ object */
 
 static void
@@ -763,7 +494,7 @@ rekey_window_dispose (GObject *object)
 {
   RekeyWindow *self = REKEY_WINDOW (object);
 
-  reset_state (self);
+  _rekey_window_reset_state (self);
   if (self->reset_flow != NULL)
     g_signal_handlers_disconnect_by_data (self->reset_flow, self);
   g_clear_object (&self->reset_flow);
@@ -800,25 +531,20 @@ rekey_window_class_init (RekeyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, unfinished_bar);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, update_key_button);
-  gtk_widget_class_bind_template_callback (widget_class, add_server_cb);
+  gtk_widget_class_bind_template_callback_full (widget_class, "add_server_cb",
+                                                G_CALLBACK (_rekey_window_add_server));
   gtk_widget_class_bind_template_callback (widget_class, back_cb);
-  gtk_widget_class_bind_template_callback (widget_class, enter_key_requested_cb);
+  gtk_widget_class_bind_template_callback_full (widget_class, "enter_key_requested_cb",
+                                                G_CALLBACK (_rekey_window_enter_key));
   gtk_widget_class_bind_template_callback (widget_class, open_profile_cb);
   gtk_widget_class_bind_template_callback (widget_class, recover_cb);
   gtk_widget_class_bind_template_callback (widget_class, reset_requested_cb);
   gtk_widget_class_bind_template_callback (widget_class, selected_cb);
-  gtk_widget_class_bind_template_callback (widget_class, toast_cb);
+  gtk_widget_class_bind_template_callback_full (widget_class, "toast_cb",
+                                                G_CALLBACK (_rekey_window_toast));
 
-  gtk_widget_class_install_action (widget_class, "win.add-server", NULL, add_server_action);
-  gtk_widget_class_install_action (widget_class, "win.update-key", NULL, update_key_action);
-  gtk_widget_class_install_action (widget_class, "win.open-profile", "s", open_profile_action);
-  gtk_widget_class_install_action (widget_class, "win.remove-profile", NULL,
-                                   remove_profile_action);
-  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
-  gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
-  gtk_widget_class_install_action (widget_class, "win.open-admin", NULL, open_admin_action);
-  gtk_widget_class_install_action (widget_class, "win.check-keys", NULL, check_keys_action);
-  gtk_widget_class_install_action (widget_class, "win.history", NULL, history_action);
+  _rekey_window_install_actions (widget_class);
+
 }
 
 static void
@@ -855,7 +581,7 @@ rekey_window_new (RekeyApplication *application)
   rekey_reset_flow_set_clipboard_seconds (self->reset_flow, clipboard_seconds (self));
   g_signal_connect_object (self->reset_flow, "finished", G_CALLBACK (reset_finished_cb), self,
                            G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->reset_flow, "toast", G_CALLBACK (toast_cb), self,
+  g_signal_connect_object (self->reset_flow, "toast", G_CALLBACK (_rekey_window_toast), self,
                            G_CONNECT_SWAPPED);
   rekey_unfinished_bar_set_stores (self->unfinished_bar,
                                    rekey_application_get_journal (application),
