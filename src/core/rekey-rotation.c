@@ -442,6 +442,13 @@ rekey_rotation_get_step (RekeyRotation *self)
   return self->step;
 }
 
+const RekeyJournalEntry *
+rekey_rotation_get_entry (RekeyRotation *self)
+{
+  g_return_val_if_fail (REKEY_IS_ROTATION (self), NULL);
+  return self->entry;
+}
+
 static void
 set_step (RekeyRotation *self,
           RekeyRotationStep step)

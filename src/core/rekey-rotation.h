@@ -66,6 +66,9 @@ RekeyRotation *rekey_rotation_new_recovery (RekeyClient *client,
                                             const RekeyJournalEntry *entry);
 
 RekeyRotationStep rekey_rotation_get_step (RekeyRotation *self);
+/* The journal's entry of this reset once it is written (NULL before): after
+ * a failure whose outcome is unknown, the one to recover. */
+const RekeyJournalEntry *rekey_rotation_get_entry (RekeyRotation *self);
 /* What a step does, for a progress display: "Saving the new key to the
  * keyring…". */
 const char *rekey_rotation_step_get_text (RekeyRotationStep step);

@@ -112,6 +112,13 @@ rekey_sandbox_server_answer_reset (RekeySandboxServer *self,
 
   if (!require_loginid (msg, params, &loginid))
     return;
+  if (g_hash_table_contains (self->refused_resets, &(gint64){ (gint64) loginid }))
+    {
+      rekey_sandbox_respond_error (msg, 423, "locked",
+                                   "This account is locked by another admin: its API key cannot "
+                                   "be reset now");
+      return;
+    }
   if (rekey_sandbox_server_take_fault (self, REKEY_SANDBOX_FAULT_STALL_RESET))
     {
       rekey_sandbox_server_hold (self, msg);

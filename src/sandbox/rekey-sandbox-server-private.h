@@ -30,6 +30,7 @@ struct _RekeySandboxServer
   guint latency_ms;
   RekeySandboxFault fault;
   guint fault_count;
+  GHashTable *refused_resets; /* gint64 loginids whose resets are refused */
 
   guint max_failures;
   guint window_seconds;

@@ -139,6 +139,7 @@ rekey_sandbox_server_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_pointer (&self->allowed, g_ptr_array_unref);
   g_clear_pointer (&self->failures, g_hash_table_unref);
+  g_clear_pointer (&self->refused_resets, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   rekey_sandbox_server_clear_admin (self);
 
@@ -161,6 +162,7 @@ rekey_sandbox_server_init (RekeySandboxServer *self)
   self->max_failures = REKEY_SANDBOX_DEFAULT_MAX_AUTH_FAILURES;
   self->window_seconds = REKEY_SANDBOX_DEFAULT_RATE_WINDOW;
   self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->refused_resets = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->pending = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
   rekey_sandbox_server_init_admin (self);
 }
@@ -341,6 +343,19 @@ rekey_sandbox_server_set_fault (RekeySandboxServer *self,
   g_return_if_fail (REKEY_IS_SANDBOX_SERVER (self));
   self->fault = fault;
   self->fault_count = fault == REKEY_SANDBOX_FAULT_NONE ? 0 : count;
+}
+
+void
+rekey_sandbox_server_set_reset_refused (RekeySandboxServer *self,
+                                        gint64 loginid,
+                                        gboolean refused)
+{
+  g_return_if_fail (REKEY_IS_SANDBOX_SERVER (self));
+
+  if (refused)
+    g_hash_table_add (self->refused_resets, g_memdup2 (&loginid, sizeof loginid));
+  else
+    g_hash_table_remove (self->refused_resets, &loginid);
 }
 
 void

@@ -87,6 +87,12 @@ void rekey_sandbox_server_set_latency (RekeySandboxServer *self,
 void rekey_sandbox_server_set_fault (RekeySandboxServer *self,
                                      RekeySandboxFault fault,
                                      guint count);
+/* Refuses (or stops refusing) every reset of @loginid's key with 423 and
+ * the error code "locked", as for an account another admin holds: a
+ * definite failure of that one account, for tests of many resets. */
+void rekey_sandbox_server_set_reset_refused (RekeySandboxServer *self,
+                                             gint64 loginid,
+                                             gboolean refused);
 /* After @max_failures failed authentications from one address within
  * @window_seconds, that address gets 429 until the window has passed. */
 void rekey_sandbox_server_set_rate_limit (RekeySandboxServer *self,
