@@ -630,6 +630,98 @@ test_reset_own (Fixture *f,
   g_assert_cmpint (after->status, ==, EXIT_OK);
 }
 
+/* reset --all-admins: every admin account but the one left out, the own
+ * last; one refused by the server is reported and the rest go on. */
+static void
+test_reset_all_admins (Fixture *f,
+                       gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autofree char *refused = NULL;
+  g_autofree char *spared = NULL;
+  gint64 refused_id = rekey_test_sandbox_find_admin (f->sandbox, 1, &refused);
+  gint64 spared_id = rekey_test_sandbox_find_admin (f->sandbox, 2, &spared);
+  g_autofree char *refused_key = rekey_test_sandbox_dup_key (f->sandbox, refused_id);
+  g_autofree char *spared_key = rekey_test_sandbox_dup_key (f->sandbox, spared_id);
+  g_autoptr (Run) run = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray *accounts;
+  guint n, checked = 0;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  /* A name that is no admin account: nothing is reset. */
+  run = rekeyctl (f, NULL, "reset", "--all-admins", "--except", "no-such-admin", "--yes");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_assert_nonnull (strstr (run->err, "no-such-admin"));
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "reset", "--all-admins");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "reset", "--all-admins", "--print-key", "--yes");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_clear_pointer (&run, run_free);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 0);
+
+  rekey_sandbox_server_set_reset_refused (server, refused_id, TRUE);
+  run = rekeyctl (f, NULL, "reset", "--all-admins", "--except", spared, "--yes", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_SERVER_REFUSED);
+  root = parse_json (run->out);
+  g_assert_true (json_object_get_null_member (json_node_get_object (root), "stopped"));
+  accounts = json_object_get_array_member (json_node_get_object (root), "accounts");
+  n = json_array_get_length (accounts);
+  g_assert_cmpuint (n, >=, 3);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (accounts, n - 1),
+                                                  "username"),
+                   ==, "admin");
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *o = json_array_get_object_element (accounts, i);
+      const char *username = json_object_get_string_member (o, "username");
+      const char *state = json_object_get_string_member (o, "state");
+      g_autofree char *server_key = rekey_test_sandbox_dup_key (
+          f->sandbox, json_object_get_int_member (o, "loginid"));
+      g_autofree char *stored = rekey_test_keyring_lookup (f->server, username);
+
+      g_assert_cmpstr (username, !=, spared);
+      g_assert_null (strstr (run->out, server_key));
+      if (g_str_equal (username, refused))
+        {
+          JsonObject *error = json_object_get_object_member (o, "error");
+
+          g_assert_cmpstr (state, ==, "failed");
+          g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, "server-refused");
+          g_assert_nonnull (strstr (json_object_get_string_member (error, "message"), "locked"));
+          g_assert_cmpstr (server_key, ==, refused_key);
+          continue;
+        }
+      g_assert_cmpstr (state, ==, "checked");
+      g_assert_cmpstr (stored, ==, server_key);
+      checked++;
+    }
+  g_assert_cmpuint (checked, ==, n - 1);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, n - 1);
+  {
+    g_autofree char *now = rekey_test_sandbox_dup_key (f->sandbox, spared_id);
+
+    g_assert_cmpstr (now, ==, spared_key);
+  }
+  g_clear_pointer (&run, run_free);
+
+  /* The people's report: a line per account, the count at the end. */
+  rekey_sandbox_server_set_reset_refused (server, refused_id, FALSE);
+  run = rekeyctl (f, NULL, "reset", "--all-admins", "--yes");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  {
+    g_autofree char *line = g_strdup_printf ("%s: Reset, saved and checked", refused);
+    g_autofree char *total = g_strdup_printf ("%u of %u keys on", n + 1, n + 1);
+
+    g_assert_nonnull (strstr (run->out, line));
+    g_assert_nonnull (strstr (run->out, total));
+  }
+}
+
 static void
 test_outcome_unknown_then_recover (Fixture *f,
                                    gconstpointer data)
@@ -1256,6 +1348,7 @@ main (int argc,
   ADD ("server-refuses", test_server_refuses);
   ADD ("reset", test_reset);
   ADD ("reset-own", test_reset_own);
+  ADD ("reset-all-admins", test_reset_all_admins);
   ADD ("outcome-unknown-then-recover", test_outcome_unknown_then_recover);
   ADD ("store", test_store);
   ADD ("check", test_check);

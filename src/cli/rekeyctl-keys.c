@@ -134,11 +134,16 @@ ctl_cmd_reset (Ctl *ctl,
                char **argv)
 {
   const CtlCommand *command = ctl_find_command ("reset");
-  gboolean yes = FALSE, print_key = FALSE;
+  gboolean yes = FALSE, print_key = FALSE, all_admins = FALSE;
+  g_auto (GStrv) except = NULL;
   const GOptionEntry entries[] = {
     { "yes", 'y', 0, G_OPTION_ARG_NONE, &yes, N_("Reset without asking"), NULL },
     { "print-key", 0, 0, G_OPTION_ARG_NONE, &print_key,
       N_("Print the new key on standard output"), NULL },
+    { "all-admins", 0, 0, G_OPTION_ARG_NONE, &all_admins,
+      N_("Reset the keys of every admin-level account, one after the other"), NULL },
+    { "except", 0, 0, G_OPTION_ARG_STRING_ARRAY, &except,
+      N_("With --all-admins: leave out USER (may be repeated)"), N_("USER") },
     { NULL }
   };
   g_autoptr (GError) error = NULL;
@@ -154,7 +159,16 @@ ctl_cmd_reset (Ctl *ctl,
 
   if (!ctl_parse_options (ctl, command, entries, TRUE, &argc, &argv, &error))
     return ctl_usage_error (command, "%s", error->message);
-  if (argc != 2)
+  if (except != NULL && !all_admins)
+    return ctl_usage_error (command, "%s", _("--except goes with --all-admins."));
+  if (all_admins && argc != 1)
+    return ctl_usage_error (command, "%s",
+                            _("--all-admins takes no account: leave accounts out with --except."));
+  if (all_admins && print_key)
+    return ctl_usage_error (command, "%s",
+                            _("--print-key resets one account: with --all-admins the new keys "
+                              "go to the keyring only."));
+  if (!all_admins && argc != 2)
     return ctl_usage_error (command, "%s", _("Name one account."));
   if (!yes && !ctl_stdin_is_terminal ())
     return ctl_usage_error (command, "%s",
@@ -169,14 +183,21 @@ ctl_cmd_reset (Ctl *ctl,
       && !(present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS))
     {
       g_printerr ("rekeyctl: ");
-      /* Translators: the username, twice. */
-      g_printerr (_("This server has no API for resetting keys, as a real NATS has none: reset "
-                    "the key of %s in the NATS admin (the account’s API tab), then give the "
-                    "new key to “rekeyctl store %s”."),
-                  argv[1], argv[1]);
+      if (all_admins)
+        g_printerr ("%s", _("This server has no API for resetting keys, as a real NATS has none: "
+                            "reset each account’s key in the NATS admin (its API tab), then "
+                            "give each new key to “rekeyctl store USER”."));
+      else
+        /* Translators: the username, twice. */
+        g_printerr (_("This server has no API for resetting keys, as a real NATS has none: "
+                      "reset the key of %s in the NATS admin (the account’s API tab), then "
+                      "give the new key to “rekeyctl store %s”."),
+                    argv[1], argv[1]);
       g_printerr ("\n");
       return CTL_EXIT_SERVER_REFUSED;
     }
+  if (all_admins)
+    return ctl_reset_all_admins (ctl, session, (const char *const *) except, yes);
   target = ctl_find_affiliate (ctl, rekey_session_get_client (session), argv[1], &error);
   if (target == NULL)
     return ctl_fail (error);

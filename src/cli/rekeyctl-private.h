@@ -130,6 +130,11 @@ int ctl_cmd_reset (Ctl *ctl, int argc, char **argv);
 int ctl_cmd_store (Ctl *ctl, int argc, char **argv);
 int ctl_cmd_recover (Ctl *ctl, int argc, char **argv);
 
+/* rekeyctl-bulk.c: reset --all-admins [--except USER…] */
+int ctl_reset_all_admins (Ctl *ctl,
+                          RekeySession *session,
+                          const char *const *except,
+                          gboolean yes);
 /* rekeyctl-hooks.c */
 int ctl_cmd_hooks (Ctl *ctl, int argc, char **argv);
 

@@ -24,6 +24,8 @@ static const CtlCommand commands[] = {
   { "show", "USER [--json]", N_("Show an affiliate’s details"), ctl_cmd_show },
   { "reset", "USER [--yes] [--print-key] [--json]", N_("Reset an admin account’s API key"),
     ctl_cmd_reset },
+  { "reset", "--all-admins [--except USER…] [--yes] [--json]",
+    N_("Reset the API keys of every admin account, one after the other"), ctl_cmd_reset },
   { "store", "USER [--json]",
     N_("Keep a key reset in the NATS admin, read from standard input"), ctl_cmd_store },
   { "check", "[USER…] [--json]", N_("Try the keyring’s keys of this server"), ctl_cmd_check },
