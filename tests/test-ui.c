@@ -14,6 +14,7 @@
 #include "rekey-clipboard.h"
 #include "rekey-connect-dialog.h"
 #include "rekey-enter-key-dialog.h"
+#include "rekey-bulk-reset-window.h"
 #include "rekey-history-window.h"
 #include "rekey-keyring.h"
 #include "rekey-preferences-window.h"
@@ -2714,6 +2715,337 @@ test_overdue_key_notified (Fixture *f,
   restore_history (saved);
 }
 
+/* ------------------------------------------------------------------ reset many */
+
+static gboolean
+check_shown (GtkWidget *widget,
+             gconstpointer data)
+{
+  return REKEY_IS_AFFILIATE_ROW (widget) && gtk_widget_get_mapped (widget)
+         && gtk_widget_get_visible (GTK_WIDGET (rekey_affiliate_row_get_check (
+             REKEY_AFFILIATE_ROW (widget))));
+}
+
+static gboolean
+checks_shown (gpointer data)
+{
+  return find_widget (data, REKEY_TYPE_AFFILIATE_ROW, check_shown, NULL) != NULL;
+}
+
+/* Ticks the check boxes of the rows of @usernames, as a click does. */
+static void
+tick_rows (Fixture *f,
+           const char *const *usernames)
+{
+  GtkWidget *view = GTK_WIDGET (rekey_window_get_list_view (f->window));
+
+  for (guint i = 0; usernames[i] != NULL; i++)
+    {
+      GtkWidget *row = NULL;
+
+      for (GtkWidget *child = gtk_widget_get_first_child (view); child != NULL && row == NULL;
+           child = gtk_widget_get_next_sibling (child))
+        {
+          GtkWidget *r = find_widget (child, REKEY_TYPE_AFFILIATE_ROW, NULL, NULL);
+
+          if (r != NULL && rekey_affiliate_row_get_affiliate (REKEY_AFFILIATE_ROW (r)) != NULL
+              && g_str_equal (rekey_affiliate_get_username (
+                                  rekey_affiliate_row_get_affiliate (REKEY_AFFILIATE_ROW (r))),
+                              usernames[i]))
+            row = r;
+        }
+      g_assert_nonnull (row);
+      g_assert_true (gtk_widget_get_visible (
+          GTK_WIDGET (rekey_affiliate_row_get_check (REKEY_AFFILIATE_ROW (row)))));
+      gtk_check_button_set_active (rekey_affiliate_row_get_check (REKEY_AFFILIATE_ROW (row)),
+                                   TRUE);
+    }
+}
+
+static gboolean
+bulk_window_done (gpointer data)
+{
+  RekeyBulkResetWindow *w = REKEY_BULK_RESET_WINDOW (find_toplevel (REKEY_TYPE_BULK_RESET_WINDOW));
+
+  return w != NULL && !rekey_bulk_reset_window_get_running (w);
+}
+
+static gboolean
+no_bulk_window (gpointer data)
+{
+  return find_toplevel (REKEY_TYPE_BULK_RESET_WINDOW) == NULL;
+}
+
+static gboolean
+has_bytes (const char *haystack,
+           gsize length,
+           const char *needle)
+{
+  gsize n = strlen (needle);
+
+  for (gsize i = 0; i + n <= length; i++)
+    if (memcmp (haystack + i, needle, n) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+assert_row_subtitle (GtkWidget *window,
+                     const char *title,
+                     const char *text)
+{
+  GtkWidget *row = find_widget (window, ADW_TYPE_ACTION_ROW, row_titled, title);
+
+  g_assert_nonnull (row);
+  if (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), text) == NULL)
+    g_error ("row %s says “%s”, not “%s”", title, adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+             text);
+}
+
+static const char *
+group_title (GtkWidget *window)
+{
+  GtkWidget *group = find_widget (window, ADW_TYPE_PREFERENCES_GROUP, NULL, NULL);
+
+  return adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (group));
+}
+
+/* The account's key on the server is the keyring's. */
+static void
+assert_key_saved (Fixture *f,
+                  gint64 loginid,
+                  const char *username)
+{
+  g_autofree char *on_server = rekey_sandbox_store_dup_api_key (
+      rekey_sandbox_server_get_store (f->server), loginid, NULL);
+  g_autofree char *stored = rekey_test_keyring_lookup (rekey_profile_get_server (f->profile),
+                                                       username);
+
+  rekey_test_record_key (on_server);
+  g_assert_cmpstr (stored, ==, on_server);
+}
+
+static void
+test_reset_many (Fixture *f,
+                 gconstpointer data)
+{
+  RekeyHistory *saved = use_own_history (f);
+  const char *server = rekey_profile_get_server (f->profile);
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  RekeyAffiliateListPane *pane = f->window->list_pane;
+  g_autofree char *one = NULL, *two = NULL;
+  gint64 one_id = find_nth_admin (f, 1, &one);
+  gint64 two_id = find_nth_admin (f, 2, &two);
+  g_autofree char *two_before = rekey_sandbox_store_dup_api_key (store, two_id, NULL);
+  const char *chosen[] = { "admin", one, two, NULL };
+  GtkWidget *select, *window;
+  GtkButton *reset_button = rekey_affiliate_list_pane_get_reset_chosen_button (pane);
+  AdwMessageDialog *confirm;
+  g_autofree char *host_port = g_strdup_printf ("127.0.0.1:%u",
+                                                rekey_sandbox_server_get_port (f->server));
+  gpointer retry[2];
+
+  /* Select: a check box on the admin rows, the bar with its buttons. */
+  select = find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON, button_labelled,
+                        "_Select");
+  g_assert_nonnull (select);
+  g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (reset_button)));
+  click (select);
+  spin_until (checks_shown, rekey_window_get_list_view (f->window), "the check boxes");
+  tick_rows (f, chosen);
+  g_assert_cmpstr (gtk_button_get_label (reset_button), ==, "_Reset Keys of 3 Accounts…");
+  assert_buttons_named (GTK_WIDGET (f->window));
+
+  /* The server refuses the second account's reset. */
+  rekey_sandbox_server_set_reset_refused (f->server, two_id, TRUE);
+  click (GTK_WIDGET (reset_button));
+  spin_until (have_message_dialog, NULL, "the confirmation");
+  confirm = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_cmpstr (adw_message_dialog_get_heading (confirm), ==, "Reset the Keys of 3 Accounts?");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (confirm), host_port));
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (confirm, "reset"), ==,
+                   ADW_RESPONSE_DESTRUCTIVE);
+  g_assert_cmpstr (adw_message_dialog_get_default_response (confirm), ==, "cancel");
+  for (guint i = 0; chosen[i] != NULL; i++)
+    g_assert_nonnull (find_widget (GTK_WIDGET (confirm), ADW_TYPE_ACTION_ROW, row_titled,
+                                   chosen[i]));
+  assert_buttons_named (GTK_WIDGET (confirm));
+  adw_message_dialog_response (confirm, "reset");
+  gtk_window_destroy (GTK_WINDOW (confirm));
+
+  spin_until (bulk_window_done, NULL, "the end of the run");
+  window = find_toplevel (REKEY_TYPE_BULK_RESET_WINDOW);
+  g_assert_false (rekey_affiliate_list_pane_get_choosing (pane));
+  g_assert_cmpstr (group_title (window), ==, "2 of 3 Keys Reset and Saved");
+  assert_row_subtitle (window, one, "Reset, saved and checked");
+  assert_row_subtitle (window, "admin (you)", "Reset, saved and checked");
+  assert_row_subtitle (window, two, "Not reset: ");
+  assert_row_subtitle (window, two, "locked by another admin");
+  /* The own account went last, after the failure. */
+  {
+    GtkWidget *group = find_widget (window, ADW_TYPE_PREFERENCES_GROUP, NULL, NULL);
+    GtkWidget *last = NULL;
+
+    for (GtkWidget *r = find_widget (group, ADW_TYPE_ACTION_ROW, NULL, NULL); r != NULL;
+         r = gtk_widget_get_next_sibling (r))
+      if (ADW_IS_ACTION_ROW (r))
+        last = r;
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (last)), ==,
+                     "admin (you)");
+  }
+  assert_key_saved (f, one_id, one);
+  assert_key_saved (f, 1, "admin");
+  {
+    g_autofree char *two_now = rekey_sandbox_store_dup_api_key (store, two_id, NULL);
+
+    g_assert_cmpstr (two_now, ==, two_before);
+  }
+  assert_buttons_named (window);
+  retry[0] = window;
+  retry[1] = (gpointer) "_Retry Failed";
+  spin_until (button_shown, retry, "Retry Failed");
+
+  /* The window went over to the new own key. */
+  {
+    g_autofree char *own = rekey_sandbox_store_dup_api_key (store, 1, NULL);
+
+    g_assert_true (rekey_client_has_api_key (rekey_window_get_client (f->window), own));
+    g_assert_cmpstr (rekey_window_get_page (f->window), ==, "main");
+  }
+
+  /* Retry Failed: that account only. */
+  rekey_sandbox_server_set_reset_refused (f->server, two_id, FALSE);
+  click (find_widget (window, GTK_TYPE_BUTTON, button_labelled, "_Retry Failed"));
+  spin_until (bulk_window_done, NULL, "the end of the retry");
+  g_assert_cmpstr (group_title (window), ==, "3 of 3 Keys Reset and Saved");
+  assert_row_subtitle (window, two, "Reset, saved and checked");
+  assert_key_saved (f, two_id, two);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 3);
+
+  /* The history: one row per reset and the refusal, each fingerprint the
+   * keyring key's; no key in the file. */
+  rekey_history_flush (rekey_history_get_default ());
+  {
+    g_autoptr (GPtrArray) events = rekey_history_list (rekey_history_get_default (), server,
+                                                       NULL, 0, 0, NULL);
+    g_autofree char *db = NULL;
+    gsize length = 0;
+    guint ok = 0, failed = 0;
+
+    for (guint i = 0; i < events->len; i++)
+      {
+        RekeyHistoryEvent *e = g_ptr_array_index (events, i);
+
+        if (e->kind != REKEY_HISTORY_KIND_API_RESET)
+          continue;
+        if (e->reset == REKEY_HISTORY_STEP_FAILED)
+          {
+            g_assert_cmpstr (e->target_username, ==, two);
+            failed++;
+          }
+        else
+          {
+            g_autofree char *stored = rekey_test_keyring_lookup (server, e->target_username);
+            g_autofree char *fingerprint = rekey_history_fingerprint (stored);
+
+            g_assert_cmpstr (e->fingerprint, ==, fingerprint);
+            ok++;
+          }
+      }
+    g_assert_cmpuint (ok, ==, 3);
+    g_assert_cmpuint (failed, ==, 1);
+    g_assert_true (g_file_get_contents (rekey_history_get_path (rekey_history_get_default ()),
+                                        &db, &length, NULL));
+    for (guint i = 0; chosen[i] != NULL; i++)
+      {
+        g_autofree char *key = rekey_test_keyring_lookup (server, chosen[i]);
+
+        g_assert_false (has_bytes (db, length, key));
+      }
+    g_assert_false (has_bytes (db, length, f->admin_key));
+    g_assert_true (rekey_history_verify (rekey_history_get_default (), NULL, NULL));
+  }
+
+  click (find_widget (window, GTK_TYPE_BUTTON, button_labelled, "_Close"));
+  spin_until (no_bulk_window, NULL, "the window to close");
+  restore_history (saved);
+}
+
+static void
+first_step_cb (RekeyBulkItem *item,
+               GParamSpec *pspec,
+               GtkWidget *window)
+{
+  if (rekey_bulk_item_get_state (item) == REKEY_BULK_ITEM_RUNNING
+      && rekey_bulk_item_get_step (item) == REKEY_ROTATION_STEP_RESET)
+    click (find_widget (window, GTK_TYPE_BUTTON, button_labelled, "_Stop"));
+}
+
+static void
+test_reset_many_stop (Fixture *f,
+                      gconstpointer data)
+{
+  RekeyAffiliateListPane *pane = f->window->list_pane;
+  AdwMessageDialog *confirm;
+  GtkWidget *window;
+  RekeyBulkReset *bulk;
+  g_autoptr (RekeyBulkItem) first = NULL;
+  guint n;
+  gpointer cont[2];
+
+  /* Admins Only is on: Select All Admins takes every row. */
+  click (find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON, button_labelled, "_Select"));
+  click (find_widget (GTK_WIDGET (f->window), GTK_TYPE_BUTTON, button_labelled,
+                      "Select All _Admins"));
+  n = g_list_model_get_n_items (G_LIST_MODEL (rekey_window_get_list (f->window)));
+  g_assert_cmpuint (n, >=, 4);
+  {
+    g_autoptr (GPtrArray) chosen = rekey_affiliate_list_pane_get_chosen (pane);
+
+    g_assert_cmpuint (chosen->len, ==, n);
+  }
+  click (GTK_WIDGET (rekey_affiliate_list_pane_get_reset_chosen_button (pane)));
+  spin_until (have_message_dialog, NULL, "the confirmation");
+  confirm = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  adw_message_dialog_response (confirm, "reset");
+  gtk_window_destroy (GTK_WINDOW (confirm));
+
+  window = find_toplevel (REKEY_TYPE_BULK_RESET_WINDOW);
+  g_assert_nonnull (window);
+  bulk = rekey_bulk_reset_window_get_bulk (REKEY_BULK_RESET_WINDOW (window));
+  first = g_list_model_get_item (rekey_bulk_reset_get_items (bulk), 0);
+  /* Closing is refused while it runs, the main window's too. */
+  g_assert_true (rekey_bulk_reset_window_get_running (REKEY_BULK_RESET_WINDOW (window)));
+  g_assert_false (rekey_window_can_close (f->window));
+  /* Stop while the first reset request is on its way: that account is
+   * finished, the rest wait. */
+  if (rekey_bulk_item_get_step (first) >= REKEY_ROTATION_STEP_RESET)
+    click (find_widget (window, GTK_TYPE_BUTTON, button_labelled, "_Stop"));
+  else
+    g_signal_connect (first, "notify::step", G_CALLBACK (first_step_cb), window);
+  spin_until (bulk_window_done, NULL, "the run to stop");
+  g_signal_handlers_disconnect_by_func (first, first_step_cb, window);
+  g_assert_cmpint (rekey_bulk_item_get_state (first), ==, REKEY_BULK_ITEM_CHECKED);
+  g_assert_cmpuint (rekey_bulk_reset_count (bulk, REKEY_BULK_ITEM_WAITING), ==, n - 1);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 1);
+  {
+    g_autofree char *text = g_strdup_printf ("1 of %u Keys Reset and Saved", n);
+
+    g_assert_cmpstr (group_title (window), ==, text);
+  }
+  assert_row_subtitle (window, rekey_bulk_item_get_username (first), "Reset, saved and checked");
+  cont[0] = window;
+  cont[1] = (gpointer) "_Continue";
+  spin_until (button_shown, cont, "Continue");
+
+  click (find_widget (window, GTK_TYPE_BUTTON, button_labelled, "_Continue"));
+  spin_until (bulk_window_done, NULL, "the rest");
+  g_assert_cmpuint (rekey_bulk_reset_count (bulk, REKEY_BULK_ITEM_CHECKED), ==, n);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, n);
+  g_assert_true (rekey_window_can_close (f->window));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc,
       char *argv[])
@@ -2798,6 +3130,8 @@ main (int argc,
   ADD ("deploy-hooks", test_deploy_hooks);
   ADD ("history-of-reset", test_history_of_reset);
   ADD ("overdue-key-notified", test_overdue_key_notified);
+  ADD ("reset-many", test_reset_many);
+  ADD ("reset-many-stop", test_reset_many_stop);
 #undef ADD
 
   status = g_test_run ();

@@ -15,6 +15,10 @@ struct _RekeyAffiliateListPane
 
   GtkWidget *box;
   GtkToggleButton *admins_button;
+  GtkToggleButton *choose_button;
+  GtkButton *choose_all_button;
+  GtkRevealer *choose_revealer;
+  GtkButton *reset_chosen_button;
   GtkLabel *count_label;
   GtkListView *list_view;
   GtkButton *list_retry_button;
@@ -38,6 +42,9 @@ struct _RekeyAffiliateListPane
   GHashTable *changes;
   GCancellable *age_cancellable;
   guint rotation_days;
+
+  /* Selection mode: the accounts chosen, loginid -> RekeyAffiliate. */
+  GHashTable *chosen;
 };
 
 G_DEFINE_FINAL_TYPE (RekeyAffiliateListPane, rekey_affiliate_list_pane, GTK_TYPE_WIDGET)
@@ -47,10 +54,20 @@ enum
   PROP_0,
   PROP_SELECTED,
   PROP_SEARCH_MODE_ENABLED,
+  PROP_CHOOSING,
+  PROP_N_CHOSEN,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  RESET_CHOSEN,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 set_selected (RekeyAffiliateListPane *self,
@@ -197,11 +214,59 @@ loading_changed_cb (RekeyAffiliateListPane *self)
 /* ------------------------------------------------------------------ rows */
 
 static void
+update_chosen (RekeyAffiliateListPane *self)
+{
+  guint n = g_hash_table_size (self->chosen);
+  g_autofree char *label = NULL;
+
+  if (n == 0)
+    label = g_strdup (_("_Reset Keys…"));
+  else
+    /* Translators: the button of selection mode; the number of accounts chosen. */
+    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "_Reset Key of %u Account…",
+                                          "_Reset Keys of %u Accounts…", n),
+                             n);
+  gtk_button_set_label (self->reset_chosen_button, label);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->reset_chosen_button), n > 0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CHOSEN]);
+}
+
+static void
+choose (RekeyAffiliateListPane *self,
+        RekeyAffiliate *affiliate,
+        gboolean chosen)
+{
+  gint64 loginid = rekey_affiliate_get_loginid (affiliate);
+
+  if (chosen && rekey_affiliate_get_is_admin (affiliate))
+    g_hash_table_insert (self->chosen, g_memdup2 (&loginid, sizeof loginid),
+                         g_object_ref (affiliate));
+  else
+    g_hash_table_remove (self->chosen, &loginid);
+}
+
+static void
+row_chosen_cb (RekeyAffiliateRow *row,
+               gboolean chosen,
+               RekeyAffiliateListPane *self)
+{
+  RekeyAffiliate *affiliate = rekey_affiliate_row_get_affiliate (row);
+
+  if (affiliate == NULL)
+    return;
+  choose (self, affiliate, chosen);
+  update_chosen (self);
+}
+
+static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem *item,
               RekeyAffiliateListPane *self)
 {
-  gtk_list_item_set_child (item, GTK_WIDGET (rekey_affiliate_row_new ()));
+  RekeyAffiliateRow *row = rekey_affiliate_row_new ();
+
+  g_signal_connect_object (row, "chosen-toggled", G_CALLBACK (row_chosen_cb), self, 0);
+  gtk_list_item_set_child (item, GTK_WIDGET (row));
 }
 
 static void
@@ -211,11 +276,17 @@ bind_row_cb (GtkSignalListItemFactory *factory,
 {
   RekeyAffiliate *affiliate = gtk_list_item_get_item (item);
 
+  gint64 loginid = rekey_affiliate_get_loginid (affiliate);
+
   rekey_affiliate_row_set_affiliate (
       REKEY_AFFILIATE_ROW (gtk_list_item_get_child (item)), affiliate,
       self->session != NULL && rekey_session_is_me (self->session, affiliate),
       self->session != NULL
           && rekey_session_has_stored_key (self->session, rekey_affiliate_get_username (affiliate)));
+  rekey_affiliate_row_set_choosable (REKEY_AFFILIATE_ROW (gtk_list_item_get_child (item)),
+                                     gtk_toggle_button_get_active (self->choose_button)
+                                         && rekey_affiliate_get_is_admin (affiliate),
+                                     g_hash_table_contains (self->chosen, &loginid));
   if (self->changes != NULL)
     {
       RekeyHistoryEvent *change = g_hash_table_lookup (self->changes,
@@ -425,6 +496,7 @@ rekey_affiliate_list_pane_set_session (RekeyAffiliateListPane *self,
   g_return_if_fail (session == NULL || REKEY_IS_SESSION (session));
 
   self->keep_loginid = 0;
+  rekey_affiliate_list_pane_set_choosing (self, FALSE);
   gtk_single_selection_set_model (self->selection, NULL);
   g_clear_object (&self->list);
   if (self->session != NULL)
@@ -517,6 +589,124 @@ rekey_affiliate_list_pane_get_list_view (RekeyAffiliateListPane *self)
   return self->list_view;
 }
 
+/* ------------------------------------------------------------------ selection mode */
+
+static void
+choose_toggled_cb (RekeyAffiliateListPane *self)
+{
+  gboolean choosing = gtk_toggle_button_get_active (self->choose_button);
+
+  if (!choosing)
+    g_hash_table_remove_all (self->chosen);
+  gtk_revealer_set_reveal_child (self->choose_revealer, choosing);
+  update_chosen (self);
+  rebind_rows (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHOOSING]);
+}
+
+static void
+choose_all_cb (RekeyAffiliateListPane *self)
+{
+  rekey_affiliate_list_pane_choose_all_admins (self);
+}
+
+static void
+reset_chosen_cb (RekeyAffiliateListPane *self)
+{
+  if (g_hash_table_size (self->chosen) > 0)
+    g_signal_emit (self, signals[RESET_CHOSEN], 0);
+}
+
+void
+rekey_affiliate_list_pane_set_choosing (RekeyAffiliateListPane *self,
+                                        gboolean choosing)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
+  gtk_toggle_button_set_active (self->choose_button, choosing);
+}
+
+gboolean
+rekey_affiliate_list_pane_get_choosing (RekeyAffiliateListPane *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self), FALSE);
+  return gtk_toggle_button_get_active (self->choose_button);
+}
+
+void
+rekey_affiliate_list_pane_choose (RekeyAffiliateListPane *self,
+                                  RekeyAffiliate *affiliate,
+                                  gboolean chosen)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
+  g_return_if_fail (REKEY_IS_AFFILIATE (affiliate));
+
+  rekey_affiliate_list_pane_set_choosing (self, TRUE);
+  choose (self, affiliate, chosen);
+  update_chosen (self);
+  rebind_rows (self);
+}
+
+void
+rekey_affiliate_list_pane_choose_all_admins (RekeyAffiliateListPane *self)
+{
+  GListModel *model;
+
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
+  if (self->list == NULL)
+    return;
+  model = G_LIST_MODEL (self->list);
+  rekey_affiliate_list_pane_set_choosing (self, TRUE);
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr (RekeyAffiliate) a = g_list_model_get_item (model, i);
+
+      choose (self, a, TRUE);
+    }
+  update_chosen (self);
+  rebind_rows (self);
+}
+
+static int
+by_username (gconstpointer a,
+             gconstpointer b)
+{
+  return g_strcmp0 (rekey_affiliate_get_username (*(RekeyAffiliate *const *) a),
+                    rekey_affiliate_get_username (*(RekeyAffiliate *const *) b));
+}
+
+GPtrArray *
+rekey_affiliate_list_pane_get_chosen (RekeyAffiliateListPane *self)
+{
+  GPtrArray *chosen = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self), chosen);
+
+  g_hash_table_iter_init (&iter, self->chosen);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (chosen, g_object_ref (value));
+  g_ptr_array_sort (chosen, by_username);
+  return chosen;
+}
+
+void
+rekey_affiliate_list_pane_set_can_choose (RekeyAffiliateListPane *self,
+                                          gboolean can_choose)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
+
+  if (!can_choose)
+    rekey_affiliate_list_pane_set_choosing (self, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->choose_button), can_choose);
+}
+
+GtkButton *
+rekey_affiliate_list_pane_get_reset_chosen_button (RekeyAffiliateListPane *self)
+{
+  return self->reset_chosen_button;
+}
+
 GtkSearchEntry *
 rekey_affiliate_list_pane_get_search_entry (RekeyAffiliateListPane *self)
 {
@@ -547,6 +737,12 @@ rekey_affiliate_list_pane_get_property (GObject *object,
     case PROP_SEARCH_MODE_ENABLED:
       g_value_set_boolean (value, gtk_search_bar_get_search_mode (self->search_bar));
       break;
+    case PROP_CHOOSING:
+      g_value_set_boolean (value, gtk_toggle_button_get_active (self->choose_button));
+      break;
+    case PROP_N_CHOSEN:
+      g_value_set_uint (value, g_hash_table_size (self->chosen));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -564,6 +760,9 @@ rekey_affiliate_list_pane_set_property (GObject *object,
     {
     case PROP_SEARCH_MODE_ENABLED:
       gtk_search_bar_set_search_mode (self->search_bar, g_value_get_boolean (value));
+      break;
+    case PROP_CHOOSING:
+      gtk_toggle_button_set_active (self->choose_button, g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -594,6 +793,7 @@ rekey_affiliate_list_pane_dispose (GObject *object)
   if (self->history != NULL)
     g_signal_handlers_disconnect_by_data (self->history, self);
   g_clear_object (&self->history);
+  g_clear_pointer (&self->chosen, g_hash_table_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), REKEY_TYPE_AFFILIATE_LIST_PANE);
 
   G_OBJECT_CLASS (rekey_affiliate_list_pane_parent_class)->dispose (object);
@@ -615,13 +815,28 @@ rekey_affiliate_list_pane_class_init (RekeyAffiliateListPaneClass *klass)
   properties[PROP_SEARCH_MODE_ENABLED] =
       g_param_spec_boolean ("search-mode-enabled", NULL, NULL, FALSE,
                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CHOOSING] =
+      g_param_spec_boolean ("choosing", NULL, NULL, FALSE,
+                            G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_CHOSEN] =
+      g_param_spec_uint ("n-chosen", NULL, NULL, 0, G_MAXUINT, 0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Reset Keys of N Accounts… was clicked: rekey_affiliate_list_pane_get_chosen(). */
+  signals[RESET_CHOSEN] = g_signal_new ("reset-chosen", G_TYPE_FROM_CLASS (klass),
+                                        G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/rekeyapp/Rekey/ui/"
                                                              "rekey-affiliate-list-pane.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, box);
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, admins_button);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, choose_button);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, choose_all_button);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, choose_revealer);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane,
+                                        reset_chosen_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, count_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, list_view);
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, list_retry_button);
@@ -634,6 +849,9 @@ rekey_affiliate_list_pane_class_init (RekeyAffiliateListPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, search_entry);
   gtk_widget_class_bind_template_callback (widget_class, query_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_mode_cb);
+  gtk_widget_class_bind_template_callback (widget_class, choose_toggled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, choose_all_cb);
+  gtk_widget_class_bind_template_callback (widget_class, reset_chosen_cb);
 }
 
 static void
@@ -642,7 +860,9 @@ rekey_affiliate_list_pane_init (RekeyAffiliateListPane *self)
   g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
 
   self->rotation_days = 90;
+  self->chosen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   gtk_widget_init_template (GTK_WIDGET (self));
+  update_chosen (self);
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);

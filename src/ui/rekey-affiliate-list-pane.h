@@ -43,6 +43,25 @@ GPtrArray *rekey_affiliate_list_pane_check_key_age_finish (RekeyAffiliateListPan
 void rekey_affiliate_list_pane_set_rotation_period (RekeyAffiliateListPane *self,
                                                     guint days);
 
+/* Selection mode (Select): check boxes on the admin rows, Select All Admins
+ * and Reset Keys of N Accounts…, which emits "reset-chosen". Leaving it
+ * forgets the accounts chosen. "choosing" and "n-chosen" are notified. */
+void rekey_affiliate_list_pane_set_choosing (RekeyAffiliateListPane *self,
+                                             gboolean choosing);
+gboolean rekey_affiliate_list_pane_get_choosing (RekeyAffiliateListPane *self);
+/* Hides Select (a server without key endpoints, or none connected). */
+void rekey_affiliate_list_pane_set_can_choose (RekeyAffiliateListPane *self,
+                                               gboolean can_choose);
+/* Ticks (or unticks) @affiliate's check box, as the user does; admin-level
+ * accounts only. */
+void rekey_affiliate_list_pane_choose (RekeyAffiliateListPane *self,
+                                       RekeyAffiliate *affiliate,
+                                       gboolean chosen);
+/* Every admin-level account the list shows. */
+void rekey_affiliate_list_pane_choose_all_admins (RekeyAffiliateListPane *self);
+/* RekeyAffiliate*, by username. */
+GPtrArray *rekey_affiliate_list_pane_get_chosen (RekeyAffiliateListPane *self);
+GtkButton *rekey_affiliate_list_pane_get_reset_chosen_button (RekeyAffiliateListPane *self);
 RekeyAffiliateList *rekey_affiliate_list_pane_get_list (RekeyAffiliateListPane *self);
 GtkListView *rekey_affiliate_list_pane_get_list_view (RekeyAffiliateListPane *self);
 GtkSearchEntry *rekey_affiliate_list_pane_get_search_entry (RekeyAffiliateListPane *self);

@@ -12,6 +12,7 @@ struct _RekeyAffiliateRow
   GtkWidget parent_instance;
 
   GtkWidget *box;
+  GtkCheckButton *check;
   GtkImage *key_icon;
   GtkLabel *me_badge;
   GtkLabel *status_badge;
@@ -22,9 +23,18 @@ struct _RekeyAffiliateRow
   RekeyAffiliate *affiliate;
   char *accessible;   /* the row's name for a screen reader, without key age */
   gboolean has_key;
+  gboolean binding; /* set_choosable() sets the check box: no signal */
 };
 
 G_DEFINE_FINAL_TYPE (RekeyAffiliateRow, rekey_affiliate_row, GTK_TYPE_WIDGET)
+
+enum
+{
+  CHOSEN_TOGGLED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 rekey_affiliate_row_dispose (GObject *object)
@@ -60,6 +70,7 @@ rekey_affiliate_row_class_init (RekeyAffiliateRowClass *klass)
                                                "rekey-affiliate-row.ui");
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, box);
+  gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, check);
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, key_icon);
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, me_badge);
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, status_badge);
@@ -67,12 +78,55 @@ rekey_affiliate_row_class_init (RekeyAffiliateRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateRow, type_badge);
   gtk_widget_class_install_action (widget_class, "row.select", NULL, select_action);
+
+  /* The check box of selection mode was toggled by the user. */
+  signals[CHOSEN_TOGGLED] = g_signal_new ("chosen-toggled", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                          G_TYPE_BOOLEAN);
+}
+
+static void
+check_toggled_cb (RekeyAffiliateRow *self)
+{
+  if (!self->binding)
+    g_signal_emit (self, signals[CHOSEN_TOGGLED], 0,
+                   gtk_check_button_get_active (self->check));
 }
 
 static void
 rekey_affiliate_row_init (RekeyAffiliateRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->check, "toggled", G_CALLBACK (check_toggled_cb), self);
+}
+
+void
+rekey_affiliate_row_set_choosable (RekeyAffiliateRow *self,
+                                   gboolean choosable,
+                                   gboolean chosen)
+{
+  g_autofree char *label = NULL;
+
+  g_return_if_fail (REKEY_IS_AFFILIATE_ROW (self));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->check), choosable);
+  self->binding = TRUE;
+  gtk_check_button_set_active (self->check, choosable && chosen);
+  self->binding = FALSE;
+  if (self->affiliate != NULL)
+    {
+      /* Translators: the check box of an account in selection mode. */
+      label = g_strdup_printf (_("Choose %s"), rekey_affiliate_get_username (self->affiliate));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self->check), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      label, -1);
+    }
+}
+
+GtkCheckButton *
+rekey_affiliate_row_get_check (RekeyAffiliateRow *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_ROW (self), NULL);
+  return self->check;
 }
 
 RekeyAffiliateRow *

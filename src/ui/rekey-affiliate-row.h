@@ -26,4 +26,11 @@ void rekey_affiliate_row_set_key_overdue (RekeyAffiliateRow *self,
                                           gint64 days);
 gboolean rekey_affiliate_row_get_key_overdue (RekeyAffiliateRow *self);
 
+/* Selection mode: a check box before the row, ticked when @chosen; its
+ * toggling by the user emits "chosen-toggled". */
+void rekey_affiliate_row_set_choosable (RekeyAffiliateRow *self,
+                                        gboolean choosable,
+                                        gboolean chosen);
+GtkCheckButton *rekey_affiliate_row_get_check (RekeyAffiliateRow *self);
+
 G_END_DECLS

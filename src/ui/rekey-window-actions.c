@@ -10,6 +10,7 @@
 #include "rekey-check-keys-window.h"
 #include "rekey-connect-dialog.h"
 #include "rekey-history-window.h"
+#include "rekey-bulk-reset-window.h"
 #include "rekey-window-private.h"
 
 static void
@@ -152,6 +153,32 @@ open_admin_action (GtkWidget *widget,
 
   if (url != NULL)
     gtk_show_uri (GTK_WINDOW (self), url, GDK_CURRENT_TIME);
+}
+
+/* ------------------------------------------------------------------ reset many */
+
+static void
+reset_many_confirmed_cb (AdwMessageDialog *dialog,
+                         const char *response,
+                         RekeyWindow *self)
+{
+  /* The window of the run shows the accounts from here on. */
+  if (g_str_equal (response, "reset"))
+    rekey_affiliate_list_pane_set_choosing (self->list_pane, FALSE);
+}
+
+void
+_rekey_window_reset_chosen (RekeyWindow *self)
+{
+  g_autoptr (GPtrArray) chosen = rekey_affiliate_list_pane_get_chosen (self->list_pane);
+  AdwMessageDialog *dialog;
+
+  if (self->session == NULL || rekey_session_get_client (self->session) == NULL
+      || chosen->len == 0 || rekey_reset_flow_get_running (self->reset_flow))
+    return;
+  dialog = rekey_bulk_reset_window_ask (GTK_WINDOW (self), self->session,
+                                        rekey_application_get_journal (self->app), chosen);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (reset_many_confirmed_cb), self, 0);
 }
 
 static void

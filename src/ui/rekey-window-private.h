@@ -59,6 +59,7 @@ void _rekey_window_enter_key (RekeyWindow *self,
                               RekeyAffiliate *account);
 
 /* rekey-window-actions.c */
+void _rekey_window_reset_chosen (RekeyWindow *self);
 void _rekey_window_install_actions (GtkWidgetClass *widget_class);
 
 /* ------------------------------------------------------------------ for the tests */

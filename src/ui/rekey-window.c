@@ -14,6 +14,7 @@
 #include "rekey-keyring.h"
 #include "rekey-reset-flow.h"
 #include "rekey-unfinished-bar.h"
+#include "rekey-bulk-reset-window.h"
 #include "rekey-window-private.h"
 
 
@@ -239,6 +240,15 @@ connected (RekeyWindow *self)
   rekey_affiliate_pane_set_session (self->affiliate_pane, self->session);
   rekey_affiliate_list_pane_set_session (self->list_pane, self->session);
   set_page (self, "main");
+  {
+    RekeyServerFeatures known, present;
+
+    present = rekey_client_get_features (rekey_session_get_client (self->session), &known);
+    /* Select and Reset Keys of N Accounts need the key endpoints. */
+    rekey_affiliate_list_pane_set_can_choose (
+        self->list_pane, !(known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS)
+                             || (present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS));
+  }
   rekey_session_refresh_keyring (self->session);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.history",
                                  rekey_history_get_default () != NULL);
@@ -430,8 +440,23 @@ rekey_window_open_sandbox (RekeyWindow *self)
 gboolean
 rekey_window_can_close (RekeyWindow *self)
 {
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
   g_return_val_if_fail (REKEY_IS_WINDOW (self), TRUE);
 
+  /* Keys of many accounts being reset: never in the middle of it. */
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+
+      if (REKEY_IS_BULK_RESET_WINDOW (w) && gtk_window_get_transient_for (w) == GTK_WINDOW (self)
+          && rekey_bulk_reset_window_get_running (REKEY_BULK_RESET_WINDOW (w)))
+        {
+          gtk_window_present (w);
+          _rekey_window_toast (self, _("Keys are being reset: close Rekey once it is done"));
+          return FALSE;
+        }
+    }
   return rekey_reset_flow_can_close (self->reset_flow);
 }
 
@@ -591,6 +616,8 @@ rekey_window_new (RekeyApplication *application)
   rebuild_profiles_menu (self);
   g_signal_connect_object (settings, "changed::rotation-period-days",
                            G_CALLBACK (rotation_period_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->list_pane, "reset-chosen", G_CALLBACK (_rekey_window_reset_chosen),
+                           self, G_CONNECT_SWAPPED);
   return self;
 }
 
