@@ -521,7 +521,17 @@ act (AtspiAccessible *node,
           return;
         }
     }
-  g_error ("no action \"%s\"", action_name);
+  {
+    g_autoptr (GString) names = g_string_new ("");
+
+    for (int i = 0; i < n; i++)
+      {
+        g_autofree char *name = atspi_action_get_action_name (action, i, NULL);
+
+        g_string_append_printf (names, " \"%s\"", name);
+      }
+    g_error ("no action \"%s\", only%s", action_name, names->str);
+  }
 }
 
 static void
@@ -968,6 +978,112 @@ test_connect_and_reset (void)
   g_assert_true (has_state (done, ATSPI_STATE_SENSITIVE));
   act (done, "click");
   wait_for_close (app, "New API Key");
+  /* The admin's key from now on, for the tests that follow. */
+  g_free (sandbox->api_key);
+  sandbox->api_key = g_steal_pointer (&new_key);
+
+  app_quit (app);
+}
+
+/* Connects a fresh Rekey to the sandbox through the Connect dialog. */
+static void
+connect_to_sandbox (App *app,
+                    AtspiAccessible *window)
+{
+  g_autoptr (AtspiAccessible) connect = NULL;
+
+  click (window, "Connect to a NATS Server");
+  connect = wait_for_window (app, "Connect to a NATS Server", ATSPI_ROLE_FRAME);
+  type_into (connect, "Server Address", sandbox->url);
+  type_into (connect, "Admin Username", "admin");
+  type_into (connect, "API Key", sandbox->api_key);
+  click (connect, "Save");
+  wait_for_close (app, "Connect to a NATS Server");
+}
+
+/* A check box of selection mode, "Choose USERNAME", other than the own. */
+static gboolean
+is_other_choice (AtspiAccessible *node,
+                 gconstpointer skip)
+{
+  g_autofree char *name = NULL;
+
+  if (atspi_accessible_get_role (node, NULL) != ATSPI_ROLE_CHECK_BOX)
+    return FALSE;
+  name = name_of (node);
+  return g_str_has_prefix (name, "Choose ") && !g_str_equal (name, "Choose admin")
+         && !has_state (node, ATSPI_STATE_CHECKED) && is_shown (node)
+         && (skip == NULL || !g_str_equal (name, skip));
+}
+
+static guint
+count_labels (AtspiAccessible *node,
+              const char *text)
+{
+  guint n = is_label_exactly (node, text) ? 1 : 0;
+  int children = atspi_accessible_get_child_count (node, NULL);
+
+  for (int i = 0; i < children; i++)
+    {
+      g_autoptr (AtspiAccessible) child = atspi_accessible_get_child_at_index (node, i, NULL);
+
+      if (child != NULL)
+        n += count_labels (child, text);
+    }
+  return n;
+}
+
+/* Reset Keys of Many Accounts as a screen reader user does it: Select, two
+ * check boxes, the button that counts them, the confirmation that lists
+ * them, then the window of the run, read row by row. */
+static void
+test_reset_many (void)
+{
+  App *app = app_start ();
+  g_autoptr (AtspiAccessible) window = main_window (app);
+  g_autoptr (AtspiAccessible) list = NULL;
+  g_autoptr (AtspiAccessible) first = NULL;
+  g_autoptr (AtspiAccessible) second = NULL;
+  g_autoptr (AtspiAccessible) reset = NULL;
+  g_autoptr (AtspiAccessible) confirm = NULL;
+  g_autoptr (AtspiAccessible) run = NULL;
+  g_autofree char *first_name = NULL;
+  g_autofree char *second_name = NULL;
+  Find done = { NULL, "2 of 2 Keys Reset and Saved" };
+
+  connect_to_sandbox (app, window);
+  list = find (window, is_list_named, "Affiliates");
+  g_assert_nonnull (list);
+  wait_until (app, list_filled, list, "the affiliate list");
+
+  click (window, "Select");
+  first = find (window, is_other_choice, NULL);
+  g_assert_nonnull (first);
+  first_name = name_of (first);
+  act (first, "check.toggle");
+  second = find (window, is_other_choice, first_name);
+  g_assert_nonnull (second);
+  second_name = name_of (second);
+  act (second, "check.toggle");
+  reset = find (window, is_button, "Reset Keys of 2 Accounts…");
+  g_assert_nonnull (reset);
+  wait_until (app, button_ready, reset, "Reset Keys of 2 Accounts…");
+  act (reset, "click");
+
+  confirm = wait_for_window (app, "Reset the Keys of 2 Accounts", ATSPI_ROLE_DIALOG);
+  g_assert_nonnull (find (confirm, is_label_exactly, first_name + strlen ("Choose ")));
+  g_assert_nonnull (find (confirm, is_label_exactly, second_name + strlen ("Choose ")));
+  click (confirm, "Reset 2 Keys");
+
+  run = wait_for_window (app, "Reset Keys", ATSPI_ROLE_FRAME);
+  done.root = run;
+  wait_until (app, label_shown, &done, "the end of the run");
+  g_assert_cmpuint (count_labels (run, "Reset, saved and checked"), ==, 2);
+  g_assert_nonnull (find (run, is_label_exactly, first_name + strlen ("Choose ")));
+  describe_main_window (app, run);
+  ask_every_index (app, "with the run's window shown");
+  click (run, "Close");
+  wait_for_close (app, "Reset Keys");
 
   app_quit (app);
 }
@@ -1082,6 +1198,7 @@ main (int argc,
 
   g_test_add_func ("/a11y/welcome-windows", test_welcome_windows);
   g_test_add_func ("/a11y/connect-and-reset", test_connect_and_reset);
+  g_test_add_func ("/a11y/reset-many", test_reset_many);
   status = g_test_run ();
 
   sandbox_stop ();
