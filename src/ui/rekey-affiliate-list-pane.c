@@ -598,6 +598,11 @@ choose_toggled_cb (RekeyAffiliateListPane *self)
 
   if (!choosing)
     g_hash_table_remove_all (self->chosen);
+  /* As in GNOME's other lists: the button that entered selection mode leaves it. */
+  gtk_button_set_label (GTK_BUTTON (self->choose_button), choosing ? _("_Cancel") : _("_Select"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->choose_button),
+                               choosing ? _("Leave selection mode")
+                                        : _("Choose admin accounts to reset their keys together"));
   gtk_revealer_set_reveal_child (self->choose_revealer, choosing);
   update_chosen (self);
   rebind_rows (self);
