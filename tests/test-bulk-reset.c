@@ -10,6 +10,7 @@
 #include "rekey-affiliate-list.h"
 #include "rekey-bulk-reset.h"
 #include "rekey-history.h"
+#include "rekey-key-entry.h"
 #include "rekey-keyring.h"
 #include "rekey-test-keyring.h"
 #include "rekey-test-sandbox.h"
@@ -410,6 +411,148 @@ test_keyring_locked (Fixture *f,
     assert_saved (f, item_at (bulk, i));
 }
 
+static gboolean
+awaiting (RekeyBulkReset *bulk)
+{
+  gint64 deadline = g_get_monotonic_time () + rekey_test_scaled_usec (30);
+
+  while (rekey_bulk_reset_get_awaiting (bulk) == NULL && rekey_bulk_reset_get_running (bulk))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return rekey_bulk_reset_get_awaiting (bulk) != NULL;
+}
+
+/* What an admin does in the NATS admin: reset the key, read the new one. */
+static char *
+reset_in_nats_admin (Fixture *f,
+                     gint64 loginid)
+{
+  RekeySandboxStore *store = rekey_test_sandbox_get_store (f->sandbox);
+  g_autoptr (RekeySandboxAffiliate) caller = rekey_sandbox_store_lookup (store, 1, NULL);
+  g_autoptr (GError) error = NULL;
+  char *key = rekey_sandbox_store_reset_api_key (store, caller, "", loginid, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  rekey_test_record_key (key);
+  return key;
+}
+
+static gboolean
+enter (RekeyBulkReset *bulk,
+       const char *key,
+       GError **error)
+{
+  GAsyncResult *result = NULL;
+  gboolean ok;
+
+  rekey_bulk_reset_enter_key_async (bulk, key, NULL, rekey_test_result_cb, &result);
+  ok = rekey_bulk_reset_enter_key_finish (bulk, rekey_test_wait (&result), error);
+  g_object_unref (result);
+  return ok;
+}
+
+/* A real NATS has no key endpoints: the run goes from account to account
+ * all the same, each waiting for its key reset in the NATS admin. */
+static void
+test_by_hand (Fixture *f,
+              gconstpointer data)
+{
+  g_autoptr (GPtrArray) targets = NULL;
+  g_autoptr (RekeyBulkReset) bulk = NULL;
+  g_autoptr (GError) error = NULL;
+  GAsyncResult *result = NULL;
+  RekeyBulkItem *item;
+  RekeyClient *client;
+  RekeySandboxServer *server;
+
+  if (f->dir == NULL)
+    return;
+  /* The same server as a NATS 5, connected anew: no key endpoints. */
+  server = rekey_test_sandbox_get_server (f->sandbox);
+  rekey_sandbox_server_set_personality (server, REKEY_SANDBOX_PERSONALITY_NATS5);
+  {
+    RekeySession *session = rekey_session_new_for_client (rekey_session_get_client (f->session));
+
+    g_object_unref (f->session);
+    f->session = session;
+  }
+  rekey_session_connect_async (f->session, NULL, rekey_test_result_cb, &result);
+  g_assert_true (rekey_session_connect_finish (f->session, rekey_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  client = rekey_session_get_client (f->session);
+
+  targets = pick (f, 0, 2, TRUE);
+  bulk = rekey_bulk_reset_new (f->session, f->journal, targets);
+  g_assert_true (rekey_bulk_reset_get_by_hand (bulk));
+  rekey_bulk_reset_run_async (bulk, NULL, rekey_test_result_cb, &result);
+
+  /* The first: a malformed key is refused and it still waits; the key
+   * NATS showed is kept. */
+  g_assert_true (awaiting (bulk));
+  item = rekey_bulk_reset_get_awaiting (bulk);
+  g_assert_true (item == item_at (bulk, 0));
+  {
+    g_autofree char *text = rekey_bulk_item_dup_description (item);
+
+    g_assert_cmpstr (text, ==, "Reset its key in the NATS admin, then enter the new key");
+  }
+  g_assert_false (enter (bulk, "not a key", &error));
+  g_assert_error (error, REKEY_KEY_ENTRY_ERROR, REKEY_KEY_ENTRY_ERROR_MALFORMED);
+  g_clear_error (&error);
+  g_assert_true (rekey_bulk_reset_get_awaiting (bulk) == item);
+  {
+    g_autofree char *key = reset_in_nats_admin (f, rekey_bulk_item_get_loginid (item));
+
+    g_assert_true (enter (bulk, key, &error));
+    g_assert_no_error (error);
+  }
+
+  /* The second is skipped. */
+  g_assert_true (awaiting (bulk));
+  g_assert_cmpint (rekey_bulk_item_get_state (item_at (bulk, 0)), ==, REKEY_BULK_ITEM_CHECKED);
+  assert_saved (f, item_at (bulk, 0));
+  g_assert_true (rekey_bulk_reset_get_awaiting (bulk) == item_at (bulk, 1));
+  rekey_bulk_reset_skip (bulk);
+
+  /* The own account, last: Rekey goes over to its new key. */
+  g_assert_true (awaiting (bulk));
+  item = rekey_bulk_reset_get_awaiting (bulk);
+  g_assert_true (rekey_bulk_item_get_own (item));
+  {
+    g_autofree char *key = reset_in_nats_admin (f, 1);
+
+    g_assert_true (enter (bulk, key, &error));
+    g_assert_no_error (error);
+    g_assert_true (rekey_client_has_api_key (client, key));
+  }
+  g_assert_false (rekey_bulk_reset_run_finish (bulk, rekey_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (rekey_bulk_reset_count (bulk, REKEY_BULK_ITEM_CHECKED), ==, 2);
+  {
+    g_autofree char *text = rekey_bulk_item_dup_description (item_at (bulk, 1));
+
+    g_assert_cmpstr (text, ==, "Skipped");
+  }
+  assert_saved (f, item_at (bulk, 2));
+  /* Nothing was reset through the API. */
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 0);
+
+  /* Retry Failed waits for the skipped one again; Stop ends the run at once. */
+  rekey_bulk_reset_run_async (bulk, NULL, rekey_test_result_cb, &result);
+  g_assert_true (awaiting (bulk));
+  g_assert_true (rekey_bulk_reset_get_awaiting (bulk) == item_at (bulk, 1));
+  rekey_bulk_reset_stop (bulk);
+  g_assert_false (rekey_bulk_reset_run_finish (bulk, rekey_test_wait (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpint (rekey_bulk_item_get_state (item_at (bulk, 1)), ==, REKEY_BULK_ITEM_WAITING);
+  g_assert_null (rekey_bulk_reset_get_awaiting (bulk));
+}
+
 int
 main (int argc,
       char *argv[])
@@ -424,6 +567,7 @@ main (int argc,
   ADD ("stop", test_stop);
   ADD ("outcome-unknown", test_outcome_unknown);
   ADD ("keyring-locked", test_keyring_locked);
+  ADD ("by-hand", test_by_hand);
 #undef ADD
 
   return g_test_run ();

@@ -8,6 +8,8 @@
 #include "rekey-bulk-reset.h"
 #include "rekey-client-error.h"
 #include "rekey-hooks.h"
+#include "rekey-key-entry.h"
+#include "rekey-keyring.h"
 
 /* ------------------------------------------------------------------ item */
 
@@ -15,6 +17,7 @@ struct _RekeyBulkItem
 {
   GObject parent_instance;
 
+  RekeyAffiliate *affiliate;
   char *username;
   gint64 loginid;
   gboolean own;
@@ -46,6 +49,7 @@ rekey_bulk_item_finalize (GObject *object)
 {
   RekeyBulkItem *self = REKEY_BULK_ITEM (object);
 
+  g_clear_object (&self->affiliate);
   g_free (self->username);
   g_clear_error (&self->error);
   g_clear_error (&self->hook_error);
@@ -104,6 +108,13 @@ rekey_bulk_item_get_username (RekeyBulkItem *self)
 {
   g_return_val_if_fail (REKEY_IS_BULK_ITEM (self), NULL);
   return self->username;
+}
+
+RekeyAffiliate *
+rekey_bulk_item_get_affiliate (RekeyBulkItem *self)
+{
+  g_return_val_if_fail (REKEY_IS_BULK_ITEM (self), NULL);
+  return self->affiliate;
 }
 
 gint64
@@ -170,6 +181,11 @@ rekey_bulk_item_dup_description (RekeyBulkItem *self)
       return g_strdup (_("Waiting"));
     case REKEY_BULK_ITEM_RUNNING:
       return g_strdup (rekey_rotation_step_get_text (self->step));
+    case REKEY_BULK_ITEM_AWAITING_KEY:
+      if (self->error != NULL)
+        /* Translators: why the key entered was refused follows. */
+        return g_strdup_printf (_("Not kept: %s"), why);
+      return g_strdup (_("Reset its key in the NATS admin, then enter the new key"));
     case REKEY_BULK_ITEM_NOT_SAVED:
       /* Translators: why the keyring did not take the key follows. */
       return g_strdup_printf (_("Reset, not saved to the keyring: %s"), why);
@@ -181,6 +197,8 @@ rekey_bulk_item_dup_description (RekeyBulkItem *self)
       break;
     case REKEY_BULK_ITEM_FAILED:
     default:
+      if (g_error_matches (self->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return g_strdup (_("Skipped"));
       if (self->outcome_unknown)
         /* Translators: why follows. */
         return g_strdup_printf (_("Not known whether the key was reset: %s"), why);
@@ -227,6 +245,9 @@ struct _RekeyBulkReset
   char *server;
   GListStore *items;
   guint hook_timeout;
+
+  gboolean by_hand;      /* no key endpoints: each key is entered */
+  RekeyBulkItem *awaiting;
 
   GTask *task;           /* the run under way */
   guint next;            /* the next item the run looks at */
@@ -328,6 +349,13 @@ rekey_bulk_reset_new (RekeySession *session,
   if (rekey_session_get_profile (session) != NULL)
     self->profile = g_object_ref (rekey_session_get_profile (session));
   self->server = g_strdup (rekey_session_get_server (session));
+  {
+    RekeyServerFeatures known, present;
+
+    present = rekey_client_get_features (rekey_session_get_client (session), &known);
+    self->by_hand = (known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS)
+                    && !(present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS);
+  }
 
   for (guint i = 0; i < targets->len; i++)
     {
@@ -340,6 +368,7 @@ rekey_bulk_reset_new (RekeySession *session,
       if (loginid <= 0 || !g_hash_table_add (seen, g_memdup2 (&loginid, sizeof loginid)))
         continue;
       item = g_object_new (REKEY_TYPE_BULK_ITEM, NULL);
+      item->affiliate = g_object_ref (target);
       item->username = g_strdup (rekey_affiliate_get_username (target));
       item->loginid = rekey_affiliate_get_loginid (target);
       item->own = g_strcmp0 (item->username,
@@ -415,6 +444,8 @@ rekey_bulk_reset_get_stop_reason (RekeyBulkReset *self)
   return self->stop_reason;
 }
 
+static void finish_run (RekeyBulkReset *self);
+
 void
 rekey_bulk_reset_stop (RekeyBulkReset *self)
 {
@@ -424,6 +455,28 @@ rekey_bulk_reset_stop (RekeyBulkReset *self)
   self->stop = TRUE;
   self->stop_reason = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                            _("Stopped on request"));
+  /* Nothing under way while a key is awaited: the run ends now. */
+  if (self->awaiting != NULL)
+    {
+      RekeyBulkItem *item = g_steal_pointer (&self->awaiting);
+
+      item_set_state (item, REKEY_BULK_ITEM_WAITING, NULL);
+      finish_run (self);
+    }
+}
+
+gboolean
+rekey_bulk_reset_get_by_hand (RekeyBulkReset *self)
+{
+  g_return_val_if_fail (REKEY_IS_BULK_RESET (self), FALSE);
+  return self->by_hand;
+}
+
+RekeyBulkItem *
+rekey_bulk_reset_get_awaiting (RekeyBulkReset *self)
+{
+  g_return_val_if_fail (REKEY_IS_BULK_RESET (self), NULL);
+  return self->awaiting;
 }
 
 /* ------------------------------------------------------------------ run */
@@ -529,7 +582,9 @@ hooks_done_cb (GObject *source,
 
 /* The key is in the keyring: the deploy hooks take it where it is used. */
 static void
-run_hooks (Turn *turn)
+run_hooks (Turn *turn,
+           SecretValue *key,
+           RekeyHookEvent event)
 {
   RekeyBulkReset *self = turn->self;
 
@@ -540,10 +595,7 @@ run_hooks (Turn *turn)
       return;
     }
   g_clear_error (&turn->item->hook_error);
-  rekey_hooks_run_async (self->profile, turn->item->username, turn->item->loginid,
-                         rekey_rotation_result_get_key (turn->result),
-                         turn->item->entry != NULL ? REKEY_HOOK_EVENT_RECOVERED
-                                                   : REKEY_HOOK_EVENT_RESET,
+  rekey_hooks_run_async (self->profile, turn->item->username, turn->item->loginid, key, event,
                          self->hook_timeout, NULL, hooks_done_cb, turn);
 }
 
@@ -552,6 +604,8 @@ saved_state (Turn *turn)
 {
   RekeyRotationResult *res = turn->result;
   RekeyBulkItem *item = turn->item;
+  /* A reset finished from the journal is a recovery, for the hooks too. */
+  RekeyHookEvent event = item->entry != NULL ? REKEY_HOOK_EVENT_RECOVERED : REKEY_HOOK_EVENT_RESET;
 
   g_clear_pointer (&item->entry, rekey_journal_entry_free);
   g_clear_object (&item->result);
@@ -559,7 +613,7 @@ saved_state (Turn *turn)
     item_set_state (item, REKEY_BULK_ITEM_CHECKED, NULL);
   else
     item_set_state (item, REKEY_BULK_ITEM_SAVED, rekey_rotation_result_get_verify_error (res));
-  run_hooks (turn);
+  run_hooks (turn, rekey_rotation_result_get_key (res), event);
 }
 
 static void
@@ -645,6 +699,14 @@ start_item (RekeyBulkReset *self,
   RekeyClient *client = rekey_session_get_client (self->session);
   Turn *turn = g_new0 (Turn, 1);
 
+  if (self->by_hand)
+    {
+      /* Its key is reset in the NATS admin and entered: the run waits. */
+      g_free (turn);
+      self->awaiting = item;
+      item_set_state (item, REKEY_BULK_ITEM_AWAITING_KEY, NULL);
+      return;
+    }
   turn->self = self;
   turn->item = g_object_ref (item);
   item_set_step (item, REKEY_ROTATION_STEP_JOURNAL);
@@ -693,6 +755,120 @@ next_item (RekeyBulkReset *self)
         }
     }
   finish_run (self);
+}
+
+/* ------------------------------------------------------------------ by hand */
+
+static void
+entered_key_read_cb (GObject *source,
+                     GAsyncResult *result,
+                     gpointer user_data)
+{
+  Turn *turn = user_data;
+  RekeyBulkReset *self = turn->self;
+  g_autoptr (SecretValue) key = rekey_keyring_lookup_finish (result, NULL);
+
+  /* Checked: the key entry tried it as the account, and the old one was
+   * refused. */
+  item_set_state (turn->item, REKEY_BULK_ITEM_CHECKED, NULL);
+  if (key == NULL)
+    {
+      /* Saved a moment ago; the hooks get it from the keyring or not at all. */
+      turn_free (turn);
+      next_item (self);
+      return;
+    }
+  run_hooks (turn, key, REKEY_HOOK_EVENT_ENTERED);
+}
+
+void
+rekey_bulk_reset_key_entered (RekeyBulkReset *self)
+{
+  Turn *turn;
+
+  g_return_if_fail (REKEY_IS_BULK_RESET (self));
+  if (self->awaiting == NULL)
+    return;
+  turn = g_new0 (Turn, 1);
+  turn->self = self;
+  turn->item = g_object_ref (g_steal_pointer (&self->awaiting));
+  item_set_step (turn->item, REKEY_ROTATION_STEP_KEYRING);
+  item_set_state (turn->item, REKEY_BULK_ITEM_RUNNING, NULL);
+  /* The key the keyring holds now, the one just entered, for the hooks. */
+  rekey_keyring_lookup_async (self->server, turn->item->username, REKEY_KEYRING_FLAGS_NONE, NULL,
+                              entered_key_read_cb, turn);
+}
+
+void
+rekey_bulk_reset_skip (RekeyBulkReset *self)
+{
+  g_autoptr (GError) skipped = NULL;
+  RekeyBulkItem *item;
+
+  g_return_if_fail (REKEY_IS_BULK_RESET (self));
+  if (self->awaiting == NULL)
+    return;
+  item = g_steal_pointer (&self->awaiting);
+  skipped = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Skipped"));
+  item_set_state (item, REKEY_BULK_ITEM_FAILED, skipped);
+  next_item (self);
+}
+
+static void
+key_entry_done_cb (GObject *source,
+                   GAsyncResult *result,
+                   gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  RekeyBulkReset *self = g_task_get_source_object (task);
+  RekeyBulkItem *item = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!rekey_key_entry_run_finish (result, NULL, &error))
+    {
+      if (self->awaiting == item)
+        item_set_state (item, REKEY_BULK_ITEM_AWAITING_KEY, error);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (self->awaiting == item)
+    rekey_bulk_reset_key_entered (self);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+rekey_bulk_reset_enter_key_async (RekeyBulkReset *self,
+                                  const char *key,
+                                  GCancellable *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (REKEY_IS_BULK_RESET (self));
+  g_return_if_fail (key != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rekey_bulk_reset_enter_key_async);
+  if (self->awaiting == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s",
+                               _("No account is waiting for its new key"));
+      g_object_unref (task);
+      return;
+    }
+  g_task_set_task_data (task, g_object_ref (self->awaiting), g_object_unref);
+  rekey_key_entry_run_async (rekey_session_get_client (self->session), self->awaiting->username,
+                             self->awaiting->loginid, key, cancellable, key_entry_done_cb, task);
+}
+
+gboolean
+rekey_bulk_reset_enter_key_finish (RekeyBulkReset *self,
+                                   GAsyncResult *result,
+                                   GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void

@@ -22,6 +22,8 @@ typedef enum
 {
   REKEY_BULK_ITEM_WAITING,   /* not started (yet) */
   REKEY_BULK_ITEM_RUNNING,   /* under way: rekey_bulk_item_get_step() */
+  REKEY_BULK_ITEM_AWAITING_KEY, /* a server without key endpoints (a real NATS): its key
+                                 * is to be reset in the NATS admin and entered */
   REKEY_BULK_ITEM_NOT_SAVED, /* reset, but the keyring did not take the new key: the
                               * journal keeps the reset, Retry saves it */
   REKEY_BULK_ITEM_SAVED,     /* reset and in the keyring; the server did not confirm it */
@@ -33,6 +35,7 @@ typedef enum
 G_DECLARE_FINAL_TYPE (RekeyBulkItem, rekey_bulk_item, REKEY, BULK_ITEM, GObject)
 
 const char *rekey_bulk_item_get_username (RekeyBulkItem *self);
+RekeyAffiliate *rekey_bulk_item_get_affiliate (RekeyBulkItem *self);
 gint64 rekey_bulk_item_get_loginid (RekeyBulkItem *self);
 /* TRUE for the account the client is connected as. */
 gboolean rekey_bulk_item_get_own (RekeyBulkItem *self);
@@ -89,6 +92,31 @@ gboolean rekey_bulk_reset_run_finish (RekeyBulkReset *self,
                                       GError **error);
 /* Ends the run once the account under way is done; the rest stay WAITING. */
 void rekey_bulk_reset_stop (RekeyBulkReset *self);
+/* TRUE when the server has no key endpoints (a real NATS): the run then
+ * goes through the accounts one after the other as well, but each waits in
+ * AWAITING_KEY until its new key, reset in the NATS admin, is entered
+ * (rekey-key-entry.h: tried as the account, the old key refused, kept in
+ * the keyring), or it is skipped. */
+gboolean rekey_bulk_reset_get_by_hand (RekeyBulkReset *self);
+/* The item in AWAITING_KEY, or NULL. */
+RekeyBulkItem *rekey_bulk_reset_get_awaiting (RekeyBulkReset *self);
+/* Enters @key for the awaiting item: the Enter Key transaction, then the
+ * deploy hooks, then the run goes on. Fails (the item still awaits) when
+ * the key is refused, as rekey_key_entry_run_async() says. */
+void rekey_bulk_reset_enter_key_async (RekeyBulkReset *self,
+                                       const char *key,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data);
+gboolean rekey_bulk_reset_enter_key_finish (RekeyBulkReset *self,
+                                            GAsyncResult *result,
+                                            GError **error);
+/* The awaiting item's key was entered and saved another way (the app's
+ * Enter Key dialog runs the same transaction): the run goes on. */
+void rekey_bulk_reset_key_entered (RekeyBulkReset *self);
+/* The awaiting item ends FAILED ("skipped") and the run goes on. */
+void rekey_bulk_reset_skip (RekeyBulkReset *self);
+
 /* Why the last run ended before its last account: stopped by the user
  * (G_IO_ERROR_CANCELLED) or by a failure that stops a run; NULL when it
  * went through. */
