@@ -3046,6 +3046,71 @@ test_reset_many_stop (Fixture *f,
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static gboolean
+enter_button_shown (gpointer data)
+{
+  return find_widget (data, GTK_TYPE_BUTTON, mapped_button_labelled, "_Enter New Key…") != NULL;
+}
+
+/* On a NATS 5, without key endpoints: Select and Reset Keys… all the same,
+ * each account waiting for the key reset in the NATS admin. */
+static void
+test_reset_many_by_hand (Fixture *f,
+                         gconstpointer data)
+{
+  RekeySandboxStore *store = rekey_sandbox_server_get_store (f->server);
+  g_autoptr (RekeySandboxAffiliate) caller = rekey_sandbox_store_lookup (store, 1, NULL);
+  g_autofree char *one = NULL, *two = NULL;
+  gint64 one_id = find_nth_admin (f, 1, &one);
+  const char *chosen[] = { one, NULL, NULL };
+  g_autofree char *new_key = NULL;
+  AdwMessageDialog *confirm;
+  GtkWidget *window, *dialog;
+
+  find_nth_admin (f, 2, &two);
+  chosen[1] = two;
+  click (find_widget (GTK_WIDGET (f->window), GTK_TYPE_TOGGLE_BUTTON, button_labelled, "_Select"));
+  spin_until (checks_shown, rekey_window_get_list_view (f->window), "the check boxes");
+  tick_rows (f, chosen);
+  click (GTK_WIDGET (rekey_affiliate_list_pane_get_reset_chosen_button (f->window->list_pane)));
+  spin_until (have_message_dialog, NULL, "the confirmation");
+  confirm = ADW_MESSAGE_DIALOG (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (confirm), "no API for resetting keys"));
+  g_assert_cmpstr (adw_message_dialog_get_response_label (confirm, "reset"), ==, "_Start");
+  adw_message_dialog_response (confirm, "reset");
+  gtk_window_destroy (GTK_WINDOW (confirm));
+
+  window = find_toplevel (REKEY_TYPE_BULK_RESET_WINDOW);
+  g_assert_nonnull (window);
+  spin_until (enter_button_shown, window, "Enter New Key… of the first account");
+  g_assert_cmpstr (group_title (window), ==, "Account 1 of 2: Its New Key");
+  assert_row_subtitle (window, one, "Reset its key in the NATS admin");
+  assert_buttons_named (window);
+
+  /* Reset in the NATS admin (the store's reset, as its page does), entered. */
+  new_key = rekey_sandbox_store_reset_api_key (store, caller, "", one_id, NULL, NULL, NULL);
+  g_assert_nonnull (new_key);
+  rekey_test_record_key (new_key);
+  click (find_widget (window, GTK_TYPE_BUTTON, mapped_button_labelled, "_Enter New Key…"));
+  spin_until (have_enter_key_dialog, NULL, "the Enter Key dialog");
+  dialog = find_toplevel (REKEY_TYPE_ENTER_KEY_DIALOG);
+  set_row (dialog, "API Key", new_key);
+  click (find_widget (dialog, GTK_TYPE_BUTTON, button_labelled, "_Save"));
+  spin_until (no_enter_key_dialog, NULL, "the key to be checked and kept");
+
+  /* The second waits; skipped. */
+  spin_until (enter_button_shown, window, "Enter New Key… of the second account");
+  g_assert_cmpstr (group_title (window), ==, "Account 2 of 2: Its New Key");
+  assert_row_subtitle (window, one, "Reset, saved and checked");
+  assert_key_saved (f, one_id, one);
+  click (find_widget (window, GTK_TYPE_BUTTON, mapped_button_labelled, "_Skip"));
+  spin_until (bulk_window_done, NULL, "the end of the run");
+  g_assert_cmpstr (group_title (window), ==, "1 of 2 Keys Reset and Saved");
+  assert_row_subtitle (window, two, "Skipped");
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc,
       char *argv[])
@@ -3132,6 +3197,8 @@ main (int argc,
   ADD ("overdue-key-notified", test_overdue_key_notified);
   ADD ("reset-many", test_reset_many);
   ADD ("reset-many-stop", test_reset_many_stop);
+  g_test_add ("/ui/reset-many-by-hand", Fixture, "personality=nats5", fixture_set_up,
+              test_reset_many_by_hand, fixture_tear_down);
 #undef ADD
 
   status = g_test_run ();

@@ -695,17 +695,6 @@ rekey_affiliate_list_pane_get_chosen (RekeyAffiliateListPane *self)
   return chosen;
 }
 
-void
-rekey_affiliate_list_pane_set_can_choose (RekeyAffiliateListPane *self,
-                                          gboolean can_choose)
-{
-  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
-
-  if (!can_choose)
-    rekey_affiliate_list_pane_set_choosing (self, FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->choose_button), can_choose);
-}
-
 GtkButton *
 rekey_affiliate_list_pane_get_reset_chosen_button (RekeyAffiliateListPane *self)
 {

@@ -49,9 +49,6 @@ void rekey_affiliate_list_pane_set_rotation_period (RekeyAffiliateListPane *self
 void rekey_affiliate_list_pane_set_choosing (RekeyAffiliateListPane *self,
                                              gboolean choosing);
 gboolean rekey_affiliate_list_pane_get_choosing (RekeyAffiliateListPane *self);
-/* Hides Select (a server without key endpoints, or none connected). */
-void rekey_affiliate_list_pane_set_can_choose (RekeyAffiliateListPane *self,
-                                               gboolean can_choose);
 /* Ticks (or unticks) @affiliate's check box, as the user does; admin-level
  * accounts only. */
 void rekey_affiliate_list_pane_choose (RekeyAffiliateListPane *self,

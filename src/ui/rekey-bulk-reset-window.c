@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "rekey-bulk-reset-window.h"
+#include "rekey-enter-key-dialog.h"
 
 struct _RekeyBulkResetWindow
 {
@@ -15,11 +16,17 @@ struct _RekeyBulkResetWindow
   RekeyBulkReset *bulk;
   GCancellable *cancellable;
   AdwWindowTitle *title;
-  AdwPreferencesGroup *group;
+  AdwPreferencesGroup *group; /* the heading, what to do, the buttons of by hand */
+  AdwPreferencesGroup *list;
+  GtkWidget *by_hand;
+  GtkButton *skip_button;
+  GtkButton *open_button;
+  GtkButton *enter_button;
   GtkButton *stop_button;
   GtkButton *retry_button;
   GtkButton *close_button;
   gboolean stopping;
+  gboolean running; /* from run() to its callback: what the window shows */
 };
 
 G_DEFINE_FINAL_TYPE (RekeyBulkResetWindow, rekey_bulk_reset_window, ADW_TYPE_WINDOW)
@@ -40,6 +47,7 @@ update_row (RekeyBulkItem *item,
     {
     case REKEY_BULK_ITEM_WAITING: icon = "waiting"; break;
     case REKEY_BULK_ITEM_RUNNING: icon = "running"; break;
+    case REKEY_BULK_ITEM_AWAITING_KEY: icon = "awaiting"; break;
     case REKEY_BULK_ITEM_CHECKED:
       icon = rekey_bulk_item_get_hook_error (item) != NULL ? "warning" : "done";
       break;
@@ -69,6 +77,91 @@ state_icon (GtkStack *icons,
   return image;
 }
 
+/* ------------------------------------------------------------------ by hand */
+
+static void
+entered_cb (RekeyEnterKeyDialog *dialog,
+            gboolean switched,
+            RekeyBulkResetWindow *self)
+{
+  rekey_bulk_reset_key_entered (self->bulk);
+}
+
+static void
+enter_clicked_cb (GtkButton *button,
+                  RekeyBulkResetWindow *self)
+{
+  RekeyBulkItem *item = rekey_bulk_reset_get_awaiting (self->bulk);
+  RekeyEnterKeyDialog *dialog;
+
+  if (item == NULL)
+    return;
+  dialog = rekey_enter_key_dialog_new (GTK_WINDOW (self), self->session,
+                                       rekey_bulk_item_get_affiliate (item));
+  g_signal_connect_object (dialog, "saved", G_CALLBACK (entered_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+open_admin_clicked_cb (GtkButton *button,
+                       RekeyBulkResetWindow *self)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+
+  /* The main window knows the NATS admin's address (Preferences). */
+  if (parent != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (parent), "win.open-admin", NULL);
+}
+
+static void
+skip_clicked_cb (GtkButton *button,
+                 RekeyBulkResetWindow *self)
+{
+  rekey_bulk_reset_skip (self->bulk);
+}
+
+static GtkButton *
+small_button (GtkWidget *box,
+              const char *label)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_box_append (GTK_BOX (box), button);
+  return GTK_BUTTON (button);
+}
+
+/* Skip, Open NATS Admin and Enter New Key…, under the words that say what
+ * to do, while an account waits for its key; named for the account. */
+static void
+update_by_hand (RekeyBulkResetWindow *self)
+{
+  RekeyBulkItem *item = self->running ? rekey_bulk_reset_get_awaiting (self->bulk) : NULL;
+  g_autofree char *skip = NULL;
+  g_autofree char *open = NULL;
+  g_autofree char *enter = NULL;
+  const char *username;
+
+  gtk_widget_set_visible (self->by_hand, item != NULL);
+  if (item == NULL)
+    return;
+  username = rekey_bulk_item_get_username (item);
+  /* Translators: the accessible names of the buttons of the account that
+   * waits for its new key; the username. */
+  skip = g_strdup_printf (_("Skip %s"), username);
+  open = g_strdup_printf (_("Open the NATS admin to reset the key of %s"), username);
+  enter = g_strdup_printf (_("Enter the new key of %s"), username);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->skip_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, skip, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->open_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, open, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->enter_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, enter, -1);
+  if (!gtk_widget_has_focus (GTK_WIDGET (self->enter_button)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->enter_button));
+}
+
+/* ------------------------------------------------------------------ rows */
+
 static GtkWidget *
 item_row (RekeyBulkItem *item)
 {
@@ -85,6 +178,7 @@ item_row (RekeyBulkItem *item)
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   gtk_stack_set_transition_type (icons, GTK_STACK_TRANSITION_TYPE_CROSSFADE);
   state_icon (icons, "waiting", "content-loading-symbolic", "dim-label");
+  state_icon (icons, "awaiting", "dialog-password-symbolic", "accent");
   gtk_stack_add_named (icons, spinner, "running");
   state_icon (icons, "done", "emblem-ok-symbolic", "success");
   state_icon (icons, "warning", "dialog-warning-symbolic", "warning");
@@ -110,12 +204,26 @@ update_heading (RekeyBulkResetWindow *self)
   guint failed = rekey_bulk_reset_count (self->bulk, REKEY_BULK_ITEM_FAILED);
   guint unsaved = rekey_bulk_reset_count (self->bulk, REKEY_BULK_ITEM_NOT_SAVED);
   guint waiting = rekey_bulk_reset_count (self->bulk, REKEY_BULK_ITEM_WAITING);
-  gboolean running = rekey_bulk_reset_get_running (self->bulk);
+  gboolean running = self->running;
   const GError *reason = rekey_bulk_reset_get_stop_reason (self->bulk);
   g_autofree char *heading = NULL;
   g_autofree char *description = NULL;
 
-  if (running)
+  if (running && rekey_bulk_reset_get_awaiting (self->bulk) != NULL)
+    {
+      RekeyBulkItem *item = rekey_bulk_reset_get_awaiting (self->bulk);
+      guint at = done + failed + unsaved + 1;
+
+      /* Translators: "Account 2 of 5: Its New Key". */
+      heading = g_strdup_printf (_("Account %u of %u: Its New Key"), MIN (at, n), n);
+      /* Translators: the username. */
+      description = g_strdup_printf (
+          _("This server has no API for resetting keys. Reset the key of %s in the NATS admin "
+            "(its API tab), then enter the new key NATS shows: Rekey checks it, keeps it in the "
+            "keyring and runs the deploy hooks."),
+          rekey_bulk_item_get_username (item));
+    }
+  else if (running)
     {
       guint at = done + failed + unsaved + 1;
 
@@ -161,6 +269,17 @@ update_heading (RekeyBulkResetWindow *self)
                         failed + unsaved > 0 ? _("_Retry Failed") : _("_Continue"));
   gtk_widget_set_visible (GTK_WIDGET (self->close_button), !running);
   gtk_window_set_deletable (GTK_WINDOW (self), !running);
+  update_by_hand (self);
+}
+
+/* The heading counts the accounts; an account waiting for its key gets the
+ * focus on Enter New Key…. */
+static void
+item_changed_cb (RekeyBulkResetWindow *self,
+                 GParamSpec *pspec,
+                 RekeyBulkItem *item)
+{
+  update_heading (self);
 }
 
 static void
@@ -174,6 +293,7 @@ run_done_cb (GObject *source,
   rekey_bulk_reset_run_finish (REKEY_BULK_RESET (source), result, NULL);
   if (app != NULL)
     g_application_release (app);
+  self->running = FALSE;
   self->stopping = FALSE;
   /* The list's key icons and ages. */
   if (self->session != NULL)
@@ -191,8 +311,9 @@ rekey_bulk_reset_window_run (RekeyBulkResetWindow *self)
   GApplication *app = g_application_get_default ();
 
   g_return_if_fail (REKEY_IS_BULK_RESET_WINDOW (self));
-  if (rekey_bulk_reset_get_running (self->bulk))
+  if (self->running)
     return;
+  self->running = TRUE;
   /* Rekey does not quit in the middle of a reset. */
   if (app != NULL)
     g_application_hold (app);
@@ -213,7 +334,7 @@ static gboolean
 close_request_cb (RekeyBulkResetWindow *self)
 {
   /* Never in the middle of a run: Stop first. */
-  return rekey_bulk_reset_get_running (self->bulk);
+  return self->running;
 }
 
 RekeyBulkReset *
@@ -227,7 +348,7 @@ gboolean
 rekey_bulk_reset_window_get_running (RekeyBulkResetWindow *self)
 {
   g_return_val_if_fail (REKEY_IS_BULK_RESET_WINDOW (self), FALSE);
-  return rekey_bulk_reset_get_running (self->bulk);
+  return self->running;
 }
 
 /* ------------------------------------------------------------------ object */
@@ -280,6 +401,19 @@ rekey_bulk_reset_window_init (RekeyBulkResetWindow *self)
 
   self->group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), self->group);
+  self->by_hand = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign (self->by_hand, GTK_ALIGN_END);
+  gtk_widget_set_visible (self->by_hand, FALSE);
+  self->skip_button = small_button (self->by_hand, _("_Skip"));
+  self->open_button = small_button (self->by_hand, _("Open NATS _Admin"));
+  self->enter_button = small_button (self->by_hand, _("_Enter New Key…"));
+  gtk_widget_add_css_class (GTK_WIDGET (self->enter_button), "suggested-action");
+  adw_preferences_group_add (self->group, self->by_hand);
+  self->list = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), self->list);
+  g_signal_connect (self->skip_button, "clicked", G_CALLBACK (skip_clicked_cb), self);
+  g_signal_connect (self->open_button, "clicked", G_CALLBACK (open_admin_clicked_cb), self);
+  g_signal_connect (self->enter_button, "clicked", G_CALLBACK (enter_clicked_cb), self);
   gtk_widget_set_vexpand (page, TRUE);
   gtk_box_append (GTK_BOX (box), page);
 
@@ -323,7 +457,9 @@ rekey_bulk_reset_window_new (GtkWindow *parent,
     {
       g_autoptr (RekeyBulkItem) item = g_list_model_get_item (items, i);
 
-      adw_preferences_group_add (self->group, item_row (item));
+      adw_preferences_group_add (self->list, item_row (item));
+      g_signal_connect_object (item, "notify::state", G_CALLBACK (item_changed_cb), self,
+                               G_CONNECT_SWAPPED);
     }
   update_heading (self);
   return self;
@@ -413,6 +549,8 @@ rekey_bulk_reset_window_ask (GtkWindow *parent,
   g_autofree char *body = NULL;
   g_autofree char *host = NULL;
   g_autofree char *button = NULL;
+  RekeyServerFeatures known, present;
+  gboolean by_hand;
   GtkWidget *dialog;
   Request *request;
 
@@ -420,26 +558,40 @@ rekey_bulk_reset_window_ask (GtkWindow *parent,
   g_return_val_if_fail (targets != NULL && targets->len > 0, NULL);
 
   host = rekey_client_dup_host (rekey_session_get_server (session));
+  present = rekey_client_get_features (rekey_session_get_client (session), &known);
+  by_hand = (known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS)
+            && !(present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS);
   heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Reset the Key of %u Account?",
                                           "Reset the Keys of %u Accounts?", targets->len),
                              targets->len);
-  /* Translators: the server's host (with its port unless it is the usual one). */
-  body = g_strdup_printf (
-      g_dngettext (GETTEXT_PACKAGE,
-                   "The API key of this account on %s will be replaced by a new one at once. "
-                   "Anything using the old key fails until it is updated with the new key, which "
-                   "goes to this computer’s keyring and the deploy hooks.",
-                   "The API keys of these accounts on %s will be replaced by new ones at once, "
-                   "one after the other. Anything using an old key fails until it is updated "
-                   "with the new key, which goes to this computer’s keyring and the deploy hooks.",
-                   targets->len),
-      host);
+  if (by_hand)
+    /* Translators: the server's host (with its port unless it is the usual one). */
+    body = g_strdup_printf (
+        _("%s has no API for resetting keys, as a real NATS has none. Rekey goes through the "
+          "accounts one after the other: reset each key in the NATS admin, then enter the new "
+          "key. Rekey checks it, keeps it in this computer’s keyring and runs the deploy "
+          "hooks."),
+        host);
+  else
+    /* Translators: the server's host (with its port unless it is the usual one). */
+    body = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE,
+                     "The API key of this account on %s will be replaced by a new one at once. "
+                     "Anything using the old key fails until it is updated with the new key, "
+                     "which goes to this computer’s keyring and the deploy hooks.",
+                     "The API keys of these accounts on %s will be replaced by new ones at once, "
+                     "one after the other. Anything using an old key fails until it is updated "
+                     "with the new key, which goes to this computer’s keyring and the deploy "
+                     "hooks.",
+                     targets->len),
+        host);
   dialog = adw_message_dialog_new (parent, heading, body);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog),
                                       accounts_list (session, targets));
-  button = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "_Reset %u Key", "_Reset %u Keys",
-                                         targets->len),
-                            targets->len);
+  button = by_hand ? g_strdup (_("_Start"))
+                   : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "_Reset %u Key",
+                                                   "_Reset %u Keys", targets->len),
+                                      targets->len);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"), "reset",
                                     button, NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reset",

@@ -240,15 +240,6 @@ connected (RekeyWindow *self)
   rekey_affiliate_pane_set_session (self->affiliate_pane, self->session);
   rekey_affiliate_list_pane_set_session (self->list_pane, self->session);
   set_page (self, "main");
-  {
-    RekeyServerFeatures known, present;
-
-    present = rekey_client_get_features (rekey_session_get_client (self->session), &known);
-    /* Select and Reset Keys of N Accounts need the key endpoints. */
-    rekey_affiliate_list_pane_set_can_choose (
-        self->list_pane, !(known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS)
-                             || (present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS));
-  }
   rekey_session_refresh_keyring (self->session);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.history",
                                  rekey_history_get_default () != NULL);
