@@ -2883,10 +2883,9 @@ test_reset_many (Fixture *f,
   assert_row_subtitle (window, two, "locked by another admin");
   /* The own account went last, after the failure. */
   {
-    GtkWidget *group = find_widget (window, ADW_TYPE_PREFERENCES_GROUP, NULL, NULL);
     GtkWidget *last = NULL;
 
-    for (GtkWidget *r = find_widget (group, ADW_TYPE_ACTION_ROW, NULL, NULL); r != NULL;
+    for (GtkWidget *r = find_widget (window, ADW_TYPE_ACTION_ROW, NULL, NULL); r != NULL;
          r = gtk_widget_get_next_sibling (r))
       if (ADW_IS_ACTION_ROW (r))
         last = r;
