@@ -722,6 +722,110 @@ test_reset_all_admins (Fixture *f,
   }
 }
 
+static Run *on_terminal (Fixture *f, const char *input, const char *arguments);
+
+static int
+by_loginid (gconstpointer a,
+            gconstpointer b)
+{
+  const RekeySandboxAffiliate *x = *(RekeySandboxAffiliate *const *) a;
+  const RekeySandboxAffiliate *y = *(RekeySandboxAffiliate *const *) b;
+
+  return (x->loginid > y->loginid) - (x->loginid < y->loginid);
+}
+
+/* reset --all-admins on a real NATS: on a terminal it asks for each key as
+ * it is reset in the NATS admin; an empty line skips the account. */
+static void
+test_reset_all_admins_by_hand (Fixture *f,
+                               gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  RekeySandboxStore *store = rekey_test_sandbox_get_store (f->sandbox);
+  static const int types[] = { 150, 200, 225 };
+  RekeySandboxQuery query = { .types = types, .n_types = 3, .count = 1000 };
+  g_autoptr (GPtrArray) admins = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) rekey_sandbox_affiliate_free);
+  g_autoptr (RekeySandboxAffiliate) caller = rekey_sandbox_store_lookup (store, 1, NULL);
+  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) input = g_string_new ("y\n");
+  g_autofree char *script = g_find_program_in_path ("script");
+  g_autofree char *skipped_line = NULL;
+  g_autoptr (Run) run = NULL;
+  const char *skipped = NULL;
+  guint entered = 0;
+
+  if (!rekey_test_require_keyring ())
+    return;
+  if (script == NULL)
+    {
+      if (g_strcmp0 (g_getenv ("REKEY_REQUIRE_TOOLS"), "1") == 0)
+        g_error ("script(1) is missing (util-linux)");
+      g_test_skip ("script(1) is missing (util-linux)");
+      return;
+    }
+  rekey_sandbox_server_set_personality (server, REKEY_SANDBOX_PERSONALITY_NATS5);
+
+  /* Without a terminal to type the keys on: what to do instead. */
+  run = rekeyctl (f, NULL, "reset", "--all-admins", "--yes");
+  g_assert_cmpint (run->status, ==, EXIT_SERVER_REFUSED);
+  g_assert_nonnull (strstr (run->err, "in a terminal"));
+  g_clear_pointer (&run, run_free);
+
+  /* Each key reset in the NATS admin (the store's reset, as its page
+   * does), all but the own (rekeyctl connects with it) and one to skip. */
+  g_assert_true (rekey_sandbox_store_search (store, &query, admins, NULL, NULL));
+  g_ptr_array_sort (admins, by_loginid);
+  for (guint i = 0; i < admins->len; i++)
+    {
+      RekeySandboxAffiliate *a = g_ptr_array_index (admins, i);
+      char *key;
+
+      if (a->loginid == 1)
+        continue;
+      if (skipped == NULL)
+        {
+          skipped = a->username;
+          g_string_append (input, "\n");
+          g_ptr_array_add (keys, NULL);
+          continue;
+        }
+      key = rekey_sandbox_store_reset_api_key (store, caller, "", a->loginid, NULL, NULL, NULL);
+      g_assert_nonnull (key);
+      rekey_test_record_key (key);
+      g_string_append_printf (input, "%s\n", key);
+      g_ptr_array_add (keys, key);
+      entered++;
+    }
+  g_assert_nonnull (skipped);
+  run = on_terminal (f, input->str, "reset --all-admins --except admin");
+  /* The skipped account is a failure of its own: status 1. */
+  g_assert_cmpint (run->status, ==, EXIT_FAILED);
+  g_assert_nonnull (strstr (run->out, "reset its key in the NATS admin"));
+  skipped_line = g_strdup_printf ("%s: Skipped", skipped);
+  g_assert_nonnull (strstr (run->out, skipped_line));
+  {
+    g_autofree char *total = g_strdup_printf ("%u of %u keys on", entered, entered + 1);
+
+    g_assert_nonnull (strstr (run->out, total));
+  }
+  for (guint i = 0, k = 0; i < admins->len; i++)
+    {
+      RekeySandboxAffiliate *a = g_ptr_array_index (admins, i);
+      g_autofree char *stored = NULL;
+
+      if (a->loginid == 1)
+        continue;
+      stored = rekey_test_keyring_lookup (f->server, a->username);
+      if (g_ptr_array_index (keys, k) == NULL)
+        g_assert_null (stored);
+      else
+        g_assert_true (g_strcmp0 (stored, g_ptr_array_index (keys, k)) == 0);
+      k++;
+    }
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, 0);
+}
+
 static void
 test_outcome_unknown_then_recover (Fixture *f,
                                    gconstpointer data)
@@ -1349,6 +1453,7 @@ main (int argc,
   ADD ("reset", test_reset);
   ADD ("reset-own", test_reset_own);
   ADD ("reset-all-admins", test_reset_all_admins);
+  ADD ("reset-all-admins-by-hand", test_reset_all_admins_by_hand);
   ADD ("outcome-unknown-then-recover", test_outcome_unknown_then_recover);
   ADD ("store", test_store);
   ADD ("check", test_check);

@@ -2,7 +2,8 @@
 /* rekeyctl reset --all-admins [--except USER…]: the app's Reset Keys of
  * Many Accounts (rekey-bulk-reset.h), every admin-level account of the
  * server one after the other, the connected one last. Ctrl+C stops the run
- * once the account under way is done. */
+ * once the account under way is done. On a real NATS (no key endpoints)
+ * each new key is reset in the NATS admin and typed here, on a terminal. */
 #define G_LOG_DOMAIN "Rekeyctl"
 
 #include "config.h"
@@ -93,8 +94,19 @@ ask (RekeySession *session,
   g_autofree char *host = rekey_client_dup_host (rekey_session_get_server (session));
   g_autofree char *heading = NULL;
 
-  /* The words of the app's confirmation. */
-  g_printerr (g_dngettext (GETTEXT_PACKAGE,
+  RekeyServerFeatures known, present;
+
+  present = rekey_client_get_features (rekey_session_get_client (session), &known);
+  if ((known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS)
+      && !(present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS))
+    /* Translators: the server's host. */
+    g_printerr (_("%s has no API for resetting keys, as a real NATS has none: for each of these "
+                  "accounts in turn, reset its key in the NATS admin, then type the new key "
+                  "here.\n"),
+                host);
+  else
+    /* The words of the app's confirmation. */
+    g_printerr (g_dngettext (GETTEXT_PACKAGE,
                            "The API key of this account on %s will be replaced by a new one at "
                            "once:\n",
                            "The API keys of these accounts on %s will be replaced by new ones at "
@@ -132,6 +144,54 @@ item_state_cb (RekeyBulkItem *item,
       line = g_strdup_printf ("%s: %s", rekey_bulk_item_get_username (item), text);
       ctl_progress (ctl, line);
     }
+}
+
+/* A server without key endpoints: the account waits for its key, reset in
+ * the NATS admin and typed (or pasted) here without echo. An empty line
+ * skips it; a key refused is asked for again. */
+static void
+ask_for_key (Ctl *ctl,
+             RekeyBulkReset *bulk,
+             RekeyBulkItem *item)
+{
+  GListModel *items = rekey_bulk_reset_get_items (bulk);
+  guint n = g_list_model_get_n_items (items), at = 1;
+  g_autofree char *prompt = NULL;
+  g_autoptr (SecretValue) key = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (RekeyBulkItem) other = g_list_model_get_item (items, i);
+
+      if (other == item)
+        at = i + 1;
+    }
+  g_printerr ("\n");
+  /* Translators: the position, the number of accounts, the username. */
+  g_printerr (_("Account %u of %u: reset the key of %s in the NATS admin (its API tab)."), at, n,
+              rekey_bulk_item_get_username (item));
+  g_printerr ("\n");
+  /* Translators: the username. */
+  prompt = g_strdup_printf (_("New key of %s (an empty line skips it):"),
+                            rekey_bulk_item_get_username (item));
+  key = ctl_read_key (prompt, &error);
+  if (key == NULL && error->domain == G_OPTION_ERROR)
+    {
+      rekey_bulk_reset_skip (bulk);
+      return;
+    }
+  if (key == NULL)
+    {
+      g_printerr ("rekeyctl: %s\n", error->message);
+      return;
+    }
+  ctl_progress (ctl, _("Checking the key with the server…"));
+  rekey_bulk_reset_enter_key_async (bulk, secret_value_get_text (key), NULL, ctl_result_cb,
+                                    &result);
+  if (!rekey_bulk_reset_enter_key_finish (bulk, ctl_wait (&result), &error))
+    g_printerr ("rekeyctl: %s\n", error->message);
 }
 
 static gboolean
@@ -190,7 +250,16 @@ ctl_reset_all_admins (Ctl *ctl,
     }
   sigint = g_unix_signal_add (SIGINT, sigint_cb, bulk);
   rekey_bulk_reset_run_async (bulk, NULL, ctl_result_cb, &result);
-  rekey_bulk_reset_run_finish (bulk, ctl_wait (&result), NULL);
+  while (result == NULL)
+    {
+      RekeyBulkItem *awaiting = rekey_bulk_reset_get_awaiting (bulk);
+
+      if (awaiting != NULL)
+        ask_for_key (ctl, bulk, awaiting);
+      else
+        g_main_context_iteration (NULL, TRUE);
+    }
+  rekey_bulk_reset_run_finish (bulk, result, NULL);
   g_source_remove (sigint);
   reason = rekey_bulk_reset_get_stop_reason (bulk);
 

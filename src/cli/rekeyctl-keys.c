@@ -180,13 +180,15 @@ ctl_cmd_reset (Ctl *ctl,
     return ctl_fail (error);
   present = rekey_client_get_features (rekey_session_get_client (session), &known);
   if ((known & REKEY_SERVER_FEATURE_KEY_ENDPOINTS)
-      && !(present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS))
+      && !(present & REKEY_SERVER_FEATURE_KEY_ENDPOINTS)
+      && !(all_admins && ctl_stdin_is_terminal ()))
     {
       g_printerr ("rekeyctl: ");
       if (all_admins)
         g_printerr ("%s", _("This server has no API for resetting keys, as a real NATS has none: "
-                            "reset each account’s key in the NATS admin (its API tab), then "
-                            "give each new key to “rekeyctl store USER”."));
+                            "run “rekeyctl reset --all-admins” in a terminal, which asks for "
+                            "each key as you reset it in the NATS admin, or reset each "
+                            "account’s key there and give it to “rekeyctl store USER”."));
       else
         /* Translators: the username, twice. */
         g_printerr (_("This server has no API for resetting keys, as a real NATS has none: "

@@ -306,7 +306,9 @@ read_line_no_echo (char *buffer,
       quiet = old;
       quiet.c_lflag &= ~(tcflag_t) ECHO;
       quiet.c_lflag |= ECHONL;
-      tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet);
+      /* TCSANOW, not TCSAFLUSH: a line typed (or pasted) ahead, such as the
+       * next key of reset --all-admins on a real NATS, is kept, not lost. */
+      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
     }
   while (length + 1 < size)
     {
@@ -321,7 +323,7 @@ read_line_no_echo (char *buffer,
     }
   buffer[length] = '\0';
   if (restore)
-    tcsetattr (STDIN_FILENO, TCSAFLUSH, &old);
+    tcsetattr (STDIN_FILENO, TCSANOW, &old);
   return length;
 }
 
