@@ -534,6 +534,26 @@ act (AtspiAccessible *node,
   }
 }
 
+/* The action of a widget that is no button, which GTK 4.8 lists from the
+ * widget's own actions ("check.toggle"): asked for by index. (GTK 4.8
+ * leaks the list when asked for NActions of such a widget: LeakSanitizer
+ * would fail Rekey for what is GTK's.) */
+static void
+act_own (AtspiAccessible *node,
+         const char *action_name)
+{
+  g_autoptr (AtspiAction) action = atspi_accessible_get_action_iface (node);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+
+  g_assert_nonnull (action);
+  name = atspi_action_get_action_name (action, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (name, ==, action_name);
+  g_assert_true (atspi_action_do_action (action, 0, &error));
+  g_assert_no_error (error);
+}
+
 static void
 click (AtspiAccessible *root,
        const char *text)
@@ -1060,11 +1080,11 @@ test_reset_many (void)
   first = find (window, is_other_choice, NULL);
   g_assert_nonnull (first);
   first_name = name_of (first);
-  act (first, "check.toggle");
+  act_own (first, "check.toggle");
   second = find (window, is_other_choice, first_name);
   g_assert_nonnull (second);
   second_name = name_of (second);
-  act (second, "check.toggle");
+  act_own (second, "check.toggle");
   reset = find (window, is_button, "Reset Keys of 2 Accounts…");
   g_assert_nonnull (reset);
   wait_until (app, button_ready, reset, "Reset Keys of 2 Accounts…");
@@ -1080,7 +1100,6 @@ test_reset_many (void)
   wait_until (app, label_shown, &done, "the end of the run");
   g_assert_cmpuint (count_labels (run, "Reset, saved and checked"), ==, 2);
   g_assert_nonnull (find (run, is_label_exactly, first_name + strlen ("Choose ")));
-  describe_main_window (app, run);
   ask_every_index (app, "with the run's window shown");
   click (run, "Close");
   wait_for_close (app, "Reset Keys");
