@@ -25,6 +25,11 @@ struct _RekeyAffiliateList
   guint next_start;
   gint64 total;
   GError *error;
+  /* Once the server has honoured start and count with a full page and said
+   * how many there are, the next page is asked for while this one comes
+   * in (one ahead), so that the server's work and the parsing overlap. */
+  gboolean trusted;
+  struct _PageRequest *ahead;
 
   /* The whole list as the server last gave it, once it came complete with
    * no username filter (all accounts, or the admins only): a new search is
@@ -199,7 +204,7 @@ merge (RekeyAffiliateList *self,
 /* One request of the list: what its answer brought so far, record by
  * record as it comes in. Shared with the client, which may hold it a little
  * longer than the request lasts. */
-typedef struct
+typedef struct _PageRequest
 {
   RekeyAffiliateList *self; /* not a reference: used only while @cancellable is not cancelled */
   GCancellable *cancellable;
@@ -207,12 +212,26 @@ typedef struct
   guint kept;        /* those the list wanted (admins, where it filters locally) */
   guint added;       /* those new to the list */
   gint64 first;      /* the first record's loginid */
+
+  /* A page asked for ahead: its records wait in @buffer, and its answer
+   * in @page or @error, until the page before it is done (then it is the
+   * head) or it is abandoned (the page before ended the list). */
+  guint start;
+  gboolean head;
+  gboolean done;
+  gboolean abandoned;
+  GPtrArray *buffer;
+  RekeyAffiliatePage *page;
+  GError *error;
 } PageRequest;
 
 static void
 page_request_clear (PageRequest *request)
 {
   g_clear_object (&request->cancellable);
+  g_clear_pointer (&request->buffer, g_ptr_array_unref);
+  g_clear_pointer (&request->page, rekey_affiliate_page_free);
+  g_clear_error (&request->error);
 }
 
 static void
@@ -231,11 +250,18 @@ page_batch_cb (GPtrArray *affiliates,
   RekeyAffiliateList *self = request->self;
   g_autoptr (GPtrArray) fresh = NULL;
 
-  if (g_cancellable_is_cancelled (request->cancellable))
+  if (g_cancellable_is_cancelled (request->cancellable) || request->abandoned)
     return;
   if (request->received == 0 && affiliates->len > 0)
     request->first = rekey_affiliate_get_loginid (g_ptr_array_index (affiliates, 0));
   request->received += affiliates->len;
+  if (!request->head)
+    {
+      /* Ahead: kept until the page before is in the list. */
+      for (guint i = 0; i < affiliates->len; i++)
+        g_ptr_array_add (request->buffer, g_object_ref (g_ptr_array_index (affiliates, i)));
+      return;
+    }
 
   fresh = g_ptr_array_new_full (affiliates->len, g_object_unref);
   for (guint i = 0; i < affiliates->len; i++)
@@ -250,27 +276,21 @@ page_batch_cb (GPtrArray *affiliates,
   request->added += merge (self, fresh);
 }
 
+static void next_page (RekeyAffiliateList *self);
+static void drop_ahead (RekeyAffiliateList *self);
+
+/* The answer of the head page: takes @request's reference, @page and
+ * @error. */
 static void
-page_cb (GObject *source,
-         GAsyncResult *result,
-         gpointer user_data)
+finish_page (PageRequest *request,
+             RekeyAffiliatePage *page_in,
+             GError *error_in)
 {
-  PageRequest *request = user_data;
-  RekeyAffiliateList *self;
-  g_autoptr (RekeyAffiliatePage) page = NULL;
-  g_autoptr (GError) error = NULL;
+  RekeyAffiliateList *self = request->self;
+  g_autoptr (RekeyAffiliatePage) page = page_in;
+  g_autoptr (GError) error = error_in;
   guint requested, answered;
   gboolean repeated;
-
-  page = rekey_client_search_finish (REKEY_CLIENT (source), result, &error);
-  /* A cancelled query belongs to a list that moved on, or is gone. */
-  if (g_cancellable_is_cancelled (request->cancellable)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      page_request_unref (request);
-      return;
-    }
-  self = request->self;
 
   if (page == NULL)
     {
@@ -287,6 +307,7 @@ page_cb (GObject *source,
           load_page (self);
           return;
         }
+      drop_ahead (self);
       set_error (self, g_steal_pointer (&error));
       set_loading (self, FALSE);
       return;
@@ -301,6 +322,12 @@ page_cb (GObject *source,
 
   if (!self->filter_locally && !self->per_type && page->total_count >= 0)
     set_total (self, page->total_count);
+  /* A full page as asked, a total, nothing repeated: pages may be asked for
+   * ahead from now on. */
+  if (requested == REKEY_AFFILIATE_LIST_PAGE && answered == requested && !repeated
+      && request->added == request->kept && page->total_count >= 0 && !self->filter_locally
+      && !self->per_type)
+    self->trusted = TRUE;
 
   /* The end of what was asked for: a short page, the server's own total,
    * a server that ignores count (it answered more than asked: all of it)
@@ -318,6 +345,7 @@ page_cb (GObject *source,
           load_page (self);
           return;
         }
+      drop_ahead (self);
       if (self->total < 0 || self->filter_locally || self->per_type)
         set_total (self, self->items->len);
       take_complete (self);
@@ -325,17 +353,55 @@ page_cb (GObject *source,
       return;
     }
   page_request_unref (request);
-  load_page (self);
+  next_page (self);
 }
 
 static void
-load_page (RekeyAffiliateList *self)
+page_cb (GObject *source,
+         GAsyncResult *result,
+         gpointer user_data)
+{
+  PageRequest *request = user_data;
+  RekeyAffiliatePage *page;
+  GError *error = NULL;
+
+  page = rekey_client_search_finish (REKEY_CLIENT (source), result, &error);
+  /* A cancelled query belongs to a list that moved on, or is gone; an
+   * abandoned page, to a list that ended before it. */
+  if (g_cancellable_is_cancelled (request->cancellable) || request->abandoned
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_pointer (&page, rekey_affiliate_page_free);
+      g_clear_error (&error);
+      page_request_unref (request);
+      return;
+    }
+  if (!request->head)
+    {
+      /* Ahead, and done first: its turn comes. */
+      request->page = page;
+      request->error = error;
+      request->done = TRUE;
+      page_request_unref (request);
+      return;
+    }
+  finish_page (request, page, error);
+}
+
+static PageRequest *
+send_page (RekeyAffiliateList *self,
+           guint start,
+           gboolean head)
 {
   RekeySearchQuery query = { 0 };
   PageRequest *request = g_atomic_rc_box_new0 (PageRequest);
 
   request->self = self;
   request->cancellable = g_object_ref (self->cancellable);
+  request->start = start;
+  request->head = head;
+  if (!head)
+    request->buffer = g_ptr_array_new_with_free_func (g_object_unref);
 
   query.username = self->username;
   if (self->admins_only && self->per_type)
@@ -348,12 +414,82 @@ load_page (RekeyAffiliateList *self)
       query.types = admin_types;
       query.n_types = G_N_ELEMENTS (admin_types);
     }
-  query.start = self->next_start;
-  query.count = self->next_start == 0 ? REKEY_AFFILIATE_LIST_FIRST_PAGE : REKEY_AFFILIATE_LIST_PAGE;
+  query.start = start;
+  query.count = start == 0 ? REKEY_AFFILIATE_LIST_FIRST_PAGE : REKEY_AFFILIATE_LIST_PAGE;
   rekey_client_search_in_batches_async (self->client, &query, page_batch_cb,
                                         g_atomic_rc_box_acquire (request),
                                         (GDestroyNotify) page_request_unref, self->cancellable,
                                         page_cb, request);
+  return request;
+}
+
+/* The page after the one under way, asked for now, when the server can be
+ * trusted with it and there is one. */
+static void
+send_ahead (RekeyAffiliateList *self,
+            guint start)
+{
+  if (!self->trusted || self->ahead != NULL || self->total < 0 || (gint64) start >= self->total)
+    return;
+  self->ahead = g_atomic_rc_box_acquire (send_page (self, start, FALSE));
+}
+
+static void
+drop_ahead (RekeyAffiliateList *self)
+{
+  PageRequest *ahead = g_steal_pointer (&self->ahead);
+
+  if (ahead == NULL)
+    return;
+  ahead->abandoned = TRUE;
+  page_request_unref (ahead);
+}
+
+static void
+load_page (RekeyAffiliateList *self)
+{
+  drop_ahead (self);
+  send_page (self, self->next_start, TRUE);
+  send_ahead (self, self->next_start + REKEY_AFFILIATE_LIST_PAGE);
+}
+
+/* The next page: the one asked for ahead, when it is the one that follows;
+ * else asked for now. */
+static void
+next_page (RekeyAffiliateList *self)
+{
+  PageRequest *ahead = g_steal_pointer (&self->ahead);
+
+  if (ahead == NULL || ahead->start != self->next_start
+      || g_cancellable_is_cancelled (ahead->cancellable))
+    {
+      if (ahead != NULL)
+        {
+          ahead->abandoned = TRUE;
+          page_request_unref (ahead);
+        }
+      load_page (self);
+      return;
+    }
+  ahead->head = TRUE;
+  if (ahead->buffer->len > 0)
+    {
+      g_autoptr (GPtrArray) fresh = g_steal_pointer (&ahead->buffer);
+
+      ahead->kept += fresh->len;
+      ahead->added += merge (self, fresh);
+    }
+  send_ahead (self, ahead->start + REKEY_AFFILIATE_LIST_PAGE);
+  if (ahead->done)
+    {
+      RekeyAffiliatePage *page = g_steal_pointer (&ahead->page);
+      GError *error = g_steal_pointer (&ahead->error);
+
+      finish_page (ahead, page, error);
+      return;
+    }
+  /* Its answer comes to page_cb, now as the head's. */
+  page_request_unref (ahead);
 }
 
 static GHashTable *
@@ -508,6 +644,8 @@ start (RekeyAffiliateList *self)
     return;
 
   drop_items (self);
+  drop_ahead (self);
+  self->trusted = FALSE;
   self->next_start = 0;
   self->page_first = 0;
   self->filter_locally = FALSE;
@@ -540,6 +678,7 @@ rekey_affiliate_list_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  drop_ahead (self);
   g_clear_object (&self->client);
 
   G_OBJECT_CLASS (rekey_affiliate_list_parent_class)->dispose (object);
