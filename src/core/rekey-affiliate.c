@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "rekey-affiliate.h"
 #include "rekey-client-error.h"
@@ -14,18 +15,23 @@ struct _RekeyAffiliate
   GObject parent_instance;
 
   gint64 loginid;
-  gint64 join_date;
-  gint64 last_login;
-  char *username;
-  char *first_name;
-  char *last_name;
-  char *email;
-  char *company;
-  char *display_name;
+  /* Unix seconds, 0 = unknown (or never): 32 bits reach 2106. */
+  guint32 join_date;
+  guint32 last_login;
+  /* Every text of the record in one block, each NUL-terminated: the
+   * username first, then the others; each field below is its offset in
+   * @text, 0 for none (offset 0 is the username's). One allocation instead
+   * of six: a list of 100,000 keeps 100,000 of these (docs/benchmarks.md). */
+  char *text;
+  guint32 first_name;
+  guint32 last_name;
+  guint32 email;
+  guint32 company;
+  guint32 display_name;
   const char *type_name; /* interned or static */
   int account_type;
-  int status;
-  gboolean is_admin;
+  gint16 status;
+  guint8 is_admin;
 };
 
 G_DEFINE_FINAL_TYPE (RekeyAffiliate, rekey_affiliate, G_TYPE_OBJECT)
@@ -96,12 +102,7 @@ rekey_affiliate_finalize (GObject *object)
 {
   RekeyAffiliate *self = REKEY_AFFILIATE (object);
 
-  g_free (self->username);
-  g_free (self->first_name);
-  g_free (self->last_name);
-  g_free (self->email);
-  g_free (self->company);
-  g_free (self->display_name);
+  g_free (self->text);
 
   G_OBJECT_CLASS (rekey_affiliate_parent_class)->finalize (object);
 }
@@ -120,7 +121,7 @@ rekey_affiliate_get_property (GObject *object,
       g_value_set_int64 (value, self->loginid);
       break;
     case PROP_USERNAME:
-      g_value_set_string (value, self->username);
+      g_value_set_string (value, self->text);
       break;
     case PROP_FIRST_NAME:
       g_value_set_string (value, rekey_affiliate_get_first_name (self));
@@ -218,15 +219,28 @@ dup_clean_text (JsonObject *object,
   return g_steal_pointer (&text);
 }
 
-static gint64
+static guint32
 get_time (JsonObject *object,
           const char *name)
 {
   gint64 value;
 
-  if (!rekey_json_object_get_int (object, name, &value) || value <= 0)
+  if (!rekey_json_object_get_int (object, name, &value) || value <= 0 || value > G_MAXUINT32)
     return 0;
-  return value;
+  return (guint32) value;
+}
+
+/* @value's offset in @text once appended, 0 when there is none. */
+static guint32
+append_text (GString *text,
+             const char *value)
+{
+  gsize offset = text->len;
+
+  if (value == NULL || offset > G_MAXUINT32)
+    return 0;
+  g_string_append_len (text, value, strlen (value) + 1);
+  return (guint32) offset;
 }
 
 RekeyAffiliate *
@@ -235,9 +249,12 @@ rekey_affiliate_new_from_json (JsonNode *node,
                                GError **error)
 {
   g_autoptr (RekeyAffiliate) self = NULL;
+  g_autofree char *first = NULL, *last = NULL, *email = NULL, *company = NULL, *display = NULL;
+  g_autoptr (GString) text = NULL;
   JsonObject *object;
   gint64 loginid = 0, number;
   const char *username;
+  gsize length;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -265,15 +282,30 @@ rekey_affiliate_new_from_json (JsonNode *node,
 
   self = g_object_new (REKEY_TYPE_AFFILIATE, NULL);
   self->loginid = loginid;
-  self->username = g_strdup (username);
-  self->first_name = dup_clean_text (object, "firstname");
-  self->last_name = dup_clean_text (object, "lastname");
-  self->email = dup_clean_text (object, "email");
-  self->company = dup_clean_text (object, "company");
+  first = dup_clean_text (object, "firstname");
+  last = dup_clean_text (object, "lastname");
+  email = dup_clean_text (object, "email");
+  company = dup_clean_text (object, "company");
+  /* What a row shows under the username: the name, else the company. */
+  if (first != NULL && last != NULL)
+    display = g_strconcat (first, " ", last, NULL);
+  text = g_string_sized_new (64);
+  g_string_append_len (text, username, strlen (username) + 1);
+  self->first_name = append_text (text, first);
+  self->last_name = append_text (text, last);
+  self->email = append_text (text, email);
+  self->company = append_text (text, company);
+  self->display_name = display != NULL ? append_text (text, display)
+                       : first != NULL  ? self->first_name
+                       : last != NULL   ? self->last_name
+                                        : self->company;
+  /* Trimmed to its length: a GString keeps room to grow. */
+  length = text->len;
+  self->text = g_realloc (g_string_free (g_steal_pointer (&text), FALSE), length);
   if (rekey_json_object_get_int (object, "type", &number) && number >= 0 && number <= G_MAXINT)
     self->account_type = (int) number;
-  if (rekey_json_object_get_int (object, "status", &number) && number >= 0 && number <= G_MAXINT)
-    self->status = (int) number;
+  if (rekey_json_object_get_int (object, "status", &number) && number >= 0 && number <= G_MAXINT16)
+    self->status = (gint16) number;
   self->join_date = get_time (object, "join_date");
   self->last_login = get_time (object, "last_login");
   self->is_admin = rekey_account_type_is_admin (self->account_type);
@@ -292,14 +324,14 @@ const char *
 rekey_affiliate_get_username (RekeyAffiliate *self)
 {
   g_return_val_if_fail (REKEY_IS_AFFILIATE (self), NULL);
-  return self->username;
+  return self->text;
 }
 
 #define STRING_GETTER(field)                                                      \
   const char *rekey_affiliate_get_##field (RekeyAffiliate *self)                  \
   {                                                                               \
     g_return_val_if_fail (REKEY_IS_AFFILIATE (self), NULL);                       \
-    return self->field != NULL ? self->field : "";                                \
+    return self->field != 0 ? self->text + self->field : "";                      \
   }
 
 STRING_GETTER (first_name)
@@ -361,17 +393,7 @@ const char *
 rekey_affiliate_get_display_name (RekeyAffiliate *self)
 {
   g_return_val_if_fail (REKEY_IS_AFFILIATE (self), NULL);
-
-  if (self->display_name == NULL)
-    {
-      if (self->first_name != NULL || self->last_name != NULL)
-        self->display_name = g_strstrip (g_strdup_printf ("%s %s",
-                                                          self->first_name ? self->first_name : "",
-                                                          self->last_name ? self->last_name : ""));
-      else
-        self->display_name = g_strdup (self->company != NULL ? self->company : "");
-    }
-  return self->display_name;
+  return self->display_name != 0 ? self->text + self->display_name : "";
 }
 
 void
