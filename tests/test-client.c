@@ -1667,10 +1667,22 @@ test_cancel (Fixture *f,
     g_autoptr (GAsyncResult) r2 = NULL;
     g_autoptr (SecretValue) key = NULL;
 
+    guint stalled = rekey_sandbox_server_get_stalled_count (f->server);
+    gint64 deadline = g_get_monotonic_time () + rekey_test_scaled_usec (10);
+
     rekey_sandbox_server_set_latency (f->server, 0);
     rekey_sandbox_server_set_fault (f->server, REKEY_SANDBOX_FAULT_STALL, 1);
     rekey_client_reset_api_key_async (f->client, other->loginid, NULL, c2, rekey_test_result_cb, &r2);
-    g_timeout_add (50, cancel_cb, c2);
+    /* Cancelled once the server holds it, not after a fixed time: on a busy
+     * machine the request may not have reached the server in 50 ms, and the
+     * stall would then fall on the ping below. */
+    while (rekey_sandbox_server_get_stalled_count (f->server) == stalled)
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_main_context_iteration (NULL, FALSE);
+        g_usleep (1000);
+      }
+    g_cancellable_cancel (c2);
     rekey_test_wait (&r2);
     key = rekey_client_reset_api_key_finish (f->client, r2, &error);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
