@@ -10,6 +10,7 @@
 #include "rekey-affiliate-list.h"
 #include "rekey-bulk-reset.h"
 #include "rekey-history.h"
+#include "rekey-hooks.h"
 #include "rekey-key-entry.h"
 #include "rekey-keyring.h"
 #include "rekey-test-keyring.h"
@@ -553,6 +554,86 @@ test_by_hand (Fixture *f,
   g_assert_null (rekey_bulk_reset_get_awaiting (bulk));
 }
 
+/* The profile's deploy hooks run for each account once its key is saved,
+ * with the event of how it got it ("recovered" for a reset finished from
+ * the journal); a failing hook is told on its account and changes nothing
+ * else. */
+static void
+test_hooks (Fixture *f,
+            gconstpointer data)
+{
+  RekeySandboxServer *server;
+  g_autoptr (GSettings) settings = NULL;
+  g_autoptr (RekeyProfileStore) store = NULL;
+  g_autoptr (GPtrArray) targets = NULL;
+  g_autoptr (RekeyBulkReset) bulk = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *contents = NULL;
+  RekeyProfile *profile;
+
+  if (f->dir == NULL)
+    return;
+  server = rekey_test_sandbox_get_server (f->sandbox);
+  settings = g_settings_new (REKEY_SETTINGS_SCHEMA);
+  g_settings_reset (settings, "profiles");
+  store = rekey_profile_store_new (settings);
+  profile = rekey_profile_store_add (store, "Hooks", rekey_test_sandbox_get_url (f->sandbox),
+                                     "admin", FALSE, FALSE, &error);
+  g_assert_no_error (error);
+  log = g_build_filename (f->dir, "hooks.log", NULL);
+  /* The key the hook gets is the keyring's; each run is a line. */
+  script = g_strdup_printf ("test \"$(cat)\" = \"$(secret-tool lookup xdg:schema "
+                            "io.github.rekeyapp.Rekey.ApiKey server \"$REKEY_SERVER\" username "
+                            "\"$REKEY_USERNAME\")\" && echo \"$REKEY_USERNAME $REKEY_EVENT\" >> %s",
+                            log);
+  {
+    const char *good[] = { "sh", "-c", script, NULL };
+    const char *bad[] = { "sh", "-c", "exit 3", NULL };
+
+    rekey_profile_add_hook (profile, good);
+    rekey_profile_add_hook (profile, bad);
+  }
+  rekey_session_set_profile (f->session, profile);
+
+  targets = pick (f, 0, 2, FALSE);
+  bulk = rekey_bulk_reset_new (f->session, f->journal, targets);
+  /* The first reset's answer is lost: finished from the journal later. */
+  rekey_sandbox_server_set_fault (server, REKEY_SANDBOX_FAULT_DROP_AFTER_RESET, 0);
+  g_assert_false (run (bulk, &error));
+  g_assert_no_error (error);
+  g_assert_true (rekey_bulk_item_get_outcome_unknown (item_at (bulk, 0)));
+  g_assert_false (g_file_test (log, G_FILE_TEST_EXISTS));
+  rekey_sandbox_server_set_fault (server, REKEY_SANDBOX_FAULT_NONE, 0);
+  g_assert_true (run (bulk, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_get_contents (log, &contents, NULL, NULL));
+  {
+    g_autofree char *expected = g_strdup_printf (
+        "%s recovered\n%s reset\n", rekey_bulk_item_get_username (item_at (bulk, 0)),
+        rekey_bulk_item_get_username (item_at (bulk, 1)));
+
+    g_assert_cmpstr (contents, ==, expected);
+  }
+  for (guint i = 0; i < 2; i++)
+    {
+      RekeyBulkItem *item = item_at (bulk, i);
+      g_autofree char *text = rekey_bulk_item_dup_description (item);
+
+      g_assert_cmpint (rekey_bulk_item_get_state (item), ==, REKEY_BULK_ITEM_CHECKED);
+      g_assert_error (rekey_bulk_item_get_hook_error (item), REKEY_HOOK_ERROR,
+                      REKEY_HOOK_ERROR_EXIT);
+      g_assert_true (g_str_has_prefix (text, "Reset, saved and checked; a deploy hook failed: "));
+      g_assert_nonnull (strstr (text, "exit 3"));
+      assert_saved (f, item);
+    }
+  g_unlink (log);
+  rekey_session_set_profile (f->session, NULL);
+  g_settings_reset (settings, "profiles");
+}
+
 int
 main (int argc,
       char *argv[])
@@ -568,6 +649,7 @@ main (int argc,
   ADD ("outcome-unknown", test_outcome_unknown);
   ADD ("keyring-locked", test_keyring_locked);
   ADD ("by-hand", test_by_hand);
+  ADD ("hooks", test_hooks);
 #undef ADD
 
   return g_test_run ();
