@@ -27,6 +27,7 @@ struct _RekeyBulkResetWindow
   GtkButton *close_button;
   gboolean stopping;
   gboolean running; /* from run() to its callback: what the window shows */
+  RekeyBulkItem *shown_awaiting; /* not a reference: the one the buttons are for */
 };
 
 G_DEFINE_FINAL_TYPE (RekeyBulkResetWindow, rekey_bulk_reset_window, ADW_TYPE_WINDOW)
@@ -143,7 +144,10 @@ update_by_hand (RekeyBulkResetWindow *self)
 
   gtk_widget_set_visible (self->by_hand, item != NULL);
   if (item == NULL)
-    return;
+    {
+      self->shown_awaiting = NULL;
+      return;
+    }
   username = rekey_bulk_item_get_username (item);
   /* Translators: the accessible names of the buttons of the account that
    * waits for its new key; the username. */
@@ -156,8 +160,11 @@ update_by_hand (RekeyBulkResetWindow *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, open, -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->enter_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, enter, -1);
-  if (!gtk_widget_has_focus (GTK_WIDGET (self->enter_button)))
+  /* The focus goes to Enter New Key… once per account, not at every change
+   * of the heading: Tab to Skip stays where it went. */
+  if (item != self->shown_awaiting)
     gtk_widget_grab_focus (GTK_WIDGET (self->enter_button));
+  self->shown_awaiting = item;
 }
 
 /* ------------------------------------------------------------------ rows */
