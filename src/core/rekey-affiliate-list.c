@@ -5,38 +5,8 @@
 
 #include <string.h>
 
-#include "rekey-affiliate-list.h"
+#include "rekey-affiliate-list-private.h"
 
-struct _RekeyAffiliateList
-{
-  GObject parent_instance;
-
-  RekeyClient *client;
-  GPtrArray *items;       /* RekeyAffiliate* */
-  GHashTable *positions;  /* loginid -> position + 1, for find() and dedup */
-  GCancellable *cancellable;
-  char *username;
-  gboolean admins_only;
-  gboolean loading;
-  gboolean filter_locally; /* the server refused a list of types */
-  gboolean per_type;       /* the server reads "type" as one value: one type at a time */
-  guint type_index;        /* which of admin_types, then */
-  gint64 page_first;       /* the first loginid of the last page */
-  guint next_start;
-  gint64 total;
-  GError *error;
-  /* Once the server has honoured start and count with a full page and said
-   * how many there are, the next page is asked for while this one comes
-   * in (one ahead), so that the server's work and the parsing overlap. */
-  gboolean trusted;
-  struct _PageRequest *ahead;
-
-  /* The whole list as the server last gave it, once it came complete with
-   * no username filter (all accounts, or the admins only): a new search is
-   * then answered here, at once, instead of by the server. */
-  GPtrArray *complete;     /* RekeyAffiliate* */
-  gboolean complete_admins_only;
-};
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -55,7 +25,7 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
-static const int admin_types[] = { 150, 200, 225 };
+const int _rekey_affiliate_list_admin_types[3] = { 150, 200, 225 };
 
 static GType
 get_item_type (GListModel *model)
@@ -88,9 +58,9 @@ list_model_iface_init (GListModelInterface *iface)
   iface->get_item = get_item;
 }
 
-static void
-set_loading (RekeyAffiliateList *self,
-             gboolean loading)
+void
+_rekey_affiliate_list_set_loading (RekeyAffiliateList *self,
+                                   gboolean loading)
 {
   if (self->loading == loading)
     return;
@@ -98,9 +68,9 @@ set_loading (RekeyAffiliateList *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
 }
 
-static void
-set_total (RekeyAffiliateList *self,
-           gint64 total)
+void
+_rekey_affiliate_list_set_total (RekeyAffiliateList *self,
+                                 gint64 total)
 {
   if (self->total == total)
     return;
@@ -108,18 +78,16 @@ set_total (RekeyAffiliateList *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TOTAL]);
 }
 
-static void
-set_error (RekeyAffiliateList *self,
-           GError *error)
+void
+_rekey_affiliate_list_set_error (RekeyAffiliateList *self,
+                                 GError *error)
 {
   g_clear_error (&self->error);
   self->error = error;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
 }
 
-static void load_page (RekeyAffiliateList *self);
 static GHashTable *ensure_positions (RekeyAffiliateList *self);
-static void take_complete (RekeyAffiliateList *self);
 
 static int
 compare_loginid (gconstpointer a,
@@ -136,9 +104,9 @@ compare_loginid (gconstpointer a,
  * comes type by type), leaving out what the list has: a server whose data
  * changed between pages may repeat a record. One items-changed from the
  * first position that moved. Returns how many were added. */
-static guint
-merge (RekeyAffiliateList *self,
-       GPtrArray *fresh)
+guint
+_rekey_affiliate_list_merge (RekeyAffiliateList *self,
+                             GPtrArray *fresh)
 {
   g_autoptr (GPtrArray) unique = g_ptr_array_new (); /* borrowed from @fresh */
   GPtrArray *old = self->items;
@@ -199,297 +167,6 @@ merge (RekeyAffiliateList *self,
                               self->items->len - first);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   return unique->len;
-}
-
-/* One request of the list: what its answer brought so far, record by
- * record as it comes in. Shared with the client, which may hold it a little
- * longer than the request lasts. */
-typedef struct _PageRequest
-{
-  RekeyAffiliateList *self; /* not a reference: used only while @cancellable is not cancelled */
-  GCancellable *cancellable;
-  guint received;    /* records the answer carried */
-  guint kept;        /* those the list wanted (admins, where it filters locally) */
-  guint added;       /* those new to the list */
-  gint64 first;      /* the first record's loginid */
-
-  /* A page asked for ahead: its records wait in @buffer, and its answer
-   * in @page or @error, until the page before it is done (then it is the
-   * head) or it is abandoned (the page before ended the list). */
-  guint start;
-  gboolean head;
-  gboolean done;
-  gboolean abandoned;
-  GPtrArray *buffer;
-  RekeyAffiliatePage *page;
-  GError *error;
-} PageRequest;
-
-static void
-page_request_clear (PageRequest *request)
-{
-  g_clear_object (&request->cancellable);
-  g_clear_pointer (&request->buffer, g_ptr_array_unref);
-  g_clear_pointer (&request->page, rekey_affiliate_page_free);
-  g_clear_error (&request->error);
-}
-
-static void
-page_request_unref (PageRequest *request)
-{
-  g_atomic_rc_box_release_full (request, (GDestroyNotify) page_request_clear);
-}
-
-/* On the main thread, as the answer comes in: the rows appear while a big
- * answer is still arriving. */
-static void
-page_batch_cb (GPtrArray *affiliates,
-               gpointer user_data)
-{
-  PageRequest *request = user_data;
-  RekeyAffiliateList *self = request->self;
-  g_autoptr (GPtrArray) fresh = NULL;
-
-  if (g_cancellable_is_cancelled (request->cancellable) || request->abandoned)
-    return;
-  if (request->received == 0 && affiliates->len > 0)
-    request->first = rekey_affiliate_get_loginid (g_ptr_array_index (affiliates, 0));
-  request->received += affiliates->len;
-  if (!request->head)
-    {
-      /* Ahead: kept until the page before is in the list. */
-      for (guint i = 0; i < affiliates->len; i++)
-        g_ptr_array_add (request->buffer, g_object_ref (g_ptr_array_index (affiliates, i)));
-      return;
-    }
-
-  fresh = g_ptr_array_new_full (affiliates->len, g_object_unref);
-  for (guint i = 0; i < affiliates->len; i++)
-    {
-      RekeyAffiliate *affiliate = g_ptr_array_index (affiliates, i);
-
-      if (self->filter_locally && !rekey_affiliate_get_is_admin (affiliate))
-        continue;
-      g_ptr_array_add (fresh, g_object_ref (affiliate));
-    }
-  request->kept += fresh->len;
-  request->added += merge (self, fresh);
-}
-
-static void next_page (RekeyAffiliateList *self);
-static void drop_ahead (RekeyAffiliateList *self);
-
-/* The answer of the head page: takes @request's reference, @page and
- * @error. */
-static void
-finish_page (PageRequest *request,
-             RekeyAffiliatePage *page_in,
-             GError *error_in)
-{
-  RekeyAffiliateList *self = request->self;
-  g_autoptr (RekeyAffiliatePage) page = page_in;
-  g_autoptr (GError) error = error_in;
-  guint requested, answered;
-  gboolean repeated;
-
-  if (page == NULL)
-    {
-      gboolean nothing_yet = request->received == 0;
-
-      page_request_unref (request);
-      /* A server that takes one account type at most: ask for everything
-       * and keep the admins here. */
-      if (self->admins_only && !self->filter_locally && nothing_yet
-          && g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED)
-          && rekey_client_error_get_http_status (error) == 400 && self->next_start == 0)
-        {
-          self->filter_locally = TRUE;
-          load_page (self);
-          return;
-        }
-      drop_ahead (self);
-      set_error (self, g_steal_pointer (&error));
-      set_loading (self, FALSE);
-      return;
-    }
-
-  requested = self->next_start == 0 ? REKEY_AFFILIATE_LIST_FIRST_PAGE : REKEY_AFFILIATE_LIST_PAGE;
-  answered = request->received + page->n_skipped;
-  /* The same first record as the page before: the server ignores start. */
-  repeated = self->next_start > 0 && request->first != 0 && request->first == self->page_first;
-  self->page_first = request->first;
-  self->next_start += answered;
-
-  if (!self->filter_locally && !self->per_type && page->total_count >= 0)
-    set_total (self, page->total_count);
-  /* A full page as asked, a total, nothing repeated: pages may be asked for
-   * ahead from now on. */
-  if (requested == REKEY_AFFILIATE_LIST_PAGE && answered == requested && !repeated
-      && request->added == request->kept && page->total_count >= 0 && !self->filter_locally
-      && !self->per_type)
-    self->trusted = TRUE;
-
-  /* The end of what was asked for: a short page, the server's own total,
-   * a server that ignores count (it answered more than asked: all of it)
-   * or start (nothing new came). Never a loop, never a row twice. */
-  if (answered != requested || repeated || (request->added == 0 && request->kept > 0)
-      || (page->total_count >= 0 && (gint64) self->next_start >= page->total_count
-          && !self->filter_locally && !self->per_type))
-    {
-      page_request_unref (request);
-      if (self->per_type && self->type_index + 1 < G_N_ELEMENTS (admin_types))
-        {
-          self->type_index++;
-          self->next_start = 0;
-          self->page_first = 0;
-          load_page (self);
-          return;
-        }
-      drop_ahead (self);
-      if (self->total < 0 || self->filter_locally || self->per_type)
-        set_total (self, self->items->len);
-      take_complete (self);
-      set_loading (self, FALSE);
-      return;
-    }
-  page_request_unref (request);
-  next_page (self);
-}
-
-static void
-page_cb (GObject *source,
-         GAsyncResult *result,
-         gpointer user_data)
-{
-  PageRequest *request = user_data;
-  RekeyAffiliatePage *page;
-  GError *error = NULL;
-
-  page = rekey_client_search_finish (REKEY_CLIENT (source), result, &error);
-  /* A cancelled query belongs to a list that moved on, or is gone; an
-   * abandoned page, to a list that ended before it. */
-  if (g_cancellable_is_cancelled (request->cancellable) || request->abandoned
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_clear_pointer (&page, rekey_affiliate_page_free);
-      g_clear_error (&error);
-      page_request_unref (request);
-      return;
-    }
-  if (!request->head)
-    {
-      /* Ahead, and done first: its turn comes. */
-      request->page = page;
-      request->error = error;
-      request->done = TRUE;
-      page_request_unref (request);
-      return;
-    }
-  finish_page (request, page, error);
-}
-
-static PageRequest *
-send_page (RekeyAffiliateList *self,
-           guint start,
-           gboolean head)
-{
-  RekeySearchQuery query = { 0 };
-  PageRequest *request = g_atomic_rc_box_new0 (PageRequest);
-
-  request->self = self;
-  request->cancellable = g_object_ref (self->cancellable);
-  request->start = start;
-  request->head = head;
-  if (!head)
-    request->buffer = g_ptr_array_new_with_free_func (g_object_unref);
-
-  query.username = self->username;
-  if (self->admins_only && self->per_type)
-    {
-      query.types = &admin_types[self->type_index];
-      query.n_types = 1;
-    }
-  else if (self->admins_only && !self->filter_locally)
-    {
-      query.types = admin_types;
-      query.n_types = G_N_ELEMENTS (admin_types);
-    }
-  query.start = start;
-  query.count = start == 0 ? REKEY_AFFILIATE_LIST_FIRST_PAGE : REKEY_AFFILIATE_LIST_PAGE;
-  rekey_client_search_in_batches_async (self->client, &query, page_batch_cb,
-                                        g_atomic_rc_box_acquire (request),
-                                        (GDestroyNotify) page_request_unref, self->cancellable,
-                                        page_cb, request);
-  return request;
-}
-
-/* The page after the one under way, asked for now, when the server can be
- * trusted with it and there is one. */
-static void
-send_ahead (RekeyAffiliateList *self,
-            guint start)
-{
-  if (!self->trusted || self->ahead != NULL || self->total < 0 || (gint64) start >= self->total)
-    return;
-  self->ahead = g_atomic_rc_box_acquire (send_page (self, start, FALSE));
-}
-
-static void
-drop_ahead (RekeyAffiliateList *self)
-{
-  PageRequest *ahead = g_steal_pointer (&self->ahead);
-
-  if (ahead == NULL)
-    return;
-  ahead->abandoned = TRUE;
-  page_request_unref (ahead);
-}
-
-static void
-load_page (RekeyAffiliateList *self)
-{
-  drop_ahead (self);
-  send_page (self, self->next_start, TRUE);
-  send_ahead (self, self->next_start + REKEY_AFFILIATE_LIST_PAGE);
-}
-
-/* The next page: the one asked for ahead, when it is the one that follows;
- * else asked for now. */
-static void
-next_page (RekeyAffiliateList *self)
-{
-  PageRequest *ahead = g_steal_pointer (&self->ahead);
-
-  if (ahead == NULL || ahead->start != self->next_start
-      || g_cancellable_is_cancelled (ahead->cancellable))
-    {
-      if (ahead != NULL)
-        {
-          ahead->abandoned = TRUE;
-          page_request_unref (ahead);
-        }
-      load_page (self);
-      return;
-    }
-  ahead->head = TRUE;
-  if (ahead->buffer->len > 0)
-    {
-      g_autoptr (GPtrArray) fresh = g_steal_pointer (&ahead->buffer);
-
-      ahead->kept += fresh->len;
-      ahead->added += merge (self, fresh);
-    }
-  send_ahead (self, ahead->start + REKEY_AFFILIATE_LIST_PAGE);
-  if (ahead->done)
-    {
-      RekeyAffiliatePage *page = g_steal_pointer (&ahead->page);
-      GError *error = g_steal_pointer (&ahead->error);
-
-      finish_page (ahead, page, error);
-      return;
-    }
-  /* Its answer comes to page_cb, now as the head's. */
-  page_request_unref (ahead);
 }
 
 static GHashTable *
@@ -564,8 +241,8 @@ ensure_positions (RekeyAffiliateList *self)
   return self->positions;
 }
 
-static void
-take_complete (RekeyAffiliateList *self)
+void
+_rekey_affiliate_list_take_complete (RekeyAffiliateList *self)
 {
   if (self->username != NULL || self->error != NULL)
     return;
@@ -620,14 +297,14 @@ search_complete (RekeyAffiliateList *self)
   self->items = found;
   self->positions = NULL;
   if (self->error != NULL)
-    set_error (self, NULL);
-  set_total (self, found->len);
+    _rekey_affiliate_list_set_error (self, NULL);
+  _rekey_affiliate_list_set_total (self, found->len);
   if (removed > 0 || found->len > 0)
     {
       g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, found->len);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
     }
-  set_loading (self, FALSE);
+  _rekey_affiliate_list_set_loading (self, FALSE);
   return TRUE;
 }
 
@@ -644,7 +321,7 @@ start (RekeyAffiliateList *self)
     return;
 
   drop_items (self);
-  drop_ahead (self);
+  _rekey_affiliate_list_drop_ahead (self);
   self->trusted = FALSE;
   self->next_start = 0;
   self->page_first = 0;
@@ -659,15 +336,15 @@ start (RekeyAffiliateList *self)
                      && (present & REKEY_SERVER_FEATURE_TYPE_LIST) == 0;
   }
   if (self->error != NULL)
-    set_error (self, NULL);
-  set_total (self, -1);
+    _rekey_affiliate_list_set_error (self, NULL);
+  _rekey_affiliate_list_set_total (self, -1);
   if (removed > 0)
     {
       g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, 0);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
     }
-  set_loading (self, TRUE);
-  load_page (self);
+  _rekey_affiliate_list_set_loading (self, TRUE);
+  _rekey_affiliate_list_load_page (self);
 }
 
 static void
@@ -678,7 +355,7 @@ rekey_affiliate_list_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  drop_ahead (self);
+  _rekey_affiliate_list_drop_ahead (self);
   g_clear_object (&self->client);
 
   G_OBJECT_CLASS (rekey_affiliate_list_parent_class)->dispose (object);

@@ -5,233 +5,11 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "rekey-bulk-reset.h"
+#include "rekey-bulk-reset-private.h"
 #include "rekey-client-error.h"
 #include "rekey-hooks.h"
 #include "rekey-key-entry.h"
 #include "rekey-keyring.h"
-
-/* ------------------------------------------------------------------ item */
-
-struct _RekeyBulkItem
-{
-  GObject parent_instance;
-
-  RekeyAffiliate *affiliate;
-  char *username;
-  gint64 loginid;
-  gboolean own;
-  RekeyBulkItemState state;
-  RekeyRotationStep step;
-  GError *error;
-  gboolean outcome_unknown;
-  GError *hook_error;
-  /* NOT_SAVED: the result that holds the key, to save again. */
-  RekeyRotationResult *result;
-  /* FAILED with the outcome unknown: the journal's entry to finish. */
-  RekeyJournalEntry *entry;
-};
-
-G_DEFINE_FINAL_TYPE (RekeyBulkItem, rekey_bulk_item, G_TYPE_OBJECT)
-
-enum
-{
-  ITEM_PROP_0,
-  ITEM_PROP_STATE,
-  ITEM_PROP_STEP,
-  ITEM_N_PROPS
-};
-
-static GParamSpec *item_properties[ITEM_N_PROPS];
-
-static void
-rekey_bulk_item_finalize (GObject *object)
-{
-  RekeyBulkItem *self = REKEY_BULK_ITEM (object);
-
-  g_clear_object (&self->affiliate);
-  g_free (self->username);
-  g_clear_error (&self->error);
-  g_clear_error (&self->hook_error);
-  g_clear_object (&self->result);
-  g_clear_pointer (&self->entry, rekey_journal_entry_free);
-
-  G_OBJECT_CLASS (rekey_bulk_item_parent_class)->finalize (object);
-}
-
-static void
-rekey_bulk_item_get_property (GObject *object,
-                              guint prop_id,
-                              GValue *value,
-                              GParamSpec *pspec)
-{
-  RekeyBulkItem *self = REKEY_BULK_ITEM (object);
-
-  switch (prop_id)
-    {
-    case ITEM_PROP_STATE:
-      g_value_set_int (value, self->state);
-      break;
-    case ITEM_PROP_STEP:
-      g_value_set_int (value, self->step);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-rekey_bulk_item_class_init (RekeyBulkItemClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->finalize = rekey_bulk_item_finalize;
-  object_class->get_property = rekey_bulk_item_get_property;
-
-  item_properties[ITEM_PROP_STATE] = g_param_spec_int (
-      "state", NULL, NULL, REKEY_BULK_ITEM_WAITING, REKEY_BULK_ITEM_FAILED,
-      REKEY_BULK_ITEM_WAITING, G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  item_properties[ITEM_PROP_STEP] = g_param_spec_int (
-      "step", NULL, NULL, REKEY_ROTATION_STEP_JOURNAL, REKEY_ROTATION_STEP_DONE,
-      REKEY_ROTATION_STEP_JOURNAL,
-      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, ITEM_N_PROPS, item_properties);
-}
-
-static void
-rekey_bulk_item_init (RekeyBulkItem *self)
-{
-}
-
-const char *
-rekey_bulk_item_get_username (RekeyBulkItem *self)
-{
-  g_return_val_if_fail (REKEY_IS_BULK_ITEM (self), NULL);
-  return self->username;
-}
-
-RekeyAffiliate *
-rekey_bulk_item_get_affiliate (RekeyBulkItem *self)
-{
-  g_return_val_if_fail (REKEY_IS_BULK_ITEM (self), NULL);
-  return self->affiliate;
-}
-
-gint64
-rekey_bulk_item_get_loginid (RekeyBulkItem *self)
-{
-  g_return_val_if_fail (REKEY_IS_BULK_ITEM (self), 0);
-  return self->loginid;
-}
-
-gboolean
-rekey_bulk_item_get_own (RekeyBulkItem *self)
-{
-  g_return_val_if_fail (REKEY_IS_BULK_ITEM (self), FALSE);
-  return self->own;
-}
-
-RekeyBulkItemState
-rekey_bulk_item_get_state (RekeyBulkItem *self)
-{
-  g_return_val_if_fail (REKEY_IS_BULK_ITEM (self), REKEY_BULK_ITEM_WAITING);
-  return self->state;
-}
-
-RekeyRotationStep
-rekey_bulk_item_get_step (RekeyBulkItem *self)
-{
-  g_return_val_if_fail (REKEY_IS_BULK_ITEM (self), REKEY_ROTATION_STEP_JOURNAL);
-  return self->step;
-}
-
-const GError *
-rekey_bulk_item_get_error (RekeyBulkItem *self)
-{
-  g_return_val_if_fail (REKEY_IS_BULK_ITEM (self), NULL);
-  return self->error;
-}
-
-gboolean
-rekey_bulk_item_get_outcome_unknown (RekeyBulkItem *self)
-{
-  g_return_val_if_fail (REKEY_IS_BULK_ITEM (self), FALSE);
-  return self->outcome_unknown;
-}
-
-const GError *
-rekey_bulk_item_get_hook_error (RekeyBulkItem *self)
-{
-  g_return_val_if_fail (REKEY_IS_BULK_ITEM (self), NULL);
-  return self->hook_error;
-}
-
-char *
-rekey_bulk_item_dup_description (RekeyBulkItem *self)
-{
-  const char *why;
-  const char *text;
-
-  g_return_val_if_fail (REKEY_IS_BULK_ITEM (self), NULL);
-
-  why = self->error != NULL ? self->error->message : "";
-  switch (self->state)
-    {
-    case REKEY_BULK_ITEM_WAITING:
-      return g_strdup (_("Waiting"));
-    case REKEY_BULK_ITEM_RUNNING:
-      return g_strdup (rekey_rotation_step_get_text (self->step));
-    case REKEY_BULK_ITEM_AWAITING_KEY:
-      if (self->error != NULL)
-        /* Translators: why the key entered was refused follows. */
-        return g_strdup_printf (_("Not kept: %s"), why);
-      return g_strdup (_("Reset its key in the NATS admin, then enter the new key"));
-    case REKEY_BULK_ITEM_NOT_SAVED:
-      /* Translators: why the keyring did not take the key follows. */
-      return g_strdup_printf (_("Reset, not saved to the keyring: %s"), why);
-    case REKEY_BULK_ITEM_SAVED:
-      text = _("Reset and saved; the server did not confirm the new key");
-      break;
-    case REKEY_BULK_ITEM_CHECKED:
-      text = _("Reset, saved and checked");
-      break;
-    case REKEY_BULK_ITEM_FAILED:
-    default:
-      if (g_error_matches (self->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return g_strdup (_("Skipped"));
-      if (self->outcome_unknown)
-        /* Translators: why follows. */
-        return g_strdup_printf (_("Not known whether the key was reset: %s"), why);
-      /* Translators: why follows. */
-      return g_strdup_printf (_("Not reset: %s"), why);
-    }
-  if (self->hook_error != NULL)
-    /* Translators: the state ("Reset, saved and checked"), then what the deploy hook said. */
-    return g_strdup_printf (_("%s; a deploy hook failed: %s"), text, self->hook_error->message);
-  if (self->state == REKEY_BULK_ITEM_SAVED && self->error != NULL)
-    return g_strdup_printf ("%s: %s", text, self->error->message);
-  return g_strdup (text);
-}
-
-static void
-item_set_state (RekeyBulkItem *item,
-                RekeyBulkItemState state,
-                const GError *error)
-{
-  g_clear_error (&item->error);
-  if (error != NULL)
-    item->error = g_error_copy (error);
-  item->state = state;
-  g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_STATE]);
-}
-
-static void
-item_set_step (RekeyBulkItem *item,
-               RekeyRotationStep step)
-{
-  item->step = step;
-  g_object_notify_by_pspec (G_OBJECT (item), item_properties[ITEM_PROP_STEP]);
-}
 
 /* ------------------------------------------------------------------ bulk */
 
@@ -460,7 +238,7 @@ rekey_bulk_reset_stop (RekeyBulkReset *self)
     {
       RekeyBulkItem *item = g_steal_pointer (&self->awaiting);
 
-      item_set_state (item, REKEY_BULK_ITEM_WAITING, NULL);
+      _rekey_bulk_item_set_state (item, REKEY_BULK_ITEM_WAITING, NULL);
       finish_run (self);
     }
 }
@@ -575,7 +353,7 @@ hooks_done_cb (GObject *source,
         }
     }
   /* The state again, for a description that now tells of the hooks. */
-  g_object_notify_by_pspec (G_OBJECT (turn->item), item_properties[ITEM_PROP_STATE]);
+  _rekey_bulk_item_notify_state (turn->item);
   turn_free (turn);
   next_item (self);
 }
@@ -610,9 +388,9 @@ saved_state (Turn *turn)
   g_clear_pointer (&item->entry, rekey_journal_entry_free);
   g_clear_object (&item->result);
   if (rekey_rotation_result_get_verified (res))
-    item_set_state (item, REKEY_BULK_ITEM_CHECKED, NULL);
+    _rekey_bulk_item_set_state (item, REKEY_BULK_ITEM_CHECKED, NULL);
   else
-    item_set_state (item, REKEY_BULK_ITEM_SAVED, rekey_rotation_result_get_verify_error (res));
+    _rekey_bulk_item_set_state (item, REKEY_BULK_ITEM_SAVED, rekey_rotation_result_get_verify_error (res));
   run_hooks (turn, rekey_rotation_result_get_key (res), event);
 }
 
@@ -627,7 +405,7 @@ rotation_done_cb (GObject *source,
   g_autoptr (GError) error = NULL;
 
   turn->result = rekey_rotation_run_finish (turn->rotation, result, &error);
-  item_set_step (item, rekey_rotation_get_step (turn->rotation));
+  _rekey_bulk_item_set_step (item, rekey_rotation_get_step (turn->rotation));
   if (turn->result == NULL)
     {
       gboolean unknown = rekey_rotation_get_step (turn->rotation) >= REKEY_ROTATION_STEP_RESET
@@ -639,7 +417,7 @@ rotation_done_cb (GObject *source,
         item->entry = rekey_journal_entry_copy (entry);
       else if (!unknown)
         g_clear_pointer (&item->entry, rekey_journal_entry_free);
-      item_set_state (item, REKEY_BULK_ITEM_FAILED, error);
+      _rekey_bulk_item_set_state (item, REKEY_BULK_ITEM_FAILED, error);
       if (unknown || error_stops_run (error))
         stop_because (self, item, error);
       turn_free (turn);
@@ -654,7 +432,7 @@ rotation_done_cb (GObject *source,
        * the reset open until it is saved. */
       g_clear_pointer (&item->entry, rekey_journal_entry_free);
       g_set_object (&item->result, turn->result);
-      item_set_state (item, REKEY_BULK_ITEM_NOT_SAVED,
+      _rekey_bulk_item_set_state (item, REKEY_BULK_ITEM_NOT_SAVED,
                       rekey_rotation_result_get_save_error (turn->result));
       stop_because (self, item, rekey_rotation_result_get_save_error (turn->result));
       turn_free (turn);
@@ -675,7 +453,7 @@ saved_again_cb (GObject *source,
 
   if (!rekey_rotation_result_save_finish (turn->result, result, &error))
     {
-      item_set_state (turn->item, REKEY_BULK_ITEM_NOT_SAVED, error);
+      _rekey_bulk_item_set_state (turn->item, REKEY_BULK_ITEM_NOT_SAVED, error);
       stop_because (self, turn->item, error);
       turn_free (turn);
       next_item (self);
@@ -689,7 +467,7 @@ step_cb (RekeyRotation *rotation,
          int step,
          RekeyBulkItem *item)
 {
-  item_set_step (item, (RekeyRotationStep) step);
+  _rekey_bulk_item_set_step (item, (RekeyRotationStep) step);
 }
 
 static void
@@ -697,26 +475,26 @@ start_item (RekeyBulkReset *self,
             RekeyBulkItem *item)
 {
   RekeyClient *client = rekey_session_get_client (self->session);
-  Turn *turn = g_new0 (Turn, 1);
+  Turn *turn;
 
   if (self->by_hand)
     {
       /* Its key is reset in the NATS admin and entered: the run waits. */
-      g_free (turn);
       self->awaiting = item;
-      item_set_state (item, REKEY_BULK_ITEM_AWAITING_KEY, NULL);
+      _rekey_bulk_item_set_state (item, REKEY_BULK_ITEM_AWAITING_KEY, NULL);
       return;
     }
+  turn = g_new0 (Turn, 1);
   turn->self = self;
   turn->item = g_object_ref (item);
-  item_set_step (item, REKEY_ROTATION_STEP_JOURNAL);
-  item_set_state (item, REKEY_BULK_ITEM_RUNNING, NULL);
+  _rekey_bulk_item_set_step (item, REKEY_ROTATION_STEP_JOURNAL);
+  _rekey_bulk_item_set_state (item, REKEY_BULK_ITEM_RUNNING, NULL);
 
   if (item->result != NULL)
     {
       /* Reset before, the keyring refused it: only the save again. */
       turn->result = g_object_ref (item->result);
-      item_set_step (item, REKEY_ROTATION_STEP_KEYRING);
+      _rekey_bulk_item_set_step (item, REKEY_ROTATION_STEP_KEYRING);
       rekey_rotation_result_save_async (turn->result, NULL, saved_again_cb, turn);
       return;
     }
@@ -770,7 +548,7 @@ entered_key_read_cb (GObject *source,
 
   /* Checked: the key entry tried it as the account, and the old one was
    * refused. */
-  item_set_state (turn->item, REKEY_BULK_ITEM_CHECKED, NULL);
+  _rekey_bulk_item_set_state (turn->item, REKEY_BULK_ITEM_CHECKED, NULL);
   if (key == NULL)
     {
       /* Saved a moment ago; the hooks get it from the keyring or not at all. */
@@ -792,8 +570,8 @@ rekey_bulk_reset_key_entered (RekeyBulkReset *self)
   turn = g_new0 (Turn, 1);
   turn->self = self;
   turn->item = g_object_ref (g_steal_pointer (&self->awaiting));
-  item_set_step (turn->item, REKEY_ROTATION_STEP_KEYRING);
-  item_set_state (turn->item, REKEY_BULK_ITEM_RUNNING, NULL);
+  _rekey_bulk_item_set_step (turn->item, REKEY_ROTATION_STEP_KEYRING);
+  _rekey_bulk_item_set_state (turn->item, REKEY_BULK_ITEM_RUNNING, NULL);
   /* The key the keyring holds now, the one just entered, for the hooks. */
   rekey_keyring_lookup_async (self->server, turn->item->username, REKEY_KEYRING_FLAGS_NONE, NULL,
                               entered_key_read_cb, turn);
@@ -810,7 +588,7 @@ rekey_bulk_reset_skip (RekeyBulkReset *self)
     return;
   item = g_steal_pointer (&self->awaiting);
   skipped = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Skipped"));
-  item_set_state (item, REKEY_BULK_ITEM_FAILED, skipped);
+  _rekey_bulk_item_set_state (item, REKEY_BULK_ITEM_FAILED, skipped);
   next_item (self);
 }
 
@@ -827,7 +605,7 @@ key_entry_done_cb (GObject *source,
   if (!rekey_key_entry_run_finish (result, NULL, &error))
     {
       if (self->awaiting == item)
-        item_set_state (item, REKEY_BULK_ITEM_AWAITING_KEY, error);
+        _rekey_bulk_item_set_state (item, REKEY_BULK_ITEM_AWAITING_KEY, error);
       g_task_return_error (task, error);
       return;
     }

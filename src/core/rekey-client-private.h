@@ -204,4 +204,27 @@ gpointer _rekey_call_read_answer (RekeyCall *call,
 /* rekey-client-proxy.c: the system's proxies, never for a loopback host. */
 GProxyResolver *_rekey_client_proxy_resolver_new (void);
 
+/* rekey-client-exchange.c */
+void _rekey_answer_free (RekeyAnswer *answer);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RekeyAnswer, _rekey_answer_free)
+/* Takes the key out of an answer that may carry one, before anything
+ * parses it (see rekey_json_take_secret()). */
+void _rekey_answer_take_secret (RekeyAnswer *answer);
+SoupMessage *_rekey_client_build_message (RekeyClient *self,
+                                          RekeyCall *call);
+/* One HTTP exchange: the whole answer, capped, whatever its status; or a
+ * REKEY_CLIENT_ERROR for a transport failure. With @gate (taken), a 200
+ * answer goes through it instead, piece by piece. @secret: every copy of
+ * the body made is wiped. */
+void _rekey_client_exchange_async (RekeyClient *self,
+                                   SoupMessage *msg,
+                                   gboolean secret,
+                                   RekeyJsonGate *gate,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+RekeyAnswer *_rekey_client_exchange_finish (RekeyClient *self,
+                                            GAsyncResult *result,
+                                            GError **error);
+
 G_END_DECLS

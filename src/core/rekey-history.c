@@ -15,24 +15,12 @@
 #include "rekey-history-private.h"
 
 #define SCHEMA_VERSION 1
-#define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 #define CHAIN_TAG "rekey-history-v1"
 
 G_DEFINE_QUARK (rekey-history-error-quark, rekey_history_error)
 
 /* ------------------------------------------------------------------ object */
 
-struct _RekeyHistory
-{
-  GObject parent_instance;
-
-  char *path;
-  GMutex lock; /* the connection: one call at a time, from any thread */
-  GMutex pending_lock;
-  GCond pending_done;
-  guint pending; /* rows handed to a worker thread and not yet written */
-  sqlite3 *db;
-};
 
 G_DEFINE_FINAL_TYPE (RekeyHistory, rekey_history, G_TYPE_OBJECT)
 
@@ -150,9 +138,9 @@ rekey_history_flush (RekeyHistory *self)
 
 /* ------------------------------------------------------------------ database */
 
-static gboolean
-db_error (RekeyHistory *self,
-          GError **error)
+gboolean
+_rekey_history_db_error (RekeyHistory *self,
+                         GError **error)
 {
   g_set_error (error, REKEY_HISTORY_ERROR, REKEY_HISTORY_ERROR_DATABASE,
                _("Cannot use the history at %s: %s"), self->path,
@@ -166,7 +154,7 @@ exec (RekeyHistory *self,
       GError **error)
 {
   if (sqlite3_exec (self->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-    return db_error (self, error);
+    return _rekey_history_db_error (self, error);
   return TRUE;
 }
 
@@ -191,7 +179,7 @@ static const char schema_v1[] =
     "  one INTEGER PRIMARY KEY CHECK (one = 1),"
     "  last_id INTEGER NOT NULL,"
     "  last_hash TEXT NOT NULL);"
-    "INSERT INTO head VALUES (1, 0, '" GENESIS "');"
+    "INSERT INTO head VALUES (1, 0, '" REKEY_HISTORY_GENESIS "');"
     "PRAGMA user_version = 1;";
 
 /* The file is made for its owner alone before SQLite opens it: SQLite
@@ -280,7 +268,7 @@ ensure_open (RekeyHistory *self,
                        NULL)
       != SQLITE_OK)
     {
-      db_error (self, error);
+      _rekey_history_db_error (self, error);
       g_clear_pointer (&self->db, sqlite3_close);
       return FALSE;
     }
@@ -315,9 +303,9 @@ add_int_field (GString *out,
 }
 
 /* docs/history.md: every field as a netstring, in this order. */
-static char *
-link_hash (const char *previous,
-           const RekeyHistoryEvent *event)
+char *
+_rekey_history_link_hash (const char *previous,
+                          const RekeyHistoryEvent *event)
 {
   g_autoptr (GString) text = g_string_new (previous);
 
@@ -341,9 +329,9 @@ link_hash (const char *previous,
   "id, time, server, caller, target_username, target_loginid, kind, reset, keyring, verify, "  \
   "detail, fingerprint, hash"
 
-static const char *
-column_text (sqlite3_stmt *stmt,
-             int column)
+const char *
+_rekey_history_column_text (sqlite3_stmt *stmt,
+                            int column)
 {
   const char *text = (const char *) sqlite3_column_text (stmt, column);
 
@@ -354,24 +342,24 @@ static RekeyHistoryEvent *
 read_event (sqlite3_stmt *stmt)
 {
   RekeyHistoryEvent *event = g_new0 (RekeyHistoryEvent, 1);
-  const char *kind = column_text (stmt, 6);
-  const char *fingerprint = column_text (stmt, 11);
+  const char *kind = _rekey_history_column_text (stmt, 6);
+  const char *fingerprint = _rekey_history_column_text (stmt, 11);
 
   event->id = sqlite3_column_int64 (stmt, 0);
   event->time = sqlite3_column_int64 (stmt, 1);
-  event->server = g_strdup (column_text (stmt, 2));
-  event->caller = g_strdup (column_text (stmt, 3));
-  event->target_username = g_strdup (column_text (stmt, 4));
+  event->server = g_strdup (_rekey_history_column_text (stmt, 2));
+  event->caller = g_strdup (_rekey_history_column_text (stmt, 3));
+  event->target_username = g_strdup (_rekey_history_column_text (stmt, 4));
   event->target_loginid = sqlite3_column_int64 (stmt, 5);
   /* An unknown kind (a changed row) reads as a check: verify says more. */
   if (!rekey_history_kind_from_string (kind, &event->kind))
     event->kind = REKEY_HISTORY_KIND_CHECK;
-  event->reset = _rekey_history_step_from_string (column_text (stmt, 7));
-  event->keyring = _rekey_history_step_from_string (column_text (stmt, 8));
-  event->verify = _rekey_history_step_from_string (column_text (stmt, 9));
-  event->detail = g_strdup (column_text (stmt, 10));
+  event->reset = _rekey_history_step_from_string (_rekey_history_column_text (stmt, 7));
+  event->keyring = _rekey_history_step_from_string (_rekey_history_column_text (stmt, 8));
+  event->verify = _rekey_history_step_from_string (_rekey_history_column_text (stmt, 9));
+  event->detail = g_strdup (_rekey_history_column_text (stmt, 10));
   event->fingerprint = *fingerprint != '\0' ? g_strdup (fingerprint) : NULL;
-  event->hash = g_strdup (column_text (stmt, 12));
+  event->hash = g_strdup (_rekey_history_column_text (stmt, 12));
   return event;
 }
 
@@ -385,10 +373,10 @@ bind_text (sqlite3_stmt *stmt,
 }
 
 /* The last link of the chain: its row id and hash. */
-static gboolean
-read_head (RekeyHistory *self,
-           gint64 *last_id,
-           char **last_hash)
+gboolean
+_rekey_history_read_head (RekeyHistory *self,
+                          gint64 *last_id,
+                          char **last_hash)
 {
   sqlite3_stmt *stmt = NULL;
   gboolean ok;
@@ -400,7 +388,7 @@ read_head (RekeyHistory *self,
   if (ok)
     {
       *last_id = sqlite3_column_int64 (stmt, 0);
-      *last_hash = g_strdup (column_text (stmt, 1));
+      *last_hash = g_strdup (_rekey_history_column_text (stmt, 1));
     }
   sqlite3_finalize (stmt);
   return ok;
@@ -460,14 +448,14 @@ record_locked (RekeyHistory *self,
    * transaction, also against another process. */
   if (!exec (self, "BEGIN IMMEDIATE", error))
     return FALSE;
-  if (read_head (self, &last_id, &previous))
+  if (_rekey_history_read_head (self, &last_id, &previous))
     {
       event->id = last_id + 1;
-      hash = link_hash (previous, event);
+      hash = _rekey_history_link_hash (previous, event);
     }
   if (hash == NULL || !insert_event (self, event, hash))
     {
-      db_error (self, error);
+      _rekey_history_db_error (self, error);
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
       event->id = 0;
       return FALSE;
@@ -514,17 +502,17 @@ collect (RekeyHistory *self,
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
     {
-      db_error (self, error);
+      _rekey_history_db_error (self, error);
       return NULL;
     }
   return g_steal_pointer (&events);
 }
 
 /* An absent file is an empty history: a read creates nothing. */
-static gboolean
-exists_or_open (RekeyHistory *self,
-                gboolean *empty,
-                GError **error)
+gboolean
+_rekey_history_exists_or_open (RekeyHistory *self,
+                               gboolean *empty,
+                               GError **error)
 {
   *empty = FALSE;
   if (self->db == NULL && !g_file_test (self->path, G_FILE_TEST_EXISTS))
@@ -560,7 +548,7 @@ rekey_history_list (RekeyHistory *self,
     needle = g_utf8_strdown (filter, -1);
 
   g_mutex_lock (&self->lock);
-  if (!exists_or_open (self, &empty, error))
+  if (!_rekey_history_exists_or_open (self, &empty, error))
     {
       g_mutex_unlock (&self->lock);
       return NULL;
@@ -586,7 +574,7 @@ rekey_history_list (RekeyHistory *self,
       || sqlite3_bind_int64 (stmt, 4, offset) != SQLITE_OK)
     {
       sqlite3_finalize (stmt);
-      db_error (self, error);
+      _rekey_history_db_error (self, error);
       g_mutex_unlock (&self->lock);
       return NULL;
     }
@@ -595,14 +583,14 @@ rekey_history_list (RekeyHistory *self,
   return events;
 }
 
-static GPtrArray *
-list_all_locked (RekeyHistory *self,
-                 GError **error)
+GPtrArray *
+_rekey_history_list_all_locked (RekeyHistory *self,
+                                GError **error)
 {
   sqlite3_stmt *stmt = NULL;
   gboolean empty;
 
-  if (!exists_or_open (self, &empty, error))
+  if (!_rekey_history_exists_or_open (self, &empty, error))
     return NULL;
   if (empty)
     return empty_list ();
@@ -610,7 +598,7 @@ list_all_locked (RekeyHistory *self,
                           &stmt, NULL)
       != SQLITE_OK)
     {
-      db_error (self, error);
+      _rekey_history_db_error (self, error);
       return NULL;
     }
   return collect (self, stmt, error);
@@ -625,7 +613,7 @@ rekey_history_list_all (RekeyHistory *self,
   g_return_val_if_fail (REKEY_IS_HISTORY (self), NULL);
 
   g_mutex_lock (&self->lock);
-  events = list_all_locked (self, error);
+  events = _rekey_history_list_all_locked (self, error);
   g_mutex_unlock (&self->lock);
   return events;
 }
@@ -652,7 +640,7 @@ rekey_history_last_changes (RekeyHistory *self,
   g_return_val_if_fail (server != NULL, NULL);
 
   g_mutex_lock (&self->lock);
-  if (!exists_or_open (self, &empty, error))
+  if (!_rekey_history_exists_or_open (self, &empty, error))
     {
       g_mutex_unlock (&self->lock);
       return NULL;
@@ -670,7 +658,7 @@ rekey_history_last_changes (RekeyHistory *self,
       || sqlite3_bind_text (stmt, 1, server, -1, SQLITE_TRANSIENT) != SQLITE_OK)
     {
       sqlite3_finalize (stmt);
-      db_error (self, error);
+      _rekey_history_db_error (self, error);
       g_mutex_unlock (&self->lock);
       return NULL;
     }
@@ -705,118 +693,4 @@ rekey_history_last_change (RekeyHistory *self,
     return NULL;
   event = g_hash_table_lookup (changes, username);
   return event != NULL ? rekey_history_event_copy (event) : NULL;
-}
-
-static gboolean
-tampered (gint64 *bad_id,
-          gint64 id,
-          GError **error,
-          const char *why)
-{
-  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, id);
-
-  if (bad_id != NULL)
-    *bad_id = id;
-  /* Translators: a row number, then what is wrong with it. */
-  g_set_error (error, REKEY_HISTORY_ERROR, REKEY_HISTORY_ERROR_TAMPERED, _("Row %s: %s"), number,
-               why);
-  return FALSE;
-}
-
-static gboolean
-names_valid (RekeyHistory *self,
-             gint64 id)
-{
-  sqlite3_stmt *stmt = NULL;
-  gboolean valid = FALSE;
-  RekeyHistoryKind kind;
-
-  if (sqlite3_prepare_v2 (self->db, "SELECT kind, reset, keyring, verify FROM events WHERE id = ?1",
-                          -1, &stmt, NULL)
-          == SQLITE_OK
-      && sqlite3_bind_int64 (stmt, 1, id) == SQLITE_OK && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      valid = rekey_history_kind_from_string (column_text (stmt, 0), &kind);
-      for (int i = 1; i <= 3; i++)
-        valid = valid
-                && g_str_equal (column_text (stmt, i),
-                                rekey_history_step_to_string (
-                                    _rekey_history_step_from_string (column_text (stmt, i))));
-    }
-  sqlite3_finalize (stmt);
-  return valid;
-}
-
-static gboolean
-verify_locked (RekeyHistory *self,
-               gint64 *bad_id,
-               GError **error)
-{
-  g_autoptr (GPtrArray) events = NULL;
-  g_autofree char *previous = g_strdup (GENESIS);
-  g_autofree char *head_hash = NULL;
-  gint64 head_id = 0, expected = 1;
-  gboolean empty;
-
-  if (!exists_or_open (self, &empty, error))
-    return FALSE;
-  if (empty)
-    return TRUE;
-  events = list_all_locked (self, error);
-  if (events == NULL)
-    return FALSE;
-  if (!read_head (self, &head_id, &head_hash))
-    return db_error (self, error);
-
-  for (guint i = 0; i < events->len; i++)
-    {
-      RekeyHistoryEvent *event = g_ptr_array_index (events, i);
-      g_autofree char *hash = NULL;
-
-      if (event->id != expected)
-        return tampered (bad_id, expected, error,
-                         _("the row is missing: it was deleted"));
-      /* The names as stored, not as read: a name Rekey never writes is a
-       * change that reading would hide. */
-      if (!names_valid (self, event->id))
-        return tampered (bad_id, event->id, error,
-                         _("its contents do not match its hash: it was changed"));
-      hash = link_hash (previous, event);
-      if (g_strcmp0 (hash, event->hash) != 0)
-        return tampered (bad_id, event->id, error,
-                         _("its contents do not match its hash: it was changed, or added "
-                           "outside Rekey"));
-      g_free (previous);
-      previous = g_strdup (event->hash);
-      expected++;
-    }
-  if (head_id != expected - 1)
-    {
-      if (head_id > expected - 1)
-        return tampered (bad_id, expected, error,
-                         _("the row is missing: the last rows were deleted"));
-      return tampered (bad_id, head_id + 1, error,
-                       _("the row was added outside Rekey"));
-    }
-  if (g_strcmp0 (head_hash, previous) != 0)
-    return tampered (bad_id, head_id, error,
-                     _("the row is not the one Rekey wrote last: it was replaced"));
-  return TRUE;
-}
-
-gboolean
-rekey_history_verify (RekeyHistory *self,
-                      gint64 *bad_id,
-                      GError **error)
-{
-  gboolean ok;
-
-  g_return_val_if_fail (REKEY_IS_HISTORY (self), FALSE);
-
-  if (bad_id != NULL)
-    *bad_id = 0;
-  g_mutex_lock (&self->lock);
-  ok = verify_locked (self, bad_id, error);
-  g_mutex_unlock (&self->lock);
-  return ok;
 }

@@ -5,47 +5,10 @@
 
 #include <glib/gi18n.h>
 
-#include "rekey-affiliate-list-pane.h"
+#include "rekey-affiliate-list-pane-private.h"
 #include "rekey-affiliate-row.h"
 #include "rekey-key-age.h"
 
-struct _RekeyAffiliateListPane
-{
-  GtkWidget parent_instance;
-
-  GtkWidget *box;
-  GtkToggleButton *admins_button;
-  GtkToggleButton *choose_button;
-  GtkButton *choose_all_button;
-  GtkRevealer *choose_revealer;
-  GtkButton *reset_chosen_button;
-  GtkLabel *count_label;
-  GtkListView *list_view;
-  GtkButton *list_retry_button;
-  GtkStack *list_stack;
-  AdwStatusPage *list_status;
-  GtkProgressBar *progress_bar;
-  GtkLabel *progress_label;
-  GtkRevealer *progress_revealer;
-  GtkSearchBar *search_bar;
-  GtkSearchEntry *search_entry;
-
-  RekeySession *session;
-  RekeyAffiliateList *list;
-  GtkSingleSelection *selection;
-  RekeyAffiliate *selected;
-  /* While the list loads again: the account to select once it is back. */
-  gint64 keep_loginid;
-
-  /* Key age: the last change of each account's key, from the history. */
-  RekeyHistory *history;
-  GHashTable *changes;
-  GCancellable *age_cancellable;
-  guint rotation_days;
-
-  /* Selection mode: the accounts chosen, loginid -> RekeyAffiliate. */
-  GHashTable *chosen;
-};
 
 G_DEFINE_FINAL_TYPE (RekeyAffiliateListPane, rekey_affiliate_list_pane, GTK_TYPE_WIDGET)
 
@@ -214,58 +177,13 @@ loading_changed_cb (RekeyAffiliateListPane *self)
 /* ------------------------------------------------------------------ rows */
 
 static void
-update_chosen (RekeyAffiliateListPane *self)
-{
-  guint n = g_hash_table_size (self->chosen);
-  g_autofree char *label = NULL;
-
-  if (n == 0)
-    label = g_strdup (_("_Reset Keys…"));
-  else
-    /* Translators: the button of selection mode; the number of accounts chosen. */
-    label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "_Reset Key of %u Account…",
-                                          "_Reset Keys of %u Accounts…", n),
-                             n);
-  gtk_button_set_label (self->reset_chosen_button, label);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->reset_chosen_button), n > 0);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CHOSEN]);
-}
-
-static void
-choose (RekeyAffiliateListPane *self,
-        RekeyAffiliate *affiliate,
-        gboolean chosen)
-{
-  gint64 loginid = rekey_affiliate_get_loginid (affiliate);
-
-  if (chosen && rekey_affiliate_get_is_admin (affiliate))
-    g_hash_table_insert (self->chosen, g_memdup2 (&loginid, sizeof loginid),
-                         g_object_ref (affiliate));
-  else
-    g_hash_table_remove (self->chosen, &loginid);
-}
-
-static void
-row_chosen_cb (RekeyAffiliateRow *row,
-               gboolean chosen,
-               RekeyAffiliateListPane *self)
-{
-  RekeyAffiliate *affiliate = rekey_affiliate_row_get_affiliate (row);
-
-  if (affiliate == NULL)
-    return;
-  choose (self, affiliate, chosen);
-  update_chosen (self);
-}
-
-static void
 setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem *item,
               RekeyAffiliateListPane *self)
 {
   RekeyAffiliateRow *row = rekey_affiliate_row_new ();
 
-  g_signal_connect_object (row, "chosen-toggled", G_CALLBACK (row_chosen_cb), self, 0);
+  g_signal_connect_object (row, "chosen-toggled", G_CALLBACK (_rekey_affiliate_list_pane_row_chosen_cb), self, 0);
   gtk_list_item_set_child (item, GTK_WIDGET (row));
 }
 
@@ -301,8 +219,8 @@ bind_row_cb (GtkSignalListItemFactory *factory,
     }
 }
 
-static void
-rebind_rows (RekeyAffiliateListPane *self)
+void
+_rekey_affiliate_list_pane_rebind_rows (RekeyAffiliateListPane *self)
 {
   GtkListItemFactory *factory = g_object_ref (gtk_list_view_get_factory (self->list_view));
 
@@ -361,7 +279,7 @@ changes_cb (GObject *source,
     }
   g_clear_pointer (&self->changes, g_hash_table_unref);
   self->changes = changes;
-  rebind_rows (self);
+  _rekey_affiliate_list_pane_rebind_rows (self);
   g_task_return_pointer (task, find_overdue (self), (GDestroyNotify) g_ptr_array_unref);
 }
 
@@ -414,7 +332,7 @@ rekey_affiliate_list_pane_set_rotation_period (RekeyAffiliateListPane *self,
   if (self->rotation_days == days)
     return;
   self->rotation_days = days;
-  rebind_rows (self);
+  _rekey_affiliate_list_pane_rebind_rows (self);
 }
 
 /* ------------------------------------------------------------------ query */
@@ -520,7 +438,7 @@ rekey_affiliate_list_pane_set_session (RekeyAffiliateListPane *self,
                                G_CONNECT_SWAPPED);
     }
 
-  g_signal_connect_object (session, "keyring-changed", G_CALLBACK (rebind_rows), self,
+  g_signal_connect_object (session, "keyring-changed", G_CALLBACK (_rekey_affiliate_list_pane_rebind_rows), self,
                            G_CONNECT_SWAPPED);
   self->list = rekey_affiliate_list_new (rekey_session_get_client (session));
   g_signal_connect_object (self->list, "notify::loading", G_CALLBACK (loading_changed_cb), self,
@@ -587,118 +505,6 @@ GtkListView *
 rekey_affiliate_list_pane_get_list_view (RekeyAffiliateListPane *self)
 {
   return self->list_view;
-}
-
-/* ------------------------------------------------------------------ selection mode */
-
-static void
-choose_toggled_cb (RekeyAffiliateListPane *self)
-{
-  gboolean choosing = gtk_toggle_button_get_active (self->choose_button);
-
-  if (!choosing)
-    g_hash_table_remove_all (self->chosen);
-  /* As in GNOME's other lists: the button that entered selection mode leaves it. */
-  gtk_button_set_label (GTK_BUTTON (self->choose_button), choosing ? _("_Cancel") : _("_Select"));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->choose_button),
-                               choosing ? _("Leave selection mode")
-                                        : _("Choose admin accounts to reset their keys together"));
-  gtk_revealer_set_reveal_child (self->choose_revealer, choosing);
-  update_chosen (self);
-  rebind_rows (self);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHOOSING]);
-}
-
-static void
-choose_all_cb (RekeyAffiliateListPane *self)
-{
-  rekey_affiliate_list_pane_choose_all_admins (self);
-}
-
-static void
-reset_chosen_cb (RekeyAffiliateListPane *self)
-{
-  if (g_hash_table_size (self->chosen) > 0)
-    g_signal_emit (self, signals[RESET_CHOSEN], 0);
-}
-
-void
-rekey_affiliate_list_pane_set_choosing (RekeyAffiliateListPane *self,
-                                        gboolean choosing)
-{
-  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
-  gtk_toggle_button_set_active (self->choose_button, choosing);
-}
-
-gboolean
-rekey_affiliate_list_pane_get_choosing (RekeyAffiliateListPane *self)
-{
-  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self), FALSE);
-  return gtk_toggle_button_get_active (self->choose_button);
-}
-
-void
-rekey_affiliate_list_pane_choose (RekeyAffiliateListPane *self,
-                                  RekeyAffiliate *affiliate,
-                                  gboolean chosen)
-{
-  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
-  g_return_if_fail (REKEY_IS_AFFILIATE (affiliate));
-
-  rekey_affiliate_list_pane_set_choosing (self, TRUE);
-  choose (self, affiliate, chosen);
-  update_chosen (self);
-  rebind_rows (self);
-}
-
-void
-rekey_affiliate_list_pane_choose_all_admins (RekeyAffiliateListPane *self)
-{
-  GListModel *model;
-
-  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
-  if (self->list == NULL)
-    return;
-  model = G_LIST_MODEL (self->list);
-  rekey_affiliate_list_pane_set_choosing (self, TRUE);
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    {
-      g_autoptr (RekeyAffiliate) a = g_list_model_get_item (model, i);
-
-      choose (self, a, TRUE);
-    }
-  update_chosen (self);
-  rebind_rows (self);
-}
-
-static int
-by_username (gconstpointer a,
-             gconstpointer b)
-{
-  return g_strcmp0 (rekey_affiliate_get_username (*(RekeyAffiliate *const *) a),
-                    rekey_affiliate_get_username (*(RekeyAffiliate *const *) b));
-}
-
-GPtrArray *
-rekey_affiliate_list_pane_get_chosen (RekeyAffiliateListPane *self)
-{
-  GPtrArray *chosen = g_ptr_array_new_with_free_func (g_object_unref);
-  GHashTableIter iter;
-  gpointer value;
-
-  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self), chosen);
-
-  g_hash_table_iter_init (&iter, self->chosen);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (chosen, g_object_ref (value));
-  g_ptr_array_sort (chosen, by_username);
-  return chosen;
-}
-
-GtkButton *
-rekey_affiliate_list_pane_get_reset_chosen_button (RekeyAffiliateListPane *self)
-{
-  return self->reset_chosen_button;
 }
 
 GtkSearchEntry *
@@ -843,9 +649,12 @@ rekey_affiliate_list_pane_class_init (RekeyAffiliateListPaneClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RekeyAffiliateListPane, search_entry);
   gtk_widget_class_bind_template_callback (widget_class, query_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_mode_cb);
-  gtk_widget_class_bind_template_callback (widget_class, choose_toggled_cb);
-  gtk_widget_class_bind_template_callback (widget_class, choose_all_cb);
-  gtk_widget_class_bind_template_callback (widget_class, reset_chosen_cb);
+  gtk_widget_class_bind_template_callback_full (
+      widget_class, "choose_toggled_cb", G_CALLBACK (_rekey_affiliate_list_pane_choose_toggled_cb));
+  gtk_widget_class_bind_template_callback_full (
+      widget_class, "choose_all_cb", G_CALLBACK (_rekey_affiliate_list_pane_choose_all_cb));
+  gtk_widget_class_bind_template_callback_full (
+      widget_class, "reset_chosen_cb", G_CALLBACK (_rekey_affiliate_list_pane_reset_chosen_cb));
 }
 
 static void
@@ -856,7 +665,7 @@ rekey_affiliate_list_pane_init (RekeyAffiliateListPane *self)
   self->rotation_days = 90;
   self->chosen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   gtk_widget_init_template (GTK_WIDGET (self));
-  update_chosen (self);
+  _rekey_affiliate_list_pane_update_chosen (self);
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
