@@ -21,6 +21,8 @@
 
 #define N_AFFILIATES  100000
 #define N_LIST_RUNS   5
+#define N_FAR_RUNS    3
+#define LATENCY_MS    20
 #define N_PARSE_RUNS  10
 #define N_PARSE_PAGES 10 /* of 1,000 records */
 #define DEADLINE      120
@@ -126,6 +128,30 @@ bench_list (RekeyClient *client,
     g_error ("the search found %u affiliates", g_list_model_get_n_items (G_LIST_MODEL (list)));
   g_source_remove (tick);
   g_source_remove (deadline);
+}
+
+/* The whole list loaded once, @n requests at once: its time in ms. */
+static double
+bench_load (RekeyClient *client,
+            guint n)
+{
+  g_autoptr (RekeyAffiliateList) list = rekey_affiliate_list_new (client);
+  guint deadline = g_timeout_add_seconds (DEADLINE, deadline_cb, NULL);
+  gint64 t0 = g_get_monotonic_time ();
+  double ms;
+
+  rekey_affiliate_list_set_requests_at_once (list, n);
+  rekey_affiliate_list_set_query (list, NULL, FALSE);
+  while (rekey_affiliate_list_get_loading (list))
+    g_main_context_iteration (NULL, TRUE);
+  ms = ms_since (t0);
+  g_source_remove (deadline);
+  if (rekey_affiliate_list_get_error (list) != NULL)
+    g_error ("loading failed: %s", rekey_affiliate_list_get_error (list)->message);
+  if (g_list_model_get_n_items (G_LIST_MODEL (list)) != N_AFFILIATES)
+    g_error ("the list has %u affiliates, not %d", g_list_model_get_n_items (G_LIST_MODEL (list)),
+             N_AFFILIATES);
+  return ms;
 }
 
 /* ------------------------------------------------------------------ curl */
@@ -325,7 +351,10 @@ print_row (const char *label,
            double first_ms,
            double full_ms)
 {
-  g_print ("| %-46s | %10.1f ms | %10.1f ms |\n", label, first_ms, full_ms);
+  if (first_ms < 0)
+    g_print ("| %-46s | %13s | %10.1f ms |\n", label, "", full_ms);
+  else
+    g_print ("| %-46s | %10.1f ms | %10.1f ms |\n", label, first_ms, full_ms);
 }
 
 int
@@ -343,6 +372,7 @@ main (int argc,
   double list_first[N_LIST_RUNS], list_full[N_LIST_RUNS];
   double list_stall[N_LIST_RUNS], filter_stall[N_LIST_RUNS], filter_full[N_LIST_RUNS];
   double per_first[N_LIST_RUNS], per_full[N_LIST_RUNS];
+  double far_list[N_FAR_RUNS], far_serial[N_FAR_RUNS], far_curl[N_FAR_RUNS];
   double one_first[N_LIST_RUNS], one_full[N_LIST_RUNS];
   double json_ms, model_ms, total_ms, bytes_per_affiliate;
   gint64 t0;
@@ -380,6 +410,19 @@ main (int argc,
       bench_curl_one_process (key, urls, &one_first[i], &one_full[i]);
     }
 
+  /* A server 20 ms away (each answer held that long, as `rekey-sandbox
+   * --latency 20` does): what the requests at once are for. */
+  rekey_sandbox_server_set_latency (rekey_test_sandbox_get_server (sandbox), LATENCY_MS);
+  for (guint i = 0; i < N_FAR_RUNS; i++)
+    {
+      double first;
+
+      far_list[i] = bench_load (client, REKEY_AFFILIATE_LIST_REQUESTS_AT_ONCE);
+      far_serial[i] = bench_load (client, 1);
+      bench_curl_one_process (key, urls, &first, &far_curl[i]);
+    }
+  rekey_sandbox_server_set_latency (rekey_test_sandbox_get_server (sandbox), 0);
+
   answer = fetch_search_answer (url, key);
   bench_parse (answer, &json_ms, &model_ms, &total_ms, &bytes_per_affiliate);
 
@@ -398,6 +441,12 @@ main (int argc,
              bench_median (one_full, N_LIST_RUNS));
   g_print ("\n(curl's first page includes starting the process; its keep-alive full list is "
            "a separate run of all %u URLs.)\n", urls->len);
+  g_print ("\nThe same list from a server %d ms away (every answer held %d ms), median of %d "
+           "runs:\n\n", LATENCY_MS, LATENCY_MS, N_FAR_RUNS);
+  print_row ("RekeyAffiliateList, requests at once (3)", -1, bench_median (far_list, N_FAR_RUNS));
+  print_row ("RekeyAffiliateList, one page after another", -1,
+             bench_median (far_serial, N_FAR_RUNS));
+  print_row ("curl, one process, keep-alive (fetch only)", -1, bench_median (far_curl, N_FAR_RUNS));
   g_print ("\nLongest time the main thread was busy at once (a window misses frames for that "
            "long), median of %d runs:\n", N_LIST_RUNS);
   g_print ("  while the 100,000 load                                %6.1f ms\n",
@@ -417,6 +466,9 @@ main (int argc,
   g_print ("bench: list-100k-full %.0f ms\n", bench_median (list_full, N_LIST_RUNS));
   g_print ("bench: list-100k-vs-curl %.2f x\n",
            bench_median (list_full, N_LIST_RUNS) / bench_median (one_full, N_LIST_RUNS));
+  g_print ("bench: list-100k-20ms-full %.0f ms\n", bench_median (far_list, N_FAR_RUNS));
+  g_print ("bench: list-100k-20ms-vs-curl %.2f x\n",
+           bench_median (far_list, N_FAR_RUNS) / bench_median (far_curl, N_FAR_RUNS));
   g_print ("bench: list-100k-longest-busy %.1f ms\n", bench_median (list_stall, N_LIST_RUNS));
   g_print ("bench: search-loaded-100k %.1f ms\n", bench_median (filter_full, N_LIST_RUNS));
   g_print ("bench: search-loaded-100k-longest-busy %.1f ms\n",

@@ -317,6 +317,78 @@ test_scale (Fixture *f,
   }
 }
 
+/* A server 20 ms away: with one request at a time the list asks for one
+ * page after the other; with three, once the server has answered a full
+ * page as asked, three are on their way at once and never more, and the
+ * rows still come in order, each once. */
+static void
+test_requests_at_once (Fixture *f,
+                       gconstpointer data)
+{
+  static const guint counts[] = { 1, 3, REKEY_AFFILIATE_LIST_MAX_REQUESTS_AT_ONCE + 5 };
+
+  g_assert_cmpuint (rekey_affiliate_list_get_requests_at_once (f->list), ==,
+                    REKEY_AFFILIATE_LIST_REQUESTS_AT_ONCE);
+  rekey_sandbox_server_set_latency (f->server, 20);
+  for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
+    {
+      guint n = MIN (counts[i], REKEY_AFFILIATE_LIST_MAX_REQUESTS_AT_ONCE);
+      guint position = 0, requests;
+      gint64 t0 = g_get_monotonic_time ();
+
+      rekey_affiliate_list_set_requests_at_once (f->list, counts[i]);
+      g_assert_cmpuint (rekey_affiliate_list_get_requests_at_once (f->list), ==, n);
+      g_array_set_size (f->changes, 0);
+      requests = rekey_sandbox_server_get_request_count (f->server);
+      rekey_affiliate_list_reload_query (f->list, NULL, FALSE);
+      wait_loaded (f);
+      g_test_message ("%u at once: %u affiliates in %.0f ms", n, f->seed,
+                      (g_get_monotonic_time () - t0) / 1000.0);
+
+      assert_items (f, NULL, FALSE);
+      /* Emptied first, then appended in order. */
+      for (guint j = 0; j < f->changes->len; j++)
+        {
+          Change *c = &g_array_index (f->changes, Change, j);
+
+          if (c->removed > 0)
+            continue;
+          g_assert_cmpuint (c->position, ==, position);
+          position += c->added;
+        }
+      g_assert_cmpuint (position, ==, f->seed);
+      /* Not a page asked for twice, not one beyond the end. */
+      g_assert_cmpuint (rekey_sandbox_server_get_request_count (f->server) - requests, ==,
+                        expected_pages (f->seed));
+    }
+}
+
+/* The most requests on their way at once while the whole list loads. */
+static guint
+most_at_once (Fixture *f,
+              guint n)
+{
+  rekey_affiliate_list_set_requests_at_once (f->list, n);
+  (void) rekey_sandbox_server_take_most_delayed (f->server);
+  rekey_affiliate_list_reload_query (f->list, NULL, FALSE);
+  wait_loaded (f);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, f->seed);
+  return rekey_sandbox_server_take_most_delayed (f->server);
+}
+
+/* Exactly as many on their way as asked for, once the server is trusted
+ * (the list of 5,000 has four pages left after the first full page). */
+static void
+test_requests_at_once_bounded (Fixture *f,
+                               gconstpointer data)
+{
+  rekey_sandbox_server_set_latency (f->server, 20);
+  g_assert_cmpuint (most_at_once (f, 1), ==, 1);
+  g_assert_cmpuint (most_at_once (f, 2), ==, 2);
+  g_assert_cmpuint (most_at_once (f, 3), ==, 3);
+  g_assert_cmpuint (most_at_once (f, 4), ==, 4);
+}
+
 /* Once the whole list is loaded, a search is answered from it, and matches
  * exactly what the server's search matches: the same accounts for every
  * text, in either case, with the characters SQL's LIKE would take as
@@ -697,6 +769,8 @@ main (int argc,
 
   ADD ("scale", test_scale, scale_seed);
   ADD ("admins-only", test_admins_only, TEST_SEED);
+  ADD ("requests-at-once", test_requests_at_once, TEST_SEED);
+  ADD ("requests-at-once-bounded", test_requests_at_once_bounded, TEST_SEED);
   ADD ("local-search", test_local_search, TEST_SEED);
   ADD ("username", test_username, TEST_SEED);
   ADD ("new-query-while-loading", test_new_query_while_loading, TEST_SEED);

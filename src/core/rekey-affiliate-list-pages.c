@@ -230,26 +230,37 @@ send_page (RekeyAffiliateList *self,
   return request;
 }
 
-/* The page after the one under way, asked for now, when the server can be
- * trusted with it and there is one. */
+/* The pages after the one under way (which starts at @head_start), asked
+ * for now, when the server can be trusted with them and there are any: up
+ * to requests_at_once in all. */
 static void
 send_ahead (RekeyAffiliateList *self,
-            guint start)
+            guint head_start)
 {
-  if (!self->trusted || self->ahead != NULL || self->total < 0 || (gint64) start >= self->total)
+  PageRequest *last = g_queue_peek_tail (&self->ahead);
+  guint start = last != NULL ? last->start + REKEY_AFFILIATE_LIST_PAGE
+                             : head_start + REKEY_AFFILIATE_LIST_PAGE;
+
+  if (!self->trusted || self->total < 0)
     return;
-  self->ahead = g_atomic_rc_box_acquire (send_page (self, start, FALSE));
+  while (g_queue_get_length (&self->ahead) + 1 < self->requests_at_once
+         && (gint64) start < self->total)
+    {
+      g_queue_push_tail (&self->ahead, g_atomic_rc_box_acquire (send_page (self, start, FALSE)));
+      start += REKEY_AFFILIATE_LIST_PAGE;
+    }
 }
 
 void
 _rekey_affiliate_list_drop_ahead (RekeyAffiliateList *self)
 {
-  PageRequest *ahead = g_steal_pointer (&self->ahead);
+  PageRequest *ahead;
 
-  if (ahead == NULL)
-    return;
-  ahead->abandoned = TRUE;
-  page_request_unref (ahead);
+  while ((ahead = g_queue_pop_head (&self->ahead)) != NULL)
+    {
+      ahead->abandoned = TRUE;
+      page_request_unref (ahead);
+    }
 }
 
 void
@@ -257,27 +268,23 @@ _rekey_affiliate_list_load_page (RekeyAffiliateList *self)
 {
   _rekey_affiliate_list_drop_ahead (self);
   send_page (self, self->next_start, TRUE);
-  send_ahead (self, self->next_start + REKEY_AFFILIATE_LIST_PAGE);
+  send_ahead (self, self->next_start);
 }
 
-/* The next page: the one asked for ahead, when it is the one that follows;
- * else asked for now. */
+/* The next page: the first one asked for ahead, when it is the one that
+ * follows; else asked for now (and those ahead forgotten). */
 static void
 next_page (RekeyAffiliateList *self)
 {
-  PageRequest *ahead = g_steal_pointer (&self->ahead);
+  PageRequest *ahead = g_queue_peek_head (&self->ahead);
 
   if (ahead == NULL || ahead->start != self->next_start
       || g_cancellable_is_cancelled (ahead->cancellable))
     {
-      if (ahead != NULL)
-        {
-          ahead->abandoned = TRUE;
-          page_request_unref (ahead);
-        }
       _rekey_affiliate_list_load_page (self);
       return;
     }
+  g_queue_pop_head (&self->ahead);
   ahead->head = TRUE;
   if (ahead->buffer->len > 0)
     {
@@ -286,7 +293,7 @@ next_page (RekeyAffiliateList *self)
       ahead->kept += fresh->len;
       ahead->added += _rekey_affiliate_list_merge (self, fresh);
     }
-  send_ahead (self, ahead->start + REKEY_AFFILIATE_LIST_PAGE);
+  send_ahead (self, ahead->start);
   if (ahead->done)
     {
       RekeyAffiliatePage *page = g_steal_pointer (&ahead->page);

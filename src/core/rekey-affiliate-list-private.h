@@ -27,10 +27,12 @@ struct _RekeyAffiliateList
   gint64 total;
   GError *error;
   /* Once the server has honoured start and count with a full page and said
-   * how many there are, the next page is asked for while this one comes
-   * in (one ahead), so that the server's work and the parsing overlap. */
+   * how many there are, the pages after this one are asked for while it
+   * comes in (up to requests_at_once - 1 ahead), so that the server's work,
+   * the way there and back, and the parsing overlap. */
   gboolean trusted;
-  struct _PageRequest *ahead; /* rekey-affiliate-list-pages.c */
+  guint requests_at_once;
+  GQueue ahead; /* struct _PageRequest *, in page order: rekey-affiliate-list-pages.c */
 
   /* The whole list as the server last gave it, once it came complete with
    * no username filter (all accounts, or the admins only): a new search is
@@ -58,7 +60,7 @@ void _rekey_affiliate_list_take_complete (RekeyAffiliateList *self);
 /* rekey-affiliate-list-pages.c: asks for the page at self->next_start
  * (and the one after, when the server can be trusted with it). */
 void _rekey_affiliate_list_load_page (RekeyAffiliateList *self);
-/* Forgets the page asked for ahead. */
+/* Forgets the pages asked for ahead. */
 void _rekey_affiliate_list_drop_ahead (RekeyAffiliateList *self);
 
 G_END_DECLS

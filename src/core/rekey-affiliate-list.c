@@ -425,6 +425,22 @@ rekey_affiliate_list_init (RekeyAffiliateList *self)
   self->positions = positions_new ();
   self->total = -1;
   self->admins_only = TRUE;
+  self->requests_at_once = REKEY_AFFILIATE_LIST_REQUESTS_AT_ONCE;
+}
+
+void
+rekey_affiliate_list_set_requests_at_once (RekeyAffiliateList *self,
+                                           guint n)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST (self));
+  self->requests_at_once = CLAMP (n, 1, REKEY_AFFILIATE_LIST_MAX_REQUESTS_AT_ONCE);
+}
+
+guint
+rekey_affiliate_list_get_requests_at_once (RekeyAffiliateList *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST (self), 0);
+  return self->requests_at_once;
 }
 
 RekeyAffiliateList *

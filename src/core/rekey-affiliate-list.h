@@ -9,6 +9,12 @@ G_BEGIN_DECLS
 
 #define REKEY_AFFILIATE_LIST_FIRST_PAGE 100
 #define REKEY_AFFILIATE_LIST_PAGE       1000
+/* Requests of one list on their way at once, the page under way included,
+ * once the server has shown that it honours paging: one leaves a
+ * connection of the client's four (rekey-client-transport.c) to a reset or
+ * a ping while a long list loads. */
+#define REKEY_AFFILIATE_LIST_REQUESTS_AT_ONCE     3
+#define REKEY_AFFILIATE_LIST_MAX_REQUESTS_AT_ONCE 4
 
 #define REKEY_TYPE_AFFILIATE_LIST (rekey_affiliate_list_get_type ())
 G_DECLARE_FINAL_TYPE (RekeyAffiliateList, rekey_affiliate_list, REKEY, AFFILIATE_LIST, GObject)
@@ -33,6 +39,13 @@ void rekey_affiliate_list_reload_query (RekeyAffiliateList *self,
                                         const char *username,
                                         gboolean admins_only);
 void rekey_affiliate_list_reload (RekeyAffiliateList *self);
+
+/* 1 asks for one page after the other; more ask for the pages that follow
+ * while one comes in (clamped to REKEY_AFFILIATE_LIST_MAX_REQUESTS_AT_ONCE).
+ * Takes effect from the next page asked for. */
+void rekey_affiliate_list_set_requests_at_once (RekeyAffiliateList *self,
+                                                guint n);
+guint rekey_affiliate_list_get_requests_at_once (RekeyAffiliateList *self);
 
 gboolean rekey_affiliate_list_get_loading (RekeyAffiliateList *self);
 /* Affiliates over all pages, -1 while unknown. */

@@ -44,6 +44,7 @@ struct _RekeySandboxServer
   guint request_count;
   guint reset_count;
   guint stalled_count;
+  guint most_delayed;
 };
 
 /* Set on a request by the early handler: its body, and a mark when the body

@@ -76,6 +76,7 @@ handler_cb (SoupServer *server,
 
   soup_server_message_pause (msg);
   g_hash_table_add (self->pending, g_object_ref (msg));
+  self->most_delayed = MAX (self->most_delayed, g_hash_table_size (self->pending));
   d = g_new0 (Delayed, 1);
   d->self = g_object_ref (self);
   d->msg = g_object_ref (msg);
@@ -333,6 +334,17 @@ rekey_sandbox_server_set_latency (RekeySandboxServer *self,
 {
   g_return_if_fail (REKEY_IS_SANDBOX_SERVER (self));
   self->latency_ms = latency_ms;
+}
+
+guint
+rekey_sandbox_server_take_most_delayed (RekeySandboxServer *self)
+{
+  guint most;
+
+  g_return_val_if_fail (REKEY_IS_SANDBOX_SERVER (self), 0);
+  most = self->most_delayed;
+  self->most_delayed = 0;
+  return most;
 }
 
 void

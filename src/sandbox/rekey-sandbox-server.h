@@ -102,6 +102,9 @@ void rekey_sandbox_server_set_rate_limit (RekeySandboxServer *self,
 /* For tests: requests answered, and resets committed (replays excluded). */
 guint rekey_sandbox_server_get_request_count (RekeySandboxServer *self);
 guint rekey_sandbox_server_get_reset_count (RekeySandboxServer *self);
+/* The most requests held at once by the latency since the last call
+ * (requests of one client on their way together), and starts over. */
+guint rekey_sandbox_server_take_most_delayed (RekeySandboxServer *self);
 /* Requests a stall fault holds, unanswered, so far. */
 guint rekey_sandbox_server_get_stalled_count (RekeySandboxServer *self);
 

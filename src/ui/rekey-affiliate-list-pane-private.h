@@ -43,6 +43,7 @@ struct _RekeyAffiliateListPane
   GHashTable *changes;
   GCancellable *age_cancellable;
   guint rotation_days;
+  guint requests_at_once; /* of each list: GSettings list-requests-at-once */
 
   /* Selection mode: the accounts chosen, loginid -> RekeyAffiliate. */
   GHashTable *chosen;

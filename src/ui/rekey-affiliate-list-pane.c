@@ -441,6 +441,7 @@ rekey_affiliate_list_pane_set_session (RekeyAffiliateListPane *self,
   g_signal_connect_object (session, "keyring-changed", G_CALLBACK (_rekey_affiliate_list_pane_rebind_rows), self,
                            G_CONNECT_SWAPPED);
   self->list = rekey_affiliate_list_new (rekey_session_get_client (session));
+  rekey_affiliate_list_set_requests_at_once (self->list, self->requests_at_once);
   g_signal_connect_object (self->list, "notify::loading", G_CALLBACK (loading_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->list, "notify::n-items", G_CALLBACK (update_list_state), self,
@@ -449,6 +450,17 @@ rekey_affiliate_list_pane_set_session (RekeyAffiliateListPane *self,
                            G_CONNECT_SWAPPED);
   gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->list));
   start_list (self, TRUE);
+}
+
+void
+rekey_affiliate_list_pane_set_requests_at_once (RekeyAffiliateListPane *self,
+                                                guint n)
+{
+  g_return_if_fail (REKEY_IS_AFFILIATE_LIST_PANE (self));
+
+  self->requests_at_once = n;
+  if (self->list != NULL)
+    rekey_affiliate_list_set_requests_at_once (self->list, n);
 }
 
 void
@@ -663,6 +675,7 @@ rekey_affiliate_list_pane_init (RekeyAffiliateListPane *self)
   g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
 
   self->rotation_days = 90;
+  self->requests_at_once = REKEY_AFFILIATE_LIST_REQUESTS_AT_ONCE;
   self->chosen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   gtk_widget_init_template (GTK_WIDGET (self));
   _rekey_affiliate_list_pane_update_chosen (self);

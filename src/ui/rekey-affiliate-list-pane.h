@@ -19,6 +19,9 @@ void rekey_affiliate_list_pane_set_session (RekeyAffiliateListPane *self,
                                             RekeySession *session);
 void rekey_affiliate_list_pane_set_admins_only (RekeyAffiliateListPane *self,
                                                 gboolean admins_only);
+/* How many pages a list asks for at once (rekey_affiliate_list_set_requests_at_once()). */
+void rekey_affiliate_list_pane_set_requests_at_once (RekeyAffiliateListPane *self,
+                                                     guint n);
 /* Loads the list again; the selected account stays selected when it is
  * still there. */
 void rekey_affiliate_list_pane_reload (RekeyAffiliateListPane *self);

@@ -592,6 +592,8 @@ rekey_window_new (RekeyApplication *application)
   self->app = application;
   rekey_affiliate_list_pane_set_admins_only (self->list_pane,
                                              g_settings_get_boolean (settings, "admins-only"));
+  rekey_affiliate_list_pane_set_requests_at_once (
+      self->list_pane, g_settings_get_uint (settings, "list-requests-at-once"));
   self->reset_flow = rekey_reset_flow_new (GTK_WINDOW (self),
                                            rekey_application_get_journal (application));
   rekey_reset_flow_set_clipboard_seconds (self->reset_flow, clipboard_seconds (self));
