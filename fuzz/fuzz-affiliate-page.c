@@ -46,7 +46,7 @@ check_secrets_ignored (JsonNode *record,
 
   if (b == NULL || rekey_affiliate_get_loginid (a) != rekey_affiliate_get_loginid (b)
       || g_strcmp0 (rekey_affiliate_get_username (a), rekey_affiliate_get_username (b)) != 0
-      || g_strcmp0 (rekey_affiliate_get_first_name (a), rekey_affiliate_get_first_name (b)) != 0
+      || g_strcmp0 (rekey_affiliate_get_display_name (a), rekey_affiliate_get_display_name (b)) != 0
       || g_strcmp0 (rekey_affiliate_get_last_name (a), rekey_affiliate_get_last_name (b)) != 0
       || g_strcmp0 (rekey_affiliate_get_email (a), rekey_affiliate_get_email (b)) != 0
       || g_strcmp0 (rekey_affiliate_get_company (a), rekey_affiliate_get_company (b)) != 0

@@ -931,7 +931,7 @@ test_get_affiliate (Fixture *f,
       g_assert_no_error (error);
       g_assert_cmpint (rekey_affiliate_get_loginid (a), ==, e->loginid);
       g_assert_cmpstr (rekey_affiliate_get_username (a), ==, e->username);
-      g_assert_cmpstr (rekey_affiliate_get_first_name (a), ==, e->firstname ? e->firstname : "");
+      { g_autofree char *first = rekey_affiliate_dup_first_name (a); g_assert_cmpstr (first, ==, e->firstname ? e->firstname : ""); }
       g_assert_cmpstr (rekey_affiliate_get_last_name (a), ==, e->lastname ? e->lastname : "");
       g_assert_cmpstr (rekey_affiliate_get_email (a), ==, e->email ? e->email : "");
       g_assert_cmpstr (rekey_affiliate_get_company (a), ==, e->company ? e->company : "");

@@ -459,8 +459,8 @@ static gboolean
 sink_has_secret (RekeyAffiliate *affiliate)
 {
   const char *texts[] = {
-    rekey_affiliate_get_username (affiliate), rekey_affiliate_get_first_name (affiliate),
-    rekey_affiliate_get_last_name (affiliate), rekey_affiliate_get_email (affiliate),
+    /* The first name is the start of the display name. */
+    rekey_affiliate_get_username (affiliate),  rekey_affiliate_get_last_name (affiliate), rekey_affiliate_get_email (affiliate),
     rekey_affiliate_get_company (affiliate),   rekey_affiliate_get_display_name (affiliate),
   };
 

@@ -578,7 +578,7 @@ test_nats4_keyed (void)
 
   a = get_affiliate (page, 3);
   g_assert_cmpstr (rekey_affiliate_get_username (a), ==, "alice");
-  g_assert_cmpstr (rekey_affiliate_get_first_name (a), ==, "Alice");
+  { g_autofree char *first = rekey_affiliate_dup_first_name (a); g_assert_cmpstr (first, ==, "Alice"); }
   g_assert_cmpstr (rekey_affiliate_get_last_name (a), ==, "Liddell");
   g_assert_cmpstr (rekey_affiliate_get_email (a), ==, "alice@example.com");
   g_assert_cmpstr (rekey_affiliate_get_company (a), ==, "Wonderland Media");
@@ -695,7 +695,7 @@ test_nats5_array (void)
   /* Everything as JSON numbers; names null; company only. */
   a = get_affiliate (page, 4);
   g_assert_cmpstr (rekey_affiliate_get_username (a), ==, "bob");
-  g_assert_cmpstr (rekey_affiliate_get_first_name (a), ==, "");
+  { g_autofree char *first = rekey_affiliate_dup_first_name (a); g_assert_cmpstr (first, ==, ""); }
   g_assert_cmpstr (rekey_affiliate_get_last_name (a), ==, "");
   g_assert_cmpstr (rekey_affiliate_get_email (a), ==, "");
   g_assert_cmpstr (rekey_affiliate_get_display_name (a), ==, "Bob's Traffic LLC");
@@ -708,7 +708,7 @@ test_nats5_array (void)
   /* Everything "". */
   a = get_affiliate (page, 5);
   g_assert_cmpstr (rekey_affiliate_get_username (a), ==, "carol");
-  g_assert_cmpstr (rekey_affiliate_get_first_name (a), ==, "");
+  { g_autofree char *first = rekey_affiliate_dup_first_name (a); g_assert_cmpstr (first, ==, ""); }
   g_assert_cmpstr (rekey_affiliate_get_last_name (a), ==, "");
   g_assert_cmpstr (rekey_affiliate_get_email (a), ==, "");
   g_assert_cmpstr (rekey_affiliate_get_company (a), ==, "");
@@ -741,7 +741,7 @@ test_nats5_array (void)
 
   /* Control characters and padding are cleaned; a blank company is absent. */
   a = get_affiliate (page, 8);
-  g_assert_cmpstr (rekey_affiliate_get_first_name (a), ==, "Frank");
+  { g_autofree char *first = rekey_affiliate_dup_first_name (a); g_assert_cmpstr (first, ==, "Frank"); }
   g_assert_cmpstr (rekey_affiliate_get_last_name (a), ==, "O Neil");
   g_assert_cmpstr (rekey_affiliate_get_email (a), ==, "frank@example.com");
   g_assert_cmpstr (rekey_affiliate_get_company (a), ==, "");
@@ -931,6 +931,76 @@ count_notify (GObject *object,
 }
 
 /* STYLE.md: setters notify only on change. */
+/* The texts of a record kept in one block: "First Last" once, each name
+ * still whole on its own, the display name falling back in order. */
+static void
+test_affiliate_names (void)
+{
+  static const struct
+  {
+    const char *json, *first, *last, *company, *display;
+  } cases[] = {
+    { "{\"loginid\":1,\"username\":\"a\",\"firstname\":\" Ann \",\"lastname\":\"Lee\","
+      "\"company\":\"Co\"}", "Ann", "Lee", "Co", "Ann Lee" },
+    { "{\"loginid\":1,\"username\":\"a\",\"lastname\":\"Lee\",\"company\":\"Co\"}", "",
+      "Lee", "Co", "Lee" },
+    { "{\"loginid\":1,\"username\":\"a\",\"firstname\":\"Ann\",\"email\":\"x@y\"}", "Ann",
+      "", "", "Ann" },
+    { "{\"loginid\":1,\"username\":\"a\",\"firstname\":\"  \",\"company\":\"Co\"}", "", "",
+      "Co", "Co" },
+    { "{\"loginid\":1,\"username\":\"a\",\"firstname\":\"Ann Marie\",\"lastname\":\"van Lee\"}",
+      "Ann Marie", "van Lee", "", "Ann Marie van Lee" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (JsonNode) root = parse_string (cases[i].json);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (RekeyAffiliate) a = rekey_affiliate_new_from_json (root, 0, &error);
+      g_autofree char *first = NULL;
+      g_autofree char *property = NULL;
+
+      g_assert_no_error (error);
+      first = rekey_affiliate_dup_first_name (a);
+      g_assert_cmpstr (first, ==, cases[i].first);
+      g_object_get (a, "first-name", &property, NULL);
+      g_assert_cmpstr (property, ==, cases[i].first);
+      g_assert_cmpstr (rekey_affiliate_get_last_name (a), ==, cases[i].last);
+      g_assert_cmpstr (rekey_affiliate_get_company (a), ==, cases[i].company);
+      g_assert_cmpstr (rekey_affiliate_get_display_name (a), ==, cases[i].display);
+      g_assert_cmpstr (rekey_affiliate_get_username (a), ==, "a");
+    }
+}
+
+/* A server's names of account types are shared between affiliates and
+ * bounded: a server that names a thousand types cannot grow the table
+ * without end; past its room a type shows its built-in name. */
+static void
+test_account_type_names_bounded (void)
+{
+  g_autoptr (JsonNode) root = parse_string ("{\"loginid\":1,\"username\":\"a\",\"type\":200}");
+  g_autoptr (RekeyAffiliate) a = rekey_affiliate_new_from_json (root, 0, NULL);
+  g_autoptr (RekeyAffiliate) b = rekey_affiliate_new_from_json (root, 0, NULL);
+  const char *builtin = rekey_affiliate_get_type_name (a);
+
+  rekey_affiliate_set_account_type_info (a, "Webmaster (custom)", TRUE);
+  rekey_affiliate_set_account_type_info (b, "Webmaster (custom)", TRUE);
+  g_assert_true (rekey_affiliate_get_type_name (a) == rekey_affiliate_get_type_name (b));
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("type name %u", i);
+
+      rekey_affiliate_set_account_type_info (b, name, TRUE);
+      if (i < 200)
+        g_assert_cmpstr (rekey_affiliate_get_type_name (b), ==, name);
+    }
+  g_assert_cmpstr (rekey_affiliate_get_type_name (b), ==, builtin);
+  /* The names taken before stay. */
+  g_assert_cmpstr (rekey_affiliate_get_type_name (a), ==, "Webmaster (custom)");
+  rekey_affiliate_set_account_type_info (a, NULL, TRUE);
+  g_assert_cmpstr (rekey_affiliate_get_type_name (a), ==, builtin);
+}
+
 static void
 test_account_type_info_notify (void)
 {
@@ -1018,7 +1088,7 @@ test_wrong_types (void)
   /* Every optional member has the wrong type: all absent. */
   a = get_affiliate (page, 5);
   g_assert_cmpstr (rekey_affiliate_get_username (a), ==, "valid5");
-  g_assert_cmpstr (rekey_affiliate_get_first_name (a), ==, "");
+  { g_autofree char *first = rekey_affiliate_dup_first_name (a); g_assert_cmpstr (first, ==, ""); }
   g_assert_cmpstr (rekey_affiliate_get_last_name (a), ==, "");
   g_assert_cmpstr (rekey_affiliate_get_email (a), ==, "");
   g_assert_cmpstr (rekey_affiliate_get_company (a), ==, "");
@@ -1948,6 +2018,8 @@ main (int argc,
   g_test_add_func ("/parse/affiliate/rejects", test_new_from_json_rejects);
   g_test_add_func ("/parse/affiliate/account-type-info", test_account_type_info);
   g_test_add_func ("/parse/affiliate/account-type-info-notify", test_account_type_info_notify);
+  g_test_add_func ("/parse/affiliate/names", test_affiliate_names);
+  g_test_add_func ("/parse/affiliate/account-type-names-bounded", test_account_type_names_bounded);
   g_test_add_func ("/parse/excerpt/html", test_excerpt_html);
   g_test_add_func ("/parse/excerpt/edge-cases", test_excerpt_edge_cases);
   g_test_add_func ("/parse/excerpt/cap-with-mask", test_excerpt_cap_with_mask);

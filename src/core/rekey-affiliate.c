@@ -20,19 +20,66 @@ struct _RekeyAffiliate
   guint32 last_login;
   /* Every text of the record in one block, each NUL-terminated: the
    * username first, then the others; each field below is its offset in
-   * @text, 0 for none (offset 0 is the username's). One allocation instead
-   * of six: a list of 100,000 keeps 100,000 of these (docs/benchmarks.md). */
+   * @text, 0 for none (offset 0 is the username's). With both names, the
+   * block holds "First Last" once: the first name is its start, up to the
+   * space, the last name its end, the whole the name a row shows. One
+   * allocation instead of six: a list of 100,000 keeps 100,000 of these
+   * (docs/benchmarks.md). */
   char *text;
   guint32 first_name;
   guint32 last_name;
   guint32 email;
   guint32 company;
-  guint32 display_name;
-  const char *type_name; /* interned or static */
   int account_type;
   gint16 status;
   guint8 is_admin;
+  guint8 type_name; /* index in type_names, 0 for none: the object fits 72 bytes */
 };
+
+/* The names a server gives its account types, shared by all affiliates:
+ * a handful per server. Bounded: past 255 names a type shows its built-in
+ * name. */
+static GMutex type_names_lock;
+static GPtrArray *type_names; /* interned const char*, [0] = NULL */
+
+static guint8
+type_name_index (const char *name)
+{
+  guint8 index = 0;
+
+  if (name == NULL)
+    return 0;
+  name = g_intern_string (name);
+  g_mutex_lock (&type_names_lock);
+  if (type_names == NULL)
+    {
+      type_names = g_ptr_array_new ();
+      g_ptr_array_add (type_names, NULL);
+    }
+  for (guint i = 1; i < type_names->len; i++)
+    if (g_ptr_array_index (type_names, i) == name)
+      index = (guint8) i;
+  if (index == 0 && type_names->len <= G_MAXUINT8)
+    {
+      index = (guint8) type_names->len;
+      g_ptr_array_add (type_names, (gpointer) name);
+    }
+  g_mutex_unlock (&type_names_lock);
+  return index;
+}
+
+static const char *
+type_name_of (guint8 index)
+{
+  const char *name;
+
+  if (index == 0)
+    return NULL;
+  g_mutex_lock (&type_names_lock);
+  name = g_ptr_array_index (type_names, index);
+  g_mutex_unlock (&type_names_lock);
+  return name;
+}
 
 G_DEFINE_FINAL_TYPE (RekeyAffiliate, rekey_affiliate, G_TYPE_OBJECT)
 
@@ -124,7 +171,7 @@ rekey_affiliate_get_property (GObject *object,
       g_value_set_string (value, self->text);
       break;
     case PROP_FIRST_NAME:
-      g_value_set_string (value, rekey_affiliate_get_first_name (self));
+      g_value_take_string (value, rekey_affiliate_dup_first_name (self));
       break;
     case PROP_LAST_NAME:
       g_value_set_string (value, rekey_affiliate_get_last_name (self));
@@ -249,7 +296,7 @@ rekey_affiliate_new_from_json (JsonNode *node,
                                GError **error)
 {
   g_autoptr (RekeyAffiliate) self = NULL;
-  g_autofree char *first = NULL, *last = NULL, *email = NULL, *company = NULL, *display = NULL;
+  g_autofree char *first = NULL, *last = NULL, *email = NULL, *company = NULL;
   g_autoptr (GString) text = NULL;
   JsonObject *object;
   gint64 loginid = 0, number;
@@ -286,19 +333,25 @@ rekey_affiliate_new_from_json (JsonNode *node,
   last = dup_clean_text (object, "lastname");
   email = dup_clean_text (object, "email");
   company = dup_clean_text (object, "company");
-  /* What a row shows under the username: the name, else the company. */
-  if (first != NULL && last != NULL)
-    display = g_strconcat (first, " ", last, NULL);
   text = g_string_sized_new (64);
   g_string_append_len (text, username, strlen (username) + 1);
-  self->first_name = append_text (text, first);
-  self->last_name = append_text (text, last);
+  if (first != NULL && last != NULL)
+    {
+      /* "First Last": the first name up to the space, the last after it. */
+      self->first_name = (guint32) text->len;
+      g_string_append (text, first);
+      g_string_append_c (text, ' ');
+      self->last_name = append_text (text, last);
+      if (self->first_name > self->last_name) /* past 4 GiB: no names */
+        self->first_name = self->last_name = 0;
+    }
+  else
+    {
+      self->first_name = append_text (text, first);
+      self->last_name = append_text (text, last);
+    }
   self->email = append_text (text, email);
   self->company = append_text (text, company);
-  self->display_name = display != NULL ? append_text (text, display)
-                       : first != NULL  ? self->first_name
-                       : last != NULL   ? self->last_name
-                                        : self->company;
   /* Trimmed to its length: a GString keeps room to grow. */
   length = text->len;
   self->text = g_realloc (g_string_free (g_steal_pointer (&text), FALSE), length);
@@ -334,10 +387,26 @@ rekey_affiliate_get_username (RekeyAffiliate *self)
     return self->field != 0 ? self->text + self->field : "";                      \
   }
 
-STRING_GETTER (first_name)
 STRING_GETTER (last_name)
 STRING_GETTER (email)
 STRING_GETTER (company)
+
+/* Both names: the first is the block's "First Last" up to the space. */
+static gboolean
+has_both_names (RekeyAffiliate *self)
+{
+  return self->first_name != 0 && self->last_name > self->first_name
+         && self->text[self->last_name - 1] == ' ';
+}
+
+char *
+rekey_affiliate_dup_first_name (RekeyAffiliate *self)
+{
+  g_return_val_if_fail (REKEY_IS_AFFILIATE (self), NULL);
+  if (has_both_names (self))
+    return g_strndup (self->text + self->first_name, self->last_name - 1 - self->first_name);
+  return g_strdup (self->first_name != 0 ? self->text + self->first_name : "");
+}
 
 int
 rekey_affiliate_get_account_type (RekeyAffiliate *self)
@@ -349,9 +418,11 @@ rekey_affiliate_get_account_type (RekeyAffiliate *self)
 const char *
 rekey_affiliate_get_type_name (RekeyAffiliate *self)
 {
+  const char *name;
+
   g_return_val_if_fail (REKEY_IS_AFFILIATE (self), NULL);
-  return self->type_name != NULL ? self->type_name
-                                 : rekey_account_type_get_name (self->account_type);
+  name = type_name_of (self->type_name);
+  return name != NULL ? name : rekey_account_type_get_name (self->account_type);
 }
 
 int
@@ -393,7 +464,12 @@ const char *
 rekey_affiliate_get_display_name (RekeyAffiliate *self)
 {
   g_return_val_if_fail (REKEY_IS_AFFILIATE (self), NULL);
-  return self->display_name != 0 ? self->text + self->display_name : "";
+  /* With both names, the first one's offset starts "First Last". */
+  if (self->first_name != 0)
+    return self->text + self->first_name;
+  if (self->last_name != 0)
+    return self->text + self->last_name;
+  return self->company != 0 ? self->text + self->company : "";
 }
 
 void
@@ -401,18 +477,20 @@ rekey_affiliate_set_account_type_info (RekeyAffiliate *self,
                                        const char *type_name,
                                        gboolean is_admin)
 {
-  const char *interned = type_name != NULL ? g_intern_string (type_name) : NULL;
+  guint8 index;
 
   g_return_if_fail (REKEY_IS_AFFILIATE (self));
+
+  index = type_name_index (type_name);
 
   if (self->is_admin != !!is_admin)
     {
       self->is_admin = !!is_admin;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IS_ADMIN]);
     }
-  if (self->type_name != interned)
+  if (self->type_name != index)
     {
-      self->type_name = interned;
+      self->type_name = index;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TYPE_NAME]);
     }
 }

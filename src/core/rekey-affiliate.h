@@ -50,7 +50,8 @@ RekeyAffiliate *rekey_affiliate_new_from_json (JsonNode *node,
 
 gint64 rekey_affiliate_get_loginid (RekeyAffiliate *self);
 const char *rekey_affiliate_get_username (RekeyAffiliate *self);
-const char *rekey_affiliate_get_first_name (RekeyAffiliate *self);
+/* A copy: the record keeps "First Last" once. */
+char *rekey_affiliate_dup_first_name (RekeyAffiliate *self);
 const char *rekey_affiliate_get_last_name (RekeyAffiliate *self);
 const char *rekey_affiliate_get_email (RekeyAffiliate *self);
 const char *rekey_affiliate_get_company (RekeyAffiliate *self);

@@ -86,8 +86,8 @@ fill_details (RekeyAffiliatePane *self,
               RekeyAffiliate *a)
 {
   g_autofree char *loginid = g_strdup_printf ("%" G_GINT64_FORMAT, rekey_affiliate_get_loginid (a));
-  g_autofree char *name = g_strdup_printf ("%s %s", rekey_affiliate_get_first_name (a),
-                                           rekey_affiliate_get_last_name (a));
+  g_autofree char *first = rekey_affiliate_dup_first_name (a);
+  g_autofree char *name = g_strdup_printf ("%s %s", first, rekey_affiliate_get_last_name (a));
   g_autofree char *joined = format_time (rekey_affiliate_get_join_date (a), _("Unknown"));
   g_autofree char *login = format_time (rekey_affiliate_get_last_login (a), _("Never"));
 
