@@ -23,7 +23,10 @@ _rekey_client_init_transport (RekeyClient *self)
 
   self->session = soup_session_new_with_options ("user-agent", "Rekey/" PACKAGE_VERSION,
                                                  "timeout", REKEY_CLIENT_DEFAULT_TIMEOUT,
-                                                 "max-conns-per-host", 4,
+                                                 /* As a browser: a long list takes
+                                                  * four (rekey-affiliate-list.h), two
+                                                  * stay free for a reset or a ping. */
+                                                 "max-conns-per-host", 6,
                                                  "proxy-resolver", proxies,
                                                  NULL);
   if (g_strcmp0 (g_getenv ("REKEY_DEBUG_HTTP"), "1") == 0)

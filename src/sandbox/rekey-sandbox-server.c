@@ -80,7 +80,15 @@ handler_cb (SoupServer *server,
   d = g_new0 (Delayed, 1);
   d->self = g_object_ref (self);
   d->msg = g_object_ref (msg);
-  g_timeout_add (self->latency_ms, delayed_cb, d);
+  /* On the server's own context: the server may run on a thread of its
+   * own (the benchmarks, the tests' sandbox), where the default context
+   * would answer the request from another thread. */
+  {
+    g_autoptr (GSource) source = g_timeout_source_new (self->latency_ms);
+
+    g_source_set_callback (source, delayed_cb, d, NULL);
+    g_source_attach (source, g_main_context_get_thread_default ());
+  }
 }
 
 static void
