@@ -89,6 +89,17 @@ _rekey_affiliate_list_set_error (RekeyAffiliateList *self,
 
 static GHashTable *ensure_positions (RekeyAffiliateList *self);
 
+/* The positions' keys (loginid -> position + 1): where a pointer holds 64
+ * bits, the loginid itself, no block of its own per affiliate (a list of
+ * 100,000 kept 100,000 blocks of 32 bytes for 8-byte keys). */
+#if GLIB_SIZEOF_VOID_P >= 8
+#define POSITION_KEY(loginid)     ((gpointer) (gintptr) (loginid))
+#define POSITION_KEY_NEW(loginid) POSITION_KEY (loginid)
+#else
+#define POSITION_KEY(loginid)     (&(loginid))
+#define POSITION_KEY_NEW(loginid) g_memdup2 (&(loginid), sizeof (gint64))
+#endif
+
 static int
 compare_loginid (gconstpointer a,
                  gconstpointer b)
@@ -118,7 +129,7 @@ _rekey_affiliate_list_merge (RekeyAffiliateList *self,
       RekeyAffiliate *a = g_ptr_array_index (fresh, k);
       gint64 loginid = rekey_affiliate_get_loginid (a);
 
-      if (g_hash_table_contains (ensure_positions (self), &loginid)
+      if (g_hash_table_contains (ensure_positions (self), POSITION_KEY (loginid))
           || (unique->len > 0
               && rekey_affiliate_get_loginid (g_ptr_array_index (unique, unique->len - 1))
                      == loginid))
@@ -160,7 +171,7 @@ _rekey_affiliate_list_merge (RekeyAffiliateList *self,
     {
       gint64 loginid = rekey_affiliate_get_loginid (g_ptr_array_index (self->items, k));
 
-      g_hash_table_insert (ensure_positions (self), g_memdup2 (&loginid, sizeof loginid),
+      g_hash_table_insert (ensure_positions (self), POSITION_KEY_NEW (loginid),
                            GUINT_TO_POINTER (k + 1));
     }
   g_list_model_items_changed (G_LIST_MODEL (self), first, old_len - first,
@@ -172,7 +183,11 @@ _rekey_affiliate_list_merge (RekeyAffiliateList *self,
 static GHashTable *
 positions_new (void)
 {
+#if GLIB_SIZEOF_VOID_P >= 8
+  return g_hash_table_new (g_direct_hash, g_direct_equal);
+#else
   return g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+#endif
 }
 
 typedef struct
@@ -235,8 +250,7 @@ ensure_positions (RekeyAffiliateList *self)
     {
       gint64 loginid = rekey_affiliate_get_loginid (g_ptr_array_index (self->items, k));
 
-      g_hash_table_insert (self->positions, g_memdup2 (&loginid, sizeof loginid),
-                           GUINT_TO_POINTER (k + 1));
+      g_hash_table_insert (self->positions, POSITION_KEY_NEW (loginid), GUINT_TO_POINTER (k + 1));
     }
   return self->positions;
 }
@@ -538,6 +552,6 @@ rekey_affiliate_list_find (RekeyAffiliateList *self,
 
   g_return_val_if_fail (REKEY_IS_AFFILIATE_LIST (self), -1);
 
-  value = g_hash_table_lookup (ensure_positions (self), &loginid);
+  value = g_hash_table_lookup (ensure_positions (self), POSITION_KEY (loginid));
   return value != NULL ? (int) GPOINTER_TO_UINT (value) - 1 : -1;
 }

@@ -529,6 +529,9 @@ rekey_affiliate_parse_page (JsonNode *root,
       JsonArray *array = json_node_get_array (root);
       guint n = json_array_get_length (array);
 
+      /* Room for every record at once: no growth, no slack. */
+      g_clear_pointer (&out, g_ptr_array_unref);
+      out = g_ptr_array_new_full (n, g_object_unref);
       for (guint i = 0; i < n; i++)
         add_record (out, json_array_get_element (array, i), 0, &skipped);
     }
@@ -551,7 +554,8 @@ rekey_affiliate_parse_page (JsonNode *root,
           inner = rekey_affiliate_parse_page (wrapped, NULL, &skipped, error);
           if (inner == NULL)
             return NULL;
-          g_ptr_array_extend_and_steal (out, g_steal_pointer (&inner));
+          g_clear_pointer (&out, g_ptr_array_unref);
+          out = g_steal_pointer (&inner);
           if (rekey_json_object_get_int (object, "total_count", &count) && count >= 0)
             total = count;
         }
@@ -562,6 +566,8 @@ rekey_affiliate_parse_page (JsonNode *root,
           JsonNode *node;
 
           /* NATS4: {"3": {...}, "7": {...}} */
+          g_clear_pointer (&out, g_ptr_array_unref);
+          out = g_ptr_array_new_full (json_object_get_size (object), g_object_unref);
           json_object_iter_init (&iter, object);
           while (json_object_iter_next (&iter, &member, &node))
             {
