@@ -529,7 +529,7 @@ rekey_affiliate_parse_page (JsonNode *root,
       JsonArray *array = json_node_get_array (root);
       guint n = json_array_get_length (array);
 
-      /* Room for every record at once: no growth, no slack. */
+      /* Room for every record at once: no growth on the way. */
       g_clear_pointer (&out, g_ptr_array_unref);
       out = g_ptr_array_new_full (n, g_object_unref);
       for (guint i = 0; i < n; i++)
