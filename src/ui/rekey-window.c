@@ -108,12 +108,43 @@ rebuild_profiles_menu (RekeyWindow *self)
 
 /* ------------------------------------------------------------------ the rooms */
 
+static void back_cb (RekeyWindow *self);
+static void reset_requested_cb (RekeyWindow *self,
+                                RekeyAffiliate *target);
+
+/* The details pane, made when first needed: a first start, on the welcome
+ * page, is spared its templates (about a third of the window's). */
+static RekeyAffiliatePane *
+ensure_affiliate_pane (RekeyWindow *self)
+{
+  if (self->affiliate_pane != NULL)
+    return self->affiliate_pane;
+
+  self->affiliate_pane = g_object_new (REKEY_TYPE_AFFILIATE_PANE, "hexpand", TRUE,
+                                       "width-request", 360, NULL);
+  g_object_bind_property (self->leaflet, "folded", self->affiliate_pane, "folded",
+                          G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->affiliate_pane, "back", G_CALLBACK (back_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->affiliate_pane, "reset-requested",
+                           G_CALLBACK (reset_requested_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->affiliate_pane, "enter-key-requested",
+                           G_CALLBACK (_rekey_window_enter_key), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->affiliate_pane, "toast", G_CALLBACK (_rekey_window_toast), self,
+                           G_CONNECT_SWAPPED);
+  adw_leaflet_append (self->leaflet, GTK_WIDGET (self->affiliate_pane));
+  return self->affiliate_pane;
+}
+
 static void
 selected_cb (RekeyWindow *self)
 {
   RekeyAffiliate *affiliate = rekey_affiliate_list_pane_get_selected (self->list_pane);
 
-  rekey_affiliate_pane_set_clipboard_seconds (self->affiliate_pane, clipboard_seconds (self));
+  if (affiliate == NULL && self->affiliate_pane == NULL)
+    return;
+  rekey_affiliate_pane_set_clipboard_seconds (ensure_affiliate_pane (self),
+                                              clipboard_seconds (self));
   rekey_affiliate_pane_set_affiliate (self->affiliate_pane, affiliate);
   if (affiliate != NULL)
     adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
@@ -219,7 +250,8 @@ _rekey_window_reset_state (RekeyWindow *self)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   rekey_affiliate_list_pane_set_session (self->list_pane, NULL);
-  rekey_affiliate_pane_set_session (self->affiliate_pane, NULL);
+  if (self->affiliate_pane != NULL)
+    rekey_affiliate_pane_set_session (self->affiliate_pane, NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.history", FALSE);
   self->overdue_loginid = 0;
   if (self->session != NULL)
@@ -237,7 +269,7 @@ connected (RekeyWindow *self)
                                             _("Rekey"));
 
   gtk_window_set_title (GTK_WINDOW (self), title);
-  rekey_affiliate_pane_set_session (self->affiliate_pane, self->session);
+  rekey_affiliate_pane_set_session (ensure_affiliate_pane (self), self->session);
   rekey_affiliate_list_pane_set_session (self->list_pane, self->session);
   set_page (self, "main");
   rekey_session_refresh_keyring (self->session);
@@ -531,12 +563,10 @@ rekey_window_class_init (RekeyWindowClass *klass)
   GTK_WINDOW_CLASS (klass)->close_request = rekey_window_close_request;
 
   g_type_ensure (REKEY_TYPE_AFFILIATE_LIST_PANE);
-  g_type_ensure (REKEY_TYPE_AFFILIATE_PANE);
   g_type_ensure (REKEY_TYPE_UNFINISHED_BAR);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/rekeyapp/Rekey/ui/rekey-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, RekeyWindow, affiliate_pane);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, error_profile_button);
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, leaflet);
@@ -549,12 +579,8 @@ rekey_window_class_init (RekeyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RekeyWindow, update_key_button);
   gtk_widget_class_bind_template_callback_full (widget_class, "add_server_cb",
                                                 G_CALLBACK (_rekey_window_add_server));
-  gtk_widget_class_bind_template_callback (widget_class, back_cb);
-  gtk_widget_class_bind_template_callback_full (widget_class, "enter_key_requested_cb",
-                                                G_CALLBACK (_rekey_window_enter_key));
   gtk_widget_class_bind_template_callback (widget_class, open_profile_cb);
   gtk_widget_class_bind_template_callback (widget_class, recover_cb);
-  gtk_widget_class_bind_template_callback (widget_class, reset_requested_cb);
   gtk_widget_class_bind_template_callback (widget_class, selected_cb);
   gtk_widget_class_bind_template_callback_full (widget_class, "toast_cb",
                                                 G_CALLBACK (_rekey_window_toast));
@@ -675,7 +701,7 @@ rekey_window_get_admins_button (RekeyWindow *self)
 RekeyApiPage *
 rekey_window_get_api_page (RekeyWindow *self)
 {
-  return rekey_affiliate_pane_get_api_page (self->affiliate_pane);
+  return rekey_affiliate_pane_get_api_page (ensure_affiliate_pane (self));
 }
 
 AdwLeaflet *
@@ -701,7 +727,7 @@ const char *
 rekey_window_get_detail (RekeyWindow *self,
                          const char *title)
 {
-  return rekey_affiliate_pane_get_detail (self->affiliate_pane, title);
+  return rekey_affiliate_pane_get_detail (ensure_affiliate_pane (self), title);
 }
 
 GtkWindow *
