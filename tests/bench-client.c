@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-list.h"
 #include "bench-stats.h"
 #include "rekey-affiliate-list.h"
 #include "rekey-json.h"
@@ -107,11 +108,7 @@ bench_list (RekeyClient *client,
   *first_ms = run.first_ms;
   *stall_ms = (double) run.max_stall_us / 1000.0;
 
-  if (rekey_affiliate_list_get_error (list) != NULL)
-    g_error ("loading failed: %s", rekey_affiliate_list_get_error (list)->message);
-  if (g_list_model_get_n_items (G_LIST_MODEL (list)) != N_AFFILIATES)
-    g_error ("the list has %u affiliates, not %d", g_list_model_get_n_items (G_LIST_MODEL (list)),
-             N_AFFILIATES);
+  bench_list_check (list, N_AFFILIATES);
 
   /* Then a search typed into the full list: the 100,000 rows go, the
    * matches come. */
@@ -146,11 +143,7 @@ bench_load (RekeyClient *client,
     g_main_context_iteration (NULL, TRUE);
   ms = ms_since (t0);
   g_source_remove (deadline);
-  if (rekey_affiliate_list_get_error (list) != NULL)
-    g_error ("loading failed: %s", rekey_affiliate_list_get_error (list)->message);
-  if (g_list_model_get_n_items (G_LIST_MODEL (list)) != N_AFFILIATES)
-    g_error ("the list has %u affiliates, not %d", g_list_model_get_n_items (G_LIST_MODEL (list)),
-             N_AFFILIATES);
+  bench_list_check (list, N_AFFILIATES);
   return ms;
 }
 

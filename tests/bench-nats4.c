@@ -23,6 +23,7 @@
 #include <libsoup/soup.h>
 
 #include "bench-json-body.h"
+#include "bench-list.h"
 #include "bench-stats.h"
 #include "rekey-affiliate-list.h"
 
@@ -129,11 +130,7 @@ bench_list (const char *url,
   g_source_remove (tick);
   g_source_remove (deadline);
 
-  if (rekey_affiliate_list_get_error (list) != NULL)
-    g_error ("loading failed: %s", rekey_affiliate_list_get_error (list)->message);
-  if (g_list_model_get_n_items (G_LIST_MODEL (list)) != N_AFFILIATES)
-    g_error ("the list has %u affiliates, not %d", g_list_model_get_n_items (G_LIST_MODEL (list)),
-             N_AFFILIATES);
+  bench_list_check (list, N_AFFILIATES);
   /* Settle: the last idles of the transport. */
   while (g_main_context_iteration (NULL, FALSE))
     ;
