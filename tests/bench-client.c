@@ -446,7 +446,12 @@ main (int argc,
            "a separate run of all %u URLs.)\n", urls->len);
   g_print ("\nThe same list from a server %d ms away (every answer held %d ms), median of %d "
            "runs:\n\n", LATENCY_MS, LATENCY_MS, N_FAR_RUNS);
-  print_row ("RekeyAffiliateList, 4 requests at once", -1, bench_median (far_list, N_FAR_RUNS));
+  {
+    g_autofree char *label = g_strdup_printf ("RekeyAffiliateList, %d requests at once",
+                                              REKEY_AFFILIATE_LIST_REQUESTS_AT_ONCE);
+
+    print_row (label, -1, bench_median (far_list, N_FAR_RUNS));
+  }
   print_row ("RekeyAffiliateList, one page after another", -1,
              bench_median (far_serial, N_FAR_RUNS));
   print_row ("curl, one process, keep-alive (fetch only)", -1, bench_median (far_curl, N_FAR_RUNS));

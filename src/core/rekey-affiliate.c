@@ -38,9 +38,9 @@ struct _RekeyAffiliate
 
 /* The names a server gives its account types, shared by all affiliates:
  * a handful per server. Bounded: past 255 names a type shows its built-in
- * name. */
-static GMutex type_names_lock;
-static GPtrArray *type_names; /* interned const char*, [0] = NULL */
+ * name. Slots only fill, once each, so a row reads its name without a lock. */
+static GMutex type_names_lock; /* for the writers */
+static const char *type_names[G_MAXUINT8 + 1]; /* interned; [0] stays NULL */
 
 static guint8
 type_name_index (const char *name)
@@ -51,34 +51,15 @@ type_name_index (const char *name)
     return 0;
   name = g_intern_string (name);
   g_mutex_lock (&type_names_lock);
-  if (type_names == NULL)
+  for (guint i = 1; i < G_N_ELEMENTS (type_names) && index == 0; i++)
     {
-      type_names = g_ptr_array_new ();
-      g_ptr_array_add (type_names, NULL);
-    }
-  for (guint i = 1; i < type_names->len; i++)
-    if (g_ptr_array_index (type_names, i) == name)
-      index = (guint8) i;
-  if (index == 0 && type_names->len <= G_MAXUINT8)
-    {
-      index = (guint8) type_names->len;
-      g_ptr_array_add (type_names, (gpointer) name);
+      if (type_names[i] == NULL)
+        g_atomic_pointer_set (&type_names[i], name);
+      if (type_names[i] == name)
+        index = (guint8) i;
     }
   g_mutex_unlock (&type_names_lock);
   return index;
-}
-
-static const char *
-type_name_of (guint8 index)
-{
-  const char *name;
-
-  if (index == 0)
-    return NULL;
-  g_mutex_lock (&type_names_lock);
-  name = g_ptr_array_index (type_names, index);
-  g_mutex_unlock (&type_names_lock);
-  return name;
 }
 
 G_DEFINE_FINAL_TYPE (RekeyAffiliate, rekey_affiliate, G_TYPE_OBJECT)
@@ -395,8 +376,7 @@ STRING_GETTER (company)
 static gboolean
 has_both_names (RekeyAffiliate *self)
 {
-  return self->first_name != 0 && self->last_name > self->first_name
-         && self->text[self->last_name - 1] == ' ';
+  return self->first_name != 0 && self->last_name != 0;
 }
 
 char *
@@ -421,7 +401,7 @@ rekey_affiliate_get_type_name (RekeyAffiliate *self)
   const char *name;
 
   g_return_val_if_fail (REKEY_IS_AFFILIATE (self), NULL);
-  name = type_name_of (self->type_name);
+  name = g_atomic_pointer_get (&type_names[self->type_name]);
   return name != NULL ? name : rekey_account_type_get_name (self->account_type);
 }
 
