@@ -12,6 +12,7 @@
 #include <gio/gsettingsbackend.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <signal.h>
 #include <string.h>
 
 #include "rekey-client.h"
@@ -63,26 +64,21 @@ run_free (Run *run)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
 
-/* Runs @argv (a program and its arguments) as rekeyctl runs: its settings
- * and journal in the fixture's directory; @input on its standard input, or
- * /dev/null when NULL; @env extra variables ("NAME=value"), or NULL. */
-static Run *
-spawn (Fixture *f,
+/* Starts @argv (a program and its arguments) as rekeyctl runs: its
+ * settings and journal in the fixture's directory; its standard input a
+ * pipe when @input, else /dev/null; @env extra variables ("NAME=value"),
+ * or NULL. */
+static GSubprocess *
+start (Fixture *f,
        const char *input,
        const char *const *env,
        const char *const *argv)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  GSubprocess *process;
   g_autoptr (GError) error = NULL;
   g_autofree char *config = g_build_filename (f->dir, "config", NULL);
   g_autofree char *data = g_build_filename (f->dir, "data", NULL);
-  Run *run = g_new0 (Run, 1);
-
-  for (guint i = 0; argv[i] != NULL; i++)
-    g_ptr_array_add (args, (gpointer) argv[i]);
-  g_ptr_array_add (args, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
                                         | G_SUBPROCESS_FLAGS_STDERR_PIPE
@@ -101,8 +97,23 @@ spawn (Fixture *f,
 
       g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
     }
-  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) args->pdata, &error);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
+  return process;
+}
+
+/* Runs @argv as start() starts it, with @input on its standard input, until
+ * it exits. */
+static Run *
+spawn (Fixture *f,
+       const char *input,
+       const char *const *env,
+       const char *const *argv)
+{
+  g_autoptr (GSubprocess) process = start (f, input, env, argv);
+  g_autoptr (GError) error = NULL;
+  Run *run = g_new0 (Run, 1);
+
   /* The sandbox answers from its own thread: a blocking wait is fine. */
   g_subprocess_communicate_utf8 (process, input, NULL, &run->out, &run->err, &error);
   g_assert_no_error (error);
@@ -720,6 +731,113 @@ test_reset_all_admins (Fixture *f,
     g_assert_nonnull (strstr (run->out, line));
     g_assert_nonnull (strstr (run->out, total));
   }
+}
+
+typedef struct
+{
+  char *out;
+  char *err;
+  gboolean done;
+} Output;
+
+static void
+communicated_cb (GObject *source,
+                 GAsyncResult *result,
+                 gpointer user_data)
+{
+  Output *output = user_data;
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &output->out, &output->err,
+                                        &error);
+  g_assert_no_error (error);
+  output->done = TRUE;
+}
+
+/* Ctrl+C in reset --all-admins, as an admin presses it: the account under
+ * way is finished (reset, saved, checked), no other is begun, the report
+ * says it stopped, and nothing is left for "rekeyctl recover". */
+static void
+test_reset_all_admins_interrupted (Fixture *f,
+                                   gconstpointer data)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  const char *const argv[] = { g_getenv ("REKEYCTL_PROGRAM"), "reset", "--all-admins", "--yes",
+                               "--json", NULL };
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (Run) run = NULL;
+  Output output = { 0 };
+  JsonObject *stopped;
+  JsonArray *accounts;
+  guint n, checked = 0, waiting = 0;
+  gint64 deadline;
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  /* Every answer 250 ms late: the signal comes while the first account's
+   * key is being saved or checked, long before the run could end. */
+  rekey_sandbox_server_set_latency (server, 250);
+  process = start (f, NULL, NULL, argv);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, &output);
+  deadline = g_get_monotonic_time () + rekey_test_scaled_usec (30);
+  while (rekey_sandbox_server_get_reset_count (server) == 0 && !output.done)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_false (output.done);
+  g_subprocess_send_signal (process, SIGINT);
+  while (!output.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_true (g_subprocess_get_if_exited (process));
+  /* Accounts left waiting: the run did not do what it was asked. */
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, EXIT_FAILED);
+  g_assert_nonnull (strstr (output.err, "Stopping once the account under way is done"));
+  root = parse_json (output.out);
+  stopped = json_object_get_object_member (json_node_get_object (root), "stopped");
+  g_assert_nonnull (stopped);
+  g_assert_cmpstr (json_object_get_string_member (stopped, "message"), ==, "Stopped on request");
+  accounts = json_object_get_array_member (json_node_get_object (root), "accounts");
+  n = json_array_get_length (accounts);
+  g_assert_cmpuint (n, >=, 3);
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *o = json_array_get_object_element (accounts, i);
+      const char *username = json_object_get_string_member (o, "username");
+      const char *state = json_object_get_string_member (o, "state");
+      g_autofree char *server_key = rekey_test_sandbox_dup_key (
+          f->sandbox, json_object_get_int_member (o, "loginid"));
+      g_autofree char *stored = rekey_test_keyring_lookup (f->server, username);
+
+      /* Finished whole, or not begun: nothing in between. */
+      if (g_str_equal (state, "checked"))
+        {
+          g_assert_cmpstr (stored, ==, server_key);
+          g_assert_cmpuint (waiting, ==, 0);
+          checked++;
+        }
+      else
+        {
+          g_assert_cmpstr (state, ==, "waiting");
+          g_assert_true (json_object_get_null_member (o, "error"));
+          waiting++;
+        }
+    }
+  g_assert_cmpuint (checked, >=, 1);
+  g_assert_cmpuint (waiting, >=, 1);
+  /* The server reset exactly the accounts reported done. */
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, checked);
+
+  rekey_sandbox_server_set_latency (server, 0);
+  run = rekeyctl (f, NULL, "recover");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_nonnull (strstr (run->out, "is unfinished"));
+  g_free (output.out);
+  g_free (output.err);
 }
 
 static Run *on_terminal (Fixture *f, const char *input, const char *arguments);
@@ -1454,6 +1572,7 @@ main (int argc,
   ADD ("reset-own", test_reset_own);
   ADD ("reset-all-admins", test_reset_all_admins);
   ADD ("reset-all-admins-by-hand", test_reset_all_admins_by_hand);
+  ADD ("reset-all-admins-interrupted", test_reset_all_admins_interrupted);
   ADD ("outcome-unknown-then-recover", test_outcome_unknown_then_recover);
   ADD ("store", test_store);
   ADD ("check", test_check);
