@@ -265,3 +265,28 @@ rekey_test_keyring_lookup (const char *server,
   rekey_test_record_key (secret_value_get_text (value));
   return g_strdup (secret_value_get_text (value));
 }
+
+void
+rekey_test_keyring_forget_server (const char *server)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) usernames = NULL;
+  GAsyncResult *result = NULL;
+
+  /* Only ever the private test keyring: a test skipped for want of it
+   * stored nothing, and the developer's own is not touched. */
+  if (g_getenv ("REKEY_TEST_KEYRING_PASSWORD") == NULL)
+    return;
+  rekey_keyring_list_usernames_async (server, NULL, rekey_test_result_cb, &result);
+  usernames = rekey_keyring_list_usernames_finish (rekey_test_wait (&result), &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  for (guint i = 0; usernames != NULL && usernames[i] != NULL; i++)
+    {
+      rekey_keyring_clear_async (server, usernames[i], REKEY_KEYRING_FLAGS_NONE, NULL,
+                                 rekey_test_result_cb, &result);
+      g_assert_true (rekey_keyring_clear_finish (rekey_test_wait (&result), &error));
+      g_assert_no_error (error);
+      g_clear_object (&result);
+    }
+}

@@ -71,5 +71,8 @@ void rekey_test_keyring_store (const char *server,
                                const char *key);
 char *rekey_test_keyring_lookup (const char *server,
                                  const char *username);
+/* Clears every key the keyring holds for @server: what a fixture stored
+ * goes with it (a later fixture's server may get the same port). */
+void rekey_test_keyring_forget_server (const char *server);
 
 G_END_DECLS

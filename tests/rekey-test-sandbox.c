@@ -36,6 +36,13 @@ server_thread (gpointer data)
   return NULL;
 }
 
+static gboolean
+quit_loop_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
 RekeyTestSandbox *
 rekey_test_sandbox_start (guint seed)
 {
@@ -168,7 +175,16 @@ rekey_test_sandbox_stop (RekeyTestSandbox *self)
     return;
   /* Also the keys of resets the test did not read. */
   rekey_test_record_sandbox_keys (rekey_test_sandbox_get_store (self));
-  g_main_loop_quit (self->loop);
+  /* Quit from inside the loop: a g_main_loop_quit() that came before the
+   * thread reached g_main_loop_run() would be lost (a test that skips at
+   * once), and the join would wait for ever. */
+  {
+    GSource *quit = g_idle_source_new ();
+
+    g_source_set_callback (quit, (GSourceFunc) quit_loop_cb, self->loop, NULL);
+    g_source_attach (quit, self->context);
+    g_source_unref (quit);
+  }
   g_thread_join (self->thread);
   g_main_loop_unref (self->loop);
   g_main_context_unref (self->context);

@@ -138,7 +138,7 @@ static void
 assert_finalized_soon (gpointer object)
 {
   gpointer weak = object;
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + rekey_test_scaled_usec (5);
 
   g_object_add_weak_pointer (G_OBJECT (object), &weak);
   g_object_unref (object);

@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -28,14 +29,6 @@
 /* Peak RSS may grow by this much for an answer of any size (the body cap
  * is 8 MiB). */
 #define MEMORY_BOUND_KB (48 * 1024)
-
-/* Everything is slower under AddressSanitizer on a busy machine: every
- * time figure is multiplied by this. */
-static guint
-time_scale (void)
-{
-  return g_getenv ("REKEY_TEST_SETUP") != NULL ? 3 : 1;
-}
 
 typedef enum
 {
@@ -192,7 +185,8 @@ fixture_open_client (Fixture *f,
   f->client = rekey_client_new (rekey_hostile_server_get_url (server), "admin",
                                 REKEY_HOSTILE_CALLER_KEY, REKEY_CLIENT_FLAGS_NONE, &error);
   g_assert_no_error (error);
-  f->timeout = 2 * time_scale ();
+  /* The whole-exchange deadline: slower under a sanitizer, as every wait. */
+  f->timeout = (guint) ceil (2 * rekey_test_time_scale ());
   rekey_client_set_timeout (f->client, f->timeout);
 
   /* What the keyring holds for the server before the test: other tests of
@@ -369,7 +363,7 @@ test_case (Fixture *f,
     rekey_hostile_server_set_redirect_target (f->server, "https://evil.example.net");
   deadline = (gint64) f->timeout * 2 * G_USEC_PER_SEC;
   /* Each exchange within its deadline, and a second for the rest. */
-  bound = c->n_exchanges * deadline + (gint64) time_scale () * G_USEC_PER_SEC;
+  bound = c->n_exchanges * deadline + rekey_test_scaled_usec (1);
 
   rss_before = peak_rss_kb ();
   t0 = g_get_monotonic_time ();

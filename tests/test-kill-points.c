@@ -108,6 +108,8 @@ fixture_tear_down (Fixture *f,
   rekey_test_record_sandbox_keys (rekey_sandbox_server_get_store (f->server));
   rekey_sandbox_server_shutdown (f->server);
   g_clear_object (&f->server);
+  /* The keys the test stored and the recoveries saved go with the server. */
+  rekey_test_keyring_forget_server (f->server_name);
   remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->url);

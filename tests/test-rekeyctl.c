@@ -229,20 +229,8 @@ static void
 fixture_tear_down (Fixture *f,
                    gconstpointer data)
 {
-  GAsyncResult *result = NULL;
-  g_auto (GStrv) names = NULL;
-
   /* The keyring items of this sandbox go with it. */
-  rekey_keyring_list_usernames_async (f->server, NULL, rekey_test_result_cb, &result);
-  names = rekey_keyring_list_usernames_finish (rekey_test_wait (&result), NULL);
-  g_clear_object (&result);
-  for (guint i = 0; names != NULL && names[i] != NULL; i++)
-    {
-      rekey_keyring_clear_async (f->server, names[i], REKEY_KEYRING_FLAGS_NONE, NULL,
-                                 rekey_test_result_cb, &result);
-      rekey_keyring_clear_finish (rekey_test_wait (&result), NULL);
-      g_clear_object (&result);
-    }
+  rekey_test_keyring_forget_server (f->server);
   rekey_test_sandbox_stop (f->sandbox);
   /* In the private world it stays, for test-no-secrets to search. */
   if (g_getenv ("REKEY_TESTS_SCRATCH") == NULL)

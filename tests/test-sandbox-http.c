@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rekey-sandbox-server.h"
+#include "rekey-test-keyring.h"
 
 #define TEST_SEED       2000
 #define LARGE_SEED      5000
@@ -128,7 +129,7 @@ fixture_tear_down (Fixture *f,
   /* A latency timer still queued holds the server until it fires. */
   {
     gboolean expired = FALSE;
-    guint deadline = g_timeout_add_seconds (5, deadline_cb, &expired);
+    guint deadline = g_timeout_add (rekey_test_scaled_usec (5) / 1000, deadline_cb, &expired);
 
     g_object_add_weak_pointer (G_OBJECT (f->server), (gpointer *) &f->server);
     g_object_unref (f->server);
@@ -180,7 +181,8 @@ static void
 wait_for (guint *remaining)
 {
   gboolean expired = FALSE;
-  guint deadline = g_timeout_add_seconds (REQUEST_TIMEOUT + 5, deadline_cb, &expired);
+  guint deadline = g_timeout_add (rekey_test_scaled_usec (REQUEST_TIMEOUT + 5) / 1000,
+                                   deadline_cb, &expired);
 
   while (*remaining > 0 && !expired)
     g_main_context_iteration (NULL, TRUE);
