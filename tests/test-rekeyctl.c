@@ -407,6 +407,30 @@ test_add_refused (Fixture *f,
   g_assert_cmpint (run->status, ==, EXIT_USAGE);
   g_clear_pointer (&run, run_free);
 
+  /* A blank name or username, with a key that works: refused before the
+   * server is asked or the keyring written. */
+  {
+    RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+    g_autofree char *username = NULL;
+    gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 1, &username);
+    g_autofree char *key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+    g_autofree char *input = with_newline (key);
+    g_autofree char *stored = NULL;
+    guint requests = rekey_sandbox_server_get_request_count (server);
+
+    run = rekeyctl (f, input, "add", "  ", "--server", f->server, "--username", username);
+    g_assert_cmpint (run->status, ==, EXIT_USAGE);
+    g_assert_nonnull (strstr (run->err, "Give the server a name."));
+    g_clear_pointer (&run, run_free);
+    run = rekeyctl (f, input, "add", "y", "--server", f->server, "--username", " ");
+    g_assert_cmpint (run->status, ==, EXIT_USAGE);
+    g_assert_nonnull (strstr (run->err, "username"));
+    g_clear_pointer (&run, run_free);
+    g_assert_cmpuint (rekey_sandbox_server_get_request_count (server), ==, requests);
+    stored = rekey_test_keyring_lookup (f->server, username);
+    g_assert_null (stored);
+  }
+
   run = rekeyctl (f, NULL, "profiles", "--json");
   g_assert_null (strstr (run->out, "\"x\""));
 }

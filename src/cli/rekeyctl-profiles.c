@@ -109,7 +109,7 @@ ctl_cmd_add (Ctl *ctl,
   g_autoptr (RekeySession) session = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   RekeyAffiliate *me;
-  RekeyProfile *profile, *existing;
+  RekeyProfile *profile;
   RekeyClientFlags flags;
 
   if (!ctl_parse_options (ctl, command, entries, FALSE, &argc, &argv, &error))
@@ -122,13 +122,11 @@ ctl_cmd_add (Ctl *ctl,
   url = rekey_client_normalize_url (server, allow_http, &error);
   if (url == NULL)
     return ctl_fail (error);
-  if (rekey_profile_store_find_by_name (ctl->store, argv[1]) != NULL)
-    return ctl_usage_error (NULL, _("There is already a server named “%s”."), argv[1]);
-  if ((existing = rekey_profile_store_find_by_account (ctl->store, url, username)) != NULL)
-    /* Translators: the username, the server address, the name of the
-     * server in Rekey that already uses that account. */
-    return ctl_usage_error (NULL, _("Rekey already connects as %s to %s: that is the server “%s”."),
-                            username, url, rekey_profile_get_name (existing));
+  /* A name, a username, neither taken: refused before the key is asked
+   * for, the server asked or the keyring written. */
+  if (!rekey_profile_store_check_new (ctl->store, argv[1], url, username, allow_http, &error))
+    return ctl_usage_error (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS) ? NULL : command,
+                            "%s", error->message);
   if (allow_http && !rekey_client_is_loopback_url (url) && g_str_has_prefix (url, "http:"))
     ctl_warn ("%s", _("Plain HTTP sends the API key unencrypted: anyone on the way can read "
                       "it."));

@@ -599,6 +599,73 @@ clean_name (const char *name,
   return g_steal_pointer (&clean);
 }
 
+/* What rekey_profile_store_add() refuses, with its cleaned name, URL and
+ * username when it would accept them. */
+static gboolean
+check_new (RekeyProfileStore *self,
+           const char *name,
+           const char *server,
+           const char *username,
+           gboolean allow_insecure,
+           char **clean_out,
+           char **url_out,
+           char **user_out,
+           GError **error)
+{
+  g_autofree char *clean = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *user = NULL;
+  RekeyProfile *profile;
+
+  clean = clean_name (name, error);
+  if (clean == NULL)
+    return FALSE;
+  url = rekey_client_normalize_url (server, allow_insecure, error);
+  if (url == NULL)
+    return FALSE;
+  user = g_strstrip (g_strdup (username != NULL ? username : ""));
+  if (*user == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Enter the username of an admin account."));
+      return FALSE;
+    }
+  if (rekey_profile_store_find_by_name (self, clean) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("There is already a server named “%s”."), clean);
+      return FALSE;
+    }
+  if ((profile = rekey_profile_store_find_by_account (self, url, user)) != NULL)
+    {
+      /* Translators: the username, the server address, the name of the
+       * server in Rekey that already uses that account. */
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("Rekey already connects as %s to %s: that is the server “%s”."), user, url,
+                   profile->name);
+      return FALSE;
+    }
+  if (clean_out != NULL)
+    *clean_out = g_steal_pointer (&clean);
+  if (url_out != NULL)
+    *url_out = g_steal_pointer (&url);
+  if (user_out != NULL)
+    *user_out = g_steal_pointer (&user);
+  return TRUE;
+}
+
+gboolean
+rekey_profile_store_check_new (RekeyProfileStore *self,
+                               const char *name,
+                               const char *server,
+                               const char *username,
+                               gboolean allow_insecure,
+                               GError **error)
+{
+  g_return_val_if_fail (REKEY_IS_PROFILE_STORE (self), FALSE);
+  return check_new (self, name, server, username, allow_insecure, NULL, NULL, NULL, error);
+}
+
 RekeyProfile *
 rekey_profile_store_add (RekeyProfileStore *self,
                          const char *name,
@@ -615,34 +682,8 @@ rekey_profile_store_add (RekeyProfileStore *self,
 
   g_return_val_if_fail (REKEY_IS_PROFILE_STORE (self), NULL);
 
-  clean = clean_name (name, error);
-  if (clean == NULL)
+  if (!check_new (self, name, server, username, allow_insecure, &clean, &url, &user, error))
     return NULL;
-  url = rekey_client_normalize_url (server, allow_insecure, error);
-  if (url == NULL)
-    return NULL;
-  user = g_strstrip (g_strdup (username != NULL ? username : ""));
-  if (*user == '\0')
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                           _("Enter the username of an admin account."));
-      return NULL;
-    }
-  if (rekey_profile_store_find_by_name (self, clean) != NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                   _("There is already a server named “%s”."), clean);
-      return NULL;
-    }
-  if ((profile = rekey_profile_store_find_by_account (self, url, user)) != NULL)
-    {
-      /* Translators: the username, the server address, the name of the
-       * server in Rekey that already uses that account. */
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                   _("Rekey already connects as %s to %s: that is the server “%s”."), user, url,
-                   profile->name);
-      return NULL;
-    }
 
   profile = g_object_new (REKEY_TYPE_PROFILE, NULL);
   profile->id = g_uuid_string_random ();

@@ -70,6 +70,14 @@ RekeyProfile *rekey_profile_store_add (RekeyProfileStore *self,
                                        gboolean allow_insecure,
                                        gboolean legacy_headers,
                                        GError **error);
+/* What rekey_profile_store_add() would refuse, checked before anything is
+ * asked of the server or the keyring. */
+gboolean rekey_profile_store_check_new (RekeyProfileStore *self,
+                                        const char *name,
+                                        const char *server,
+                                        const char *username,
+                                        gboolean allow_insecure,
+                                        GError **error);
 gboolean rekey_profile_store_rename (RekeyProfileStore *self,
                                      RekeyProfile *profile,
                                      const char *name,
