@@ -1038,6 +1038,9 @@ test_store (Fixture *f,
     old_input = with_newline (before);
     run = rekeyctl (f, old_input, "store", username);
     g_assert_cmpint (run->status, ==, EXIT_OK);
+    /* No key before it to try: nothing said of one. */
+    g_assert_nonnull (strstr (run->out, "This computer held no earlier key of it to try."));
+    g_assert_null (strstr (run->out, "old key no longer works"));
     g_clear_pointer (&run, run_free);
   }
 
@@ -1064,6 +1067,7 @@ test_store (Fixture *f,
   g_assert_cmpint (json_object_get_int_member (o, "loginid"), ==, loginid);
   g_assert_true (json_object_get_boolean_member (o, "saved"));
   g_assert_false (json_object_get_boolean_member (o, "switched"));
+  g_assert_true (json_object_get_boolean_member (o, "old_key_refused"));
   stored = rekey_test_keyring_lookup (f->server, username);
   g_assert_true (g_strcmp0 (stored, new_key) == 0);
   g_clear_pointer (&run, run_free);
@@ -1104,6 +1108,7 @@ test_store (Fixture *f,
   g_clear_pointer (&root, json_node_unref);
   root = parse_json (run->out);
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (root), "loginid"), ==, 1);
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (root), "old_key_refused"));
   g_clear_pointer (&run, run_free);
   run = rekeyctl (f, NULL, "list");
   g_assert_cmpint (run->status, ==, EXIT_OK);

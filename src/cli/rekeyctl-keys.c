@@ -268,7 +268,7 @@ ctl_cmd_store (Ctl *ctl,
   g_autofree char *prompt = NULL;
   const char *username;
   gint64 loginid = 0;
-  gboolean own, switched = FALSE;
+  gboolean own, switched = FALSE, old_key_refused;
   int status = CTL_EXIT_OK;
 
   if (!ctl_parse_options (ctl, command, NULL, TRUE, &argc, &argv, &error))
@@ -311,6 +311,7 @@ ctl_cmd_store (Ctl *ctl,
                              ctl_result_cb, &result);
   if (!rekey_key_entry_run_finish (ctl_wait (&result), &switched, &error))
     return ctl_fail (error);
+  old_key_refused = rekey_key_entry_old_key_refused (result);
   g_clear_object (&result);
 
   if (loginid == 0)
@@ -325,9 +326,15 @@ ctl_cmd_store (Ctl *ctl,
         loginid = rekey_affiliate_get_loginid (me);
     }
 
-  /* Translators: the account, then the server's host. */
-  ctl_say (ctl, _("The server accepts the new key of %s on %s, and the old key no longer works."),
-           username, host);
+  if (old_key_refused)
+    /* Translators: the account, then the server's host. */
+    ctl_say (ctl, _("The server accepts the new key of %s on %s, and the old key no longer works."),
+             username, host);
+  else
+    /* Translators: the account, then the server's host. */
+    ctl_say (ctl, _("The server accepts the new key of %s on %s. This computer held no earlier "
+                    "key of it to try."),
+             username, host);
   ctl_say (ctl, "%s", _("Saved to Keyring"));
   if (switched)
     ctl_say (ctl, "%s", _("Rekey uses the new key for this server from now on."));
@@ -351,6 +358,8 @@ ctl_cmd_store (Ctl *ctl,
       json_builder_add_boolean_value (builder, TRUE);
       json_builder_set_member_name (builder, "switched");
       json_builder_add_boolean_value (builder, switched);
+      json_builder_set_member_name (builder, "old_key_refused");
+      json_builder_add_boolean_value (builder, old_key_refused);
       ctl_json_add_hooks (builder, hook_results);
       json_builder_end_object (builder);
       root = json_builder_get_root (builder);

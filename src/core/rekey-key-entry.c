@@ -296,3 +296,15 @@ rekey_key_entry_run_finish (GAsyncResult *result,
     *switched = entry != NULL && entry->switched;
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+gboolean
+rekey_key_entry_old_key_refused (GAsyncResult *result)
+{
+  Entry *entry;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  entry = g_task_get_task_data (G_TASK (result));
+  return entry != NULL && entry->old_key != NULL
+         && entry->old_key_refused == REKEY_HISTORY_STEP_OK;
+}

@@ -44,5 +44,8 @@ void rekey_key_entry_run_async (RekeyClient *client,
 gboolean rekey_key_entry_run_finish (GAsyncResult *result,
                                      gboolean *switched,
                                      GError **error);
+/* After a run that succeeded: TRUE when a key this computer held for the
+ * account before was tried and refused; FALSE when there was none to try. */
+gboolean rekey_key_entry_old_key_refused (GAsyncResult *result);
 
 G_END_DECLS
