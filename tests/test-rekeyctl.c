@@ -766,6 +766,71 @@ communicated_cb (GObject *source,
   output->done = TRUE;
 }
 
+/* Runs rekeyctl with @argv (every answer of the sandbox 250 ms late) and
+ * presses Ctrl+C once the server has reset a key: while that key is being
+ * saved or checked. Returns the process, ended; its output in @output. */
+static GSubprocess *
+interrupt_after_first_reset (Fixture *f,
+                             const char *const *argv,
+                             Output *output)
+{
+  RekeySandboxServer *server = rekey_test_sandbox_get_server (f->sandbox);
+  g_autoptr (GSubprocess) process = NULL;
+  gint64 deadline;
+
+  rekey_sandbox_server_set_latency (server, 250);
+  process = start (f, NULL, NULL, argv);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, output);
+  deadline = g_get_monotonic_time () + rekey_test_scaled_usec (30);
+  while (rekey_sandbox_server_get_reset_count (server) == 0 && !output->done)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_assert_false (output->done);
+  g_subprocess_send_signal (process, SIGINT);
+  while (!output->done)
+    g_main_context_iteration (NULL, TRUE);
+  rekey_sandbox_server_set_latency (server, 0);
+  return g_steal_pointer (&process);
+}
+
+/* Ctrl+C in a reset, once the request is sent: the reset may have
+ * happened, so the new key is saved and checked before rekeyctl ends. */
+static void
+test_reset_interrupted (Fixture *f,
+                        gconstpointer data)
+{
+  g_autofree char *username = NULL;
+  gint64 loginid = rekey_test_sandbox_find_admin (f->sandbox, 2, &username);
+  const char *const argv[] = { g_getenv ("REKEYCTL_PROGRAM"), "reset", username, "--yes", NULL };
+  g_autoptr (GSubprocess) process = NULL;
+  g_autofree char *server_key = NULL;
+  g_autofree char *stored = NULL;
+  g_autoptr (Run) run = NULL;
+  Output output = { 0 };
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  process = interrupt_after_first_reset (f, argv, &output);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, EXIT_OK);
+  g_assert_nonnull (strstr (output.err, "the new key is saved to the keyring before rekeyctl"));
+  g_assert_nonnull (strstr (output.out, "was reset"));
+  server_key = rekey_test_sandbox_dup_key (f->sandbox, loginid);
+  stored = rekey_test_keyring_lookup (f->server, username);
+  g_assert_cmpstr (stored, ==, server_key);
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (rekey_test_sandbox_get_server (f->sandbox)),
+                    ==, 1);
+  run = rekeyctl (f, NULL, "recover");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  g_assert_nonnull (strstr (run->out, "is unfinished"));
+  g_free (output.out);
+  g_free (output.err);
+}
+
 /* Ctrl+C in reset --all-admins, as an admin presses it: the account under
  * way is finished (reset, saved, checked), no other is begun, the report
  * says it stopped, and nothing is left for "rekeyctl recover". */
@@ -783,28 +848,11 @@ test_reset_all_admins_interrupted (Fixture *f,
   JsonObject *stopped;
   JsonArray *accounts;
   guint n, checked = 0, waiting = 0;
-  gint64 deadline;
 
   if (!rekey_test_require_keyring ())
     return;
 
-  /* Every answer 250 ms late: the signal comes while the first account's
-   * key is being saved or checked, long before the run could end. */
-  rekey_sandbox_server_set_latency (server, 250);
-  process = start (f, NULL, NULL, argv);
-  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, &output);
-  deadline = g_get_monotonic_time () + rekey_test_scaled_usec (30);
-  while (rekey_sandbox_server_get_reset_count (server) == 0 && !output.done)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  g_assert_false (output.done);
-  g_subprocess_send_signal (process, SIGINT);
-  while (!output.done)
-    g_main_context_iteration (NULL, TRUE);
-
+  process = interrupt_after_first_reset (f, argv, &output);
   g_assert_true (g_subprocess_get_if_exited (process));
   /* Accounts left waiting: the run did not do what it was asked. */
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, EXIT_FAILED);
@@ -844,7 +892,6 @@ test_reset_all_admins_interrupted (Fixture *f,
   /* The server reset exactly the accounts reported done. */
   g_assert_cmpuint (rekey_sandbox_server_get_reset_count (server), ==, checked);
 
-  rekey_sandbox_server_set_latency (server, 0);
   run = rekeyctl (f, NULL, "recover");
   g_assert_cmpint (run->status, ==, EXIT_OK);
   g_assert_nonnull (strstr (run->out, "is unfinished"));
@@ -1589,6 +1636,7 @@ main (int argc,
   ADD ("reset-own", test_reset_own);
   ADD ("reset-all-admins", test_reset_all_admins);
   ADD ("reset-all-admins-by-hand", test_reset_all_admins_by_hand);
+  ADD ("reset-interrupted", test_reset_interrupted);
   ADD ("reset-all-admins-interrupted", test_reset_all_admins_interrupted);
   ADD ("outcome-unknown-then-recover", test_outcome_unknown_then_recover);
   ADD ("store", test_store);

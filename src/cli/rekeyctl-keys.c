@@ -5,7 +5,9 @@
 
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <signal.h>
 
 #include "rekey-key-entry.h"
 #include "rekey-rotation.h"
@@ -20,16 +22,45 @@ step_cb (RekeyRotation *rotation,
     ctl_progress (ctl, rekey_rotation_step_get_text ((RekeyRotationStep) step));
 }
 
+typedef struct
+{
+  RekeyRotation *rotation;
+  GCancellable *cancellable;
+} Interrupt;
+
+/* Ctrl+C: before the request is sent, nothing happens (the journal entry is
+ * closed); after, the reset may have happened, and the new key is saved
+ * before rekeyctl ends. */
+static gboolean
+interrupt_cb (gpointer user_data)
+{
+  Interrupt *interrupt = user_data;
+
+  if (rekey_rotation_get_step (interrupt->rotation) <= REKEY_ROTATION_STEP_JOURNAL)
+    g_cancellable_cancel (interrupt->cancellable);
+  else
+    g_printerr ("\n%s\n", _("The reset request is sent: the new key is saved to the keyring "
+                             "before rekeyctl stops…"));
+  return G_SOURCE_CONTINUE;
+}
+
 static RekeyRotationResult *
 run_rotation (Ctl *ctl,
               RekeyRotation *rotation,
               GError **error)
 {
   g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  Interrupt interrupt = { rotation, cancellable };
+  RekeyRotationResult *res;
+  guint sigint;
 
   g_signal_connect (rotation, "step-started", G_CALLBACK (step_cb), ctl);
-  rekey_rotation_run_async (rotation, NULL, ctl_result_cb, &result);
-  return rekey_rotation_run_finish (rotation, ctl_wait (&result), error);
+  sigint = g_unix_signal_add (SIGINT, interrupt_cb, &interrupt);
+  rekey_rotation_run_async (rotation, cancellable, ctl_result_cb, &result);
+  res = rekey_rotation_run_finish (rotation, ctl_wait (&result), error);
+  g_source_remove (sigint);
+  return res;
 }
 
 static gboolean
@@ -216,6 +247,11 @@ ctl_cmd_reset (Ctl *ctl,
   res = run_rotation (ctl, rotation, &error);
   if (res == NULL)
     {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_printerr ("\n%s\n", _("Nothing was reset."));
+          return CTL_EXIT_FAILED;
+        }
       if (outcome_unknown (rotation, error))
         {
           g_printerr ("rekeyctl: %s\n%s\n", error->message,
