@@ -1215,6 +1215,41 @@ test_check (Fixture *f,
   /* An account the keyring has no key of. */
   run = rekeyctl (f, NULL, "check", "nobody");
   g_assert_cmpint (run->status, ==, EXIT_KEYRING);
+  g_clear_pointer (&run, run_free);
+
+  /* A proxy's error page instead of an answer: the history does not say
+   * the key failed, only that its check did not tell. */
+  rekey_sandbox_server_set_fault (rekey_test_sandbox_get_server (f->sandbox),
+                                  REKEY_SANDBOX_FAULT_HTML, 1);
+  run = rekeyctl (f, NULL, "check", "admin");
+  g_assert_cmpint (run->status, ==, EXIT_SERVER_REFUSED);
+  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&root, json_node_unref);
+  run = rekeyctl (f, NULL, "history", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  root = parse_json (run->out);
+  {
+    JsonArray *events = json_object_get_array_member (json_node_get_object (root), "events");
+    const char *verify = NULL, *refused = NULL;
+
+    for (guint i = 0; i < json_array_get_length (events); i++)
+      {
+        JsonObject *o = json_array_get_object_element (events, i);
+        JsonObject *target = json_object_get_object_member (o, "target");
+        const char *step = json_object_get_string_member (
+            json_object_get_object_member (o, "steps"), "verify");
+
+        if (!g_str_equal (json_object_get_string_member (o, "kind"), "check"))
+          continue;
+        /* Newest first: the first of each account. */
+        if (g_str_equal (json_object_get_string_member (target, "username"), "admin"))
+          verify = verify != NULL ? verify : step;
+        else if (g_str_equal (json_object_get_string_member (target, "username"), username))
+          refused = refused != NULL ? refused : step;
+      }
+    g_assert_cmpstr (verify, ==, "unknown");
+    g_assert_cmpstr (refused, ==, "failed");
+  }
 }
 
 static void

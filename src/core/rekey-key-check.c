@@ -78,7 +78,11 @@ one_done (One *one,
           REKEY_HISTORY_KIND_CHECK, rekey_profile_get_server (run->profile),
           rekey_profile_get_username (run->profile), one->check->username, 0);
 
-      event->verify = error == NULL ? REKEY_HISTORY_STEP_OK : REKEY_HISTORY_STEP_FAILED;
+      /* "failed" only when the server refused the key: an answer that did
+       * not come, or said nothing of the key, leaves it unknown. */
+      event->verify = one->check->state == REKEY_KEY_CHECK_ACCEPTED  ? REKEY_HISTORY_STEP_OK
+                      : one->check->state == REKEY_KEY_CHECK_FAILED ? REKEY_HISTORY_STEP_UNKNOWN
+                                                                    : REKEY_HISTORY_STEP_FAILED;
       rekey_history_event_set_detail (event, error != NULL ? error->message : "");
       event->fingerprint = g_steal_pointer (&one->fingerprint);
       rekey_history_note (event);
