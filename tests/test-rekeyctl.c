@@ -1125,6 +1125,7 @@ test_store (Fixture *f,
   own_key = reset_elsewhere (f, 1);
   run = rekeyctl (f, NULL, "list");
   g_assert_cmpint (run->status, ==, EXIT_KEY_REJECTED);
+  g_assert_nonnull (strstr (run->err, "give the new one to “rekeyctl store admin”"));
   g_clear_pointer (&run, run_free);
   own_input = with_newline (own_key);
   run = rekeyctl (f, own_input, "store", "admin", "--json");
@@ -1149,6 +1150,8 @@ test_store (Fixture *f,
   }
   run = rekeyctl (f, NULL, "list");
   g_assert_cmpint (run->status, ==, EXIT_KEYRING);
+  g_assert_nonnull (strstr (run->err, "give it to “rekeyctl store admin”"));
+  g_assert_null (strstr (run->err, "Enter the key"));
   g_clear_pointer (&run, run_free);
   run = rekeyctl (f, own_input, "store", "admin", "--json");
   g_assert_cmpint (run->status, ==, EXIT_OK);
@@ -1443,6 +1446,19 @@ test_hooks (Fixture *f,
   run = rekeyctl (f, NULL, "hooks", "run", "nobody");
   g_assert_cmpint (run->status, ==, EXIT_KEYRING);
   g_clear_pointer (&run, run_free);
+  /* What is missing, said as such. */
+  run = rekeyctl (f, NULL, "hooks", "run");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_assert_nonnull (strstr (run->err, "Name one account: rekeyctl hooks run USER."));
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "hooks", "remove");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_assert_nonnull (strstr (run->err, "Give the number of one hook"));
+  g_clear_pointer (&run, run_free);
+  run = rekeyctl (f, NULL, "hooks", "add", "sh", "-c", "cat");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_assert_nonnull (strstr (run->err, "Unknown option -c. Give the hook’s command after “--”."));
+  g_clear_pointer (&run, run_free);
 
   /* Store and recover run them too. */
   {
@@ -1620,6 +1636,12 @@ test_history (Fixture *f,
   g_assert_cmpstr (json_object_get_string_member (
                        json_object_get_object_member (event, "steps"), "keyring"),
                    ==, "ok");
+  g_clear_pointer (&run, run_free);
+
+  run = rekeyctl (f, NULL, "history", "--json", "--csv");
+  g_assert_cmpint (run->status, ==, EXIT_USAGE);
+  g_assert_nonnull (strstr (run->err, "Choose one: --json or --csv."));
+  g_assert_cmpstr (run->out, ==, "");
   g_clear_pointer (&run, run_free);
 
   run = rekeyctl (f, NULL, "history", "--csv");

@@ -34,6 +34,8 @@ ctl_cmd_history (Ctl *ctl,
     return ctl_usage_error (command, "%s", error->message);
   if (argc > 1)
     return ctl_usage_error (command, "%s", _("history takes no arguments."));
+  if (csv && ctl->json)
+    return ctl_usage_error (command, "%s", _("Choose one: --json or --csv."));
 
   if (verify)
     {

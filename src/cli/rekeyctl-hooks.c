@@ -212,9 +212,16 @@ ctl_cmd_hooks (Ctl *ctl,
   g_autoptr (GError) error = NULL;
   g_autoptr (RekeyProfile) profile = NULL;
   const char *action;
+  gboolean adding = argc > 1 && g_str_equal (argv[1], "add");
 
   if (!ctl_parse_options (ctl, command, NULL, TRUE, &argc, &argv, &error))
-    return ctl_usage_error (command, "%s", error->message);
+    {
+      /* "hooks add sh -c …": the hook's options taken for rekeyctl's. */
+      if (adding && g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION))
+        return ctl_usage_error (command, "%s. %s", error->message,
+                                _("Give the hook’s command after “--”."));
+      return ctl_usage_error (command, "%s", error->message);
+    }
   if (argc < 2)
     return ctl_usage_error (command, "%s", _("Say what to do with the hooks."));
   action = argv[1];
@@ -251,5 +258,10 @@ ctl_cmd_hooks (Ctl *ctl,
     }
   if (g_str_equal (action, "run") && argc == 3)
     return hooks_run (ctl, profile, argv[2]);
+  if (g_str_equal (action, "run"))
+    return ctl_usage_error (command, "%s", _("Name one account: rekeyctl hooks run USER."));
+  if (g_str_equal (action, "remove"))
+    return ctl_usage_error (command, "%s",
+                            _("Give the number of one hook, as “rekeyctl hooks” lists them."));
   return ctl_usage_error (command, _("Unexpected argument “%s”."), action);
 }

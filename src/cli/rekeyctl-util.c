@@ -239,6 +239,31 @@ ctl_connect (Ctl *ctl,
       g_propagate_error (error, local_error);
       return g_steal_pointer (&session);
     }
+  /* What to do about the profile's own key, in rekeyctl's words. */
+  if (g_error_matches (local_error, REKEY_SESSION_ERROR, REKEY_SESSION_ERROR_NO_KEY))
+    {
+      const char *username = rekey_profile_get_username (profile);
+
+      g_clear_error (&local_error);
+      /* Translators: the username, the server's host, the username again. */
+      local_error = g_error_new (REKEY_SESSION_ERROR, REKEY_SESSION_ERROR_NO_KEY,
+                                 _("This computer’s keyring has no API key for %s on %s: give "
+                                   "it to “rekeyctl store %s”."),
+                                 username, host, username);
+    }
+  else if (g_error_matches (local_error, REKEY_CLIENT_ERROR,
+                            REKEY_CLIENT_ERROR_INVALID_CREDENTIALS))
+    {
+      /* Translators: after the server's refusal of the key; the username, twice. */
+      g_autofree char *hint = g_strdup_printf (
+          _("If the key of %s was reset in the NATS admin, give the new one to “rekeyctl store "
+            "%s”."),
+          rekey_profile_get_username (profile), rekey_profile_get_username (profile));
+      g_autofree char *message = g_strdup_printf ("%s %s", local_error->message, hint);
+
+      g_free (local_error->message);
+      local_error->message = g_steal_pointer (&message);
+    }
   g_propagate_error (error, local_error);
   return NULL;
 }
