@@ -220,27 +220,6 @@ list_loaded (gpointer data)
 /* The kernel may give a sandbox the port of an earlier one: the keyring
  * items of that server are an earlier test's, and go. */
 static void
-forget_server_keys (const char *server)
-{
-  g_autoptr (GError) error = NULL;
-  g_auto (GStrv) usernames = NULL;
-  GAsyncResult *result = NULL;
-
-  rekey_keyring_list_usernames_async (server, NULL, rekey_test_result_cb, &result);
-  usernames = rekey_keyring_list_usernames_finish (rekey_test_wait (&result), &error);
-  g_clear_object (&result);
-  g_assert_no_error (error);
-  for (guint i = 0; usernames[i] != NULL; i++)
-    {
-      rekey_keyring_clear_async (server, usernames[i], REKEY_KEYRING_FLAGS_NONE, NULL,
-                                 rekey_test_result_cb, &result);
-      g_assert_true (rekey_keyring_clear_finish (rekey_test_wait (&result), &error));
-      g_assert_no_error (error);
-      g_clear_object (&result);
-    }
-}
-
-static void
 fixture_set_up (Fixture *f,
                 gconstpointer data)
 {
@@ -257,7 +236,7 @@ fixture_set_up (Fixture *f,
   f->admin_key = rekey_sandbox_store_dup_api_key (rekey_sandbox_server_get_store (f->server), 1,
                                                   NULL);
   server = rekey_client_normalize_url (f->url, FALSE, NULL);
-  forget_server_keys (server);
+  rekey_test_keyring_forget_server (server);
   rekey_test_keyring_store (server, "admin", f->admin_key);
   f->profile = rekey_profile_store_add (rekey_application_get_profiles (app), name, f->url, "admin",
                                         FALSE, FALSE, &error);
@@ -309,16 +288,21 @@ fixture_tear_down (Fixture *f,
   rekey_test_record_sandbox_keys (rekey_sandbox_server_get_store (f->server));
   rekey_sandbox_server_shutdown (f->server);
   g_clear_object (&f->server);
-  /* The next fixture's sandbox may get this one's port: its profile would
-   * be a second one of the same account. */
+  /* The next fixture's sandbox may get this one's port: its profiles would
+   * be second ones of the same accounts, and its keys would be found. */
   {
     g_autofree char *server = rekey_client_normalize_url (f->url, FALSE, NULL);
-    RekeyProfile *left = rekey_profile_store_find_by_account (rekey_application_get_profiles (app),
-                                                              server, "admin");
+    GListModel *profiles = G_LIST_MODEL (rekey_application_get_profiles (app));
 
-    /* The fixture's, or the one a test made for the same account. */
-    if (left != NULL)
-      remove_profile (left);
+    /* The fixture's, and those a test made for the same server. */
+    for (guint i = g_list_model_get_n_items (profiles); i > 0; i--)
+      {
+        g_autoptr (RekeyProfile) left = g_list_model_get_item (profiles, i - 1);
+
+        if (g_strcmp0 (rekey_profile_get_server (left), server) == 0)
+          remove_profile (left);
+      }
+    rekey_test_keyring_forget_server (server);
   }
   g_clear_object (&f->profile);
   g_free (f->url);
@@ -454,6 +438,12 @@ have_new_key_dialog (gpointer data)
   return rekey_window_get_new_key_dialog (data) != NULL;
 }
 
+static gboolean
+no_new_key_dialog (gpointer data)
+{
+  return rekey_window_get_new_key_dialog (data) == NULL;
+}
+
 static char *
 reset_through_ui (Fixture *f,
                   gint64 loginid,
@@ -542,8 +532,7 @@ test_reset_other_admin (Fixture *f,
 
   /* Saved: closing asks nothing. */
   gtk_window_close (dialog);
-  spin_for (50);
-  g_assert_null (rekey_window_get_new_key_dialog (f->window));
+  spin_until (no_new_key_dialog, f->window, "the New API Key dialog closed");
 }
 
 typedef struct
@@ -612,8 +601,7 @@ test_reset_keyring_locked (Fixture *f,
 
   /* Saved now: closing asks nothing. */
   gtk_window_close (GTK_WINDOW (dialog));
-  spin_for (50);
-  g_assert_null (rekey_window_get_new_key_dialog (f->window));
+  spin_until (no_new_key_dialog, f->window, "the New API Key dialog closed");
   g_assert_null (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
 }
 
@@ -921,6 +909,20 @@ folded (gpointer data)
   return adw_leaflet_get_folded (rekey_window_get_leaflet (data));
 }
 
+static gboolean
+details_shown_alone (gpointer window)
+{
+  return gtk_widget_is_ancestor (GTK_WIDGET (rekey_window_get_api_page (window)),
+                                 adw_leaflet_get_visible_child (rekey_window_get_leaflet (window)));
+}
+
+static gboolean
+list_shown_alone (gpointer window)
+{
+  return gtk_widget_is_ancestor (GTK_WIDGET (rekey_window_get_list_view (window)),
+                                 adw_leaflet_get_visible_child (rekey_window_get_leaflet (window)));
+}
+
 static void
 test_narrow (Fixture *f,
              gconstpointer data)
@@ -936,16 +938,10 @@ test_narrow (Fixture *f,
   spin_until (list_loaded, f->window, "the affiliate list");
   spin_until (folded, f->window, "one pane");
   g_assert_true (rekey_window_select_loginid (f->window, 1));
-  spin_for (300);
   /* Selecting shows the details pane alone, with a way back. */
-  g_assert_true (gtk_widget_is_ancestor (GTK_WIDGET (rekey_window_get_api_page (f->window)),
-                                         adw_leaflet_get_visible_child (
-                                             rekey_window_get_leaflet (f->window))));
+  spin_until (details_shown_alone, f->window, "the details pane alone");
   adw_leaflet_navigate (rekey_window_get_leaflet (f->window), ADW_NAVIGATION_DIRECTION_BACK);
-  spin_for (300);
-  g_assert_true (gtk_widget_is_ancestor (GTK_WIDGET (rekey_window_get_list_view (f->window)),
-                                         adw_leaflet_get_visible_child (
-                                             rekey_window_get_leaflet (f->window))));
+  spin_until (list_shown_alone, f->window, "the list alone again");
 }
 
 static gboolean
@@ -1053,6 +1049,24 @@ is_affiliate_row (GtkWidget *widget,
 }
 
 /* What a screen reader and a tidy eye need of the list and the tabs. */
+
+/* More than three affiliate rows of the list view on screen. */
+static gboolean
+rows_mapped (gpointer list_view)
+{
+  guint n = 0;
+
+  for (GtkWidget *item = gtk_widget_get_first_child (list_view); item != NULL;
+       item = gtk_widget_get_next_sibling (item))
+    {
+      GtkWidget *row = gtk_widget_get_first_child (item);
+
+      if (REKEY_IS_AFFILIATE_ROW (row) && gtk_widget_get_mapped (row))
+        n++;
+    }
+  return n > 3;
+}
+
 static void
 test_rows_and_tabs (Fixture *f,
                     gconstpointer data)
@@ -1080,7 +1094,7 @@ test_rows_and_tabs (Fixture *f,
 
   /* Every row the list shows has a name of its own: the list's row, which
    * assistive technologies walk, and the row inside it. */
-  spin_for (100);
+  spin_until (rows_mapped, list_view, "rows on screen");
   for (GtkWidget *item = gtk_widget_get_first_child (list_view); item != NULL;
        item = gtk_widget_get_next_sibling (item))
     {
@@ -1597,12 +1611,6 @@ advice_label (GtkWidget *dialog,
               const char *text)
 {
   return find_widget (dialog, GTK_TYPE_LABEL, visible_label_containing, text);
-}
-
-static gboolean
-no_new_key_dialog (gpointer data)
-{
-  return rekey_window_get_new_key_dialog (data) == NULL;
 }
 
 /* Saved: the dialog says where the key is (the keyring, with the lookup the
@@ -2158,6 +2166,13 @@ button_accessible_label (GtkWidget *widget,
          && g_strcmp0 (gtk_widget_get_tooltip_text (widget), "Remove Hook") == 0;
 }
 
+
+static gboolean
+shows_false_hook (gpointer prefs)
+{
+  return find_widget (prefs, ADW_TYPE_ACTION_ROW, row_titled, "false") != NULL;
+}
+
 static void
 test_deploy_hooks (Fixture *f,
                    gconstpointer data)
@@ -2180,7 +2195,7 @@ test_deploy_hooks (Fixture *f,
   rekey_preferences_window_set_profile (prefs, rekey_window_get_profile (f->window));
   gtk_window_present (GTK_WINDOW (prefs));
   adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (prefs), "hooks");
-  spin_for (100);
+  spin_until (shows_false_hook, prefs, "the hooks in the preferences");
   g_assert_nonnull (find_widget (GTK_WIDGET (prefs), ADW_TYPE_ACTION_ROW, row_titled,
                                  "sh -c 'cat; echo \"$REKEY_EVENT $REKEY_USERNAME\"'"));
   g_assert_nonnull (find_widget (GTK_WIDGET (prefs), ADW_TYPE_ACTION_ROW, row_titled, "false"));
@@ -2369,8 +2384,7 @@ static void
 close_new_key_dialog (Fixture *f)
 {
   gtk_window_close (rekey_window_get_new_key_dialog (f->window));
-  spin_for (50);
-  g_assert_null (rekey_window_get_new_key_dialog (f->window));
+  spin_until (no_new_key_dialog, f->window, "the New API Key dialog closed");
 }
 
 static gboolean
