@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "rekey-client.h"
+#include "rekey-client-private.h"
 #include "rekey-sandbox-server.h"
 #include "rekey-test-keyring.h"
 #include "rekey-test-sandbox.h"
@@ -1902,6 +1903,50 @@ test_loopback_no_proxy (Fixture *f,
     }
 }
 
+/* The resolver the client's session uses, in front of one that sends
+ * everything to a proxy, loopback included (as libproxy does with
+ * http_proxy set): loopback servers, by address or name, are asked
+ * directly; every other server goes through the proxy. Unlike the test
+ * above, it does not depend on the resolver GIO picks here. */
+static void
+test_proxy_resolver_loopback (void)
+{
+  static const char *const direct[] = {
+    "http://127.0.0.1:40123/api/service/ping", "http://127.8.9.10/",
+    "http://[::1]:8080/", "http://localhost:40123/", "https://127.0.0.1/",
+  };
+  static const char *const proxied[] = {
+    "http://nats.example.com/", "https://nats.example.com:8443/", "http://10.0.0.1/",
+    "http://128.0.0.1/", "http://localhost.example.com/",
+  };
+  g_autoptr (GProxyResolver) everything = g_simple_proxy_resolver_new ("http://proxy.test:3128",
+                                                                       NULL);
+  g_autoptr (GProxyResolver) resolver = _rekey_client_proxy_resolver_new (everything);
+
+  for (guint i = 0; i < G_N_ELEMENTS (direct) + G_N_ELEMENTS (proxied); i++)
+    {
+      gboolean is_direct = i < G_N_ELEMENTS (direct);
+      const char *uri = is_direct ? direct[i] : proxied[i - G_N_ELEMENTS (direct)];
+      const char *expected = is_direct ? "direct://" : "http://proxy.test:3128";
+      g_auto (GStrv) inner = g_proxy_resolver_lookup (everything, uri, NULL, NULL);
+      g_auto (GStrv) sync = NULL;
+      g_auto (GStrv) async = NULL;
+      g_autoptr (GError) error = NULL;
+      GAsyncResult *result = NULL;
+
+      /* The resolver behind it proxies this very URI. */
+      g_assert_cmpstr (inner[0], ==, "http://proxy.test:3128");
+      sync = g_proxy_resolver_lookup (resolver, uri, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (sync[0], ==, expected);
+      g_proxy_resolver_lookup_async (resolver, uri, NULL, rekey_test_result_cb, &result);
+      async = g_proxy_resolver_lookup_finish (resolver, rekey_test_wait (&result), &error);
+      g_object_unref (result);
+      g_assert_no_error (error);
+      g_assert_cmpstr (async[0], ==, expected);
+    }
+}
+
 /* ------------------------------------------------------------------ main */
 
 #define ADD(path, func) \
@@ -2039,6 +2084,7 @@ main (int argc,
   g_test_add_func ("/client/cancel-during-body", test_cancel_during_body);
   ADD ("debug-log", test_debug_log);
   ADD ("loopback-no-proxy", test_loopback_no_proxy);
+  g_test_add_func ("/client/proxy-resolver-loopback", test_proxy_resolver_loopback);
 
   return g_test_run ();
 }

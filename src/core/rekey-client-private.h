@@ -201,8 +201,9 @@ gpointer _rekey_call_read_answer (RekeyCall *call,
                                   GBytes *body,
                                   GError **error);
 
-/* rekey-client-proxy.c: the system's proxies, never for a loopback host. */
-GProxyResolver *_rekey_client_proxy_resolver_new (void);
+/* rekey-client-proxy.c: the system's proxies, never for a loopback host.
+ * @inner: the proxies for every other server; NULL for GIO's default. */
+GProxyResolver *_rekey_client_proxy_resolver_new (GProxyResolver *inner);
 
 /* rekey-client-exchange.c */
 void _rekey_answer_free (RekeyAnswer *answer);

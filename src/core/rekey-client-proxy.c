@@ -19,6 +19,7 @@ G_DECLARE_FINAL_TYPE (RekeyLoopbackDirect, rekey_loopback_direct, REKEY, LOOPBAC
 struct _RekeyLoopbackDirect
 {
   GObject parent_instance;
+  GProxyResolver *inner; /* NULL: GIO's default, as it is at each lookup */
 };
 
 static void rekey_loopback_direct_iface_init (GProxyResolverInterface *iface);
@@ -36,6 +37,14 @@ direct_only (void)
   return proxies;
 }
 
+static GProxyResolver *
+inner_resolver (GProxyResolver *resolver)
+{
+  RekeyLoopbackDirect *self = (RekeyLoopbackDirect *) resolver;
+
+  return self->inner != NULL ? self->inner : g_proxy_resolver_get_default ();
+}
+
 static gboolean
 loopback_direct_is_supported (GProxyResolver *resolver)
 {
@@ -50,7 +59,7 @@ loopback_direct_lookup (GProxyResolver *resolver,
 {
   if (rekey_client_is_loopback_url (uri))
     return direct_only ();
-  return g_proxy_resolver_lookup (g_proxy_resolver_get_default (), uri, cancellable, error);
+  return g_proxy_resolver_lookup (inner_resolver (resolver), uri, cancellable, error);
 }
 
 static void
@@ -84,7 +93,7 @@ loopback_direct_lookup_async (GProxyResolver *resolver,
       g_object_unref (task);
       return;
     }
-  g_proxy_resolver_lookup_async (g_proxy_resolver_get_default (), uri, cancellable,
+  g_proxy_resolver_lookup_async (inner_resolver (resolver), uri, cancellable,
                                  loopback_direct_looked_up_cb, task);
 }
 
@@ -107,8 +116,16 @@ rekey_loopback_direct_iface_init (GProxyResolverInterface *iface)
 }
 
 static void
+rekey_loopback_direct_finalize (GObject *object)
+{
+  g_clear_object (&((RekeyLoopbackDirect *) object)->inner);
+  G_OBJECT_CLASS (rekey_loopback_direct_parent_class)->finalize (object);
+}
+
+static void
 rekey_loopback_direct_class_init (RekeyLoopbackDirectClass *klass)
 {
+  G_OBJECT_CLASS (klass)->finalize = rekey_loopback_direct_finalize;
 }
 
 static void
@@ -117,7 +134,10 @@ rekey_loopback_direct_init (RekeyLoopbackDirect *self)
 }
 
 GProxyResolver *
-_rekey_client_proxy_resolver_new (void)
+_rekey_client_proxy_resolver_new (GProxyResolver *inner)
 {
-  return g_object_new (REKEY_TYPE_LOOPBACK_DIRECT, NULL);
+  RekeyLoopbackDirect *self = g_object_new (REKEY_TYPE_LOOPBACK_DIRECT, NULL);
+
+  self->inner = inner != NULL ? g_object_ref (inner) : NULL;
+  return G_PROXY_RESOLVER (self);
 }

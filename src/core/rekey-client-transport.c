@@ -19,7 +19,7 @@
 void
 _rekey_client_init_transport (RekeyClient *self)
 {
-  g_autoptr (GProxyResolver) proxies = _rekey_client_proxy_resolver_new ();
+  g_autoptr (GProxyResolver) proxies = _rekey_client_proxy_resolver_new (NULL);
 
   self->session = soup_session_new_with_options ("user-agent", "Rekey/" PACKAGE_VERSION,
                                                  "timeout", REKEY_CLIENT_DEFAULT_TIMEOUT,
