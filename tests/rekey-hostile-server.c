@@ -182,14 +182,26 @@ send_good (Exchange *ex)
 
 /* A who-am-I answer (and a search's record) with @loginid and @username as
  * JSON text. */
-static void
-send_account (Exchange *ex,
+/* The answer about the own account (current, or a search page of it). */
+static char *
+account_body (Exchange *ex,
               const char *loginid,
               const char *username)
 {
   g_autofree char *record = g_strdup_printf ("{\"loginid\":%s,\"username\":%s,\"type\":\"225\","
                                              "\"status\":\"0\"}",
                                              loginid, username);
+
+  if (g_str_has_prefix (ex->path, "/api/affiliate/search"))
+    return g_strdup_printf ("{\"affiliates\":[%s],\"total_count\":\"1\"}", record);
+  return g_strdup_printf ("{\"success\":true,%s", record + 1);
+}
+
+static void
+send_account (Exchange *ex,
+              const char *loginid,
+              const char *username)
+{
   g_autofree char *body = NULL;
 
   if (is_ping (ex))
@@ -197,11 +209,26 @@ send_account (Exchange *ex,
       send_good (ex);
       return;
     }
-  if (g_str_has_prefix (ex->path, "/api/affiliate/search"))
-    body = g_strdup_printf ("{\"affiliates\":[%s],\"total_count\":\"1\"}", record);
-  else
-    body = g_strdup_printf ("{\"success\":true,%s", record + 1);
+  body = account_body (ex, loginid, username);
   send_json (ex, 200, "OK", NULL, body);
+}
+
+/* The same, with a NUL byte as such (not \u0000) inside the username. */
+static void
+send_account_raw_nul (Exchange *ex)
+{
+  g_autofree char *body = NULL;
+  gsize len;
+
+  if (is_ping (ex))
+    {
+      send_good (ex);
+      return;
+    }
+  body = account_body (ex, "\"1\"", "\"admin\x01root\"");
+  len = strlen (body);
+  *strchr (body, '\x01') = '\0';
+  send_response (ex, 200, "OK", NULL, "application/json", body, len);
 }
 
 static void
@@ -452,6 +479,9 @@ respond (Exchange *ex)
       break;
     case REKEY_HOSTILE_STRING_NUL:
       send_account (ex, "\"1\"", "\"admin\\u0000root\"");
+      break;
+    case REKEY_HOSTILE_STRING_RAW_NUL:
+      send_account_raw_nul (ex);
       break;
     case REKEY_HOSTILE_STRING_INVALID_UTF8:
       send_account (ex, "\"1\"", "\"adm\xff\xfein\"");

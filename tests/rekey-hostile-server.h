@@ -48,6 +48,7 @@ typedef enum
   REKEY_HOSTILE_LOGINID_NEGATIVE,
   REKEY_HOSTILE_LOGINID_ZERO,
   REKEY_HOSTILE_STRING_NUL,          /* a username with \u0000 inside */
+  REKEY_HOSTILE_STRING_RAW_NUL,      /* a username with a NUL byte inside */
   REKEY_HOSTILE_STRING_INVALID_UTF8, /* a username with the bytes FF FE inside */
   REKEY_HOSTILE_STRING_10MB,         /* a username of 10 MB */
   REKEY_HOSTILE_SAME_LOGINID,        /* a search answer: 1,000 records, every one loginid 7 */
