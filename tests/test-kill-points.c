@@ -7,6 +7,8 @@
  * the keyring, and the journal holds nothing unfinished. */
 #include "config.h"
 
+#include <errno.h>
+
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -325,7 +327,14 @@ test_journal_unwritable (Fixture *f,
   out = output_of (reset);
   g_assert_true (g_subprocess_get_if_exited (reset));
   g_assert_cmpint (g_subprocess_get_exit_status (reset), ==, 1);
-  g_assert_true (g_str_has_prefix (out, "failed: "));
+  /* The reason, in the user's words: which file, and why. */
+  {
+    g_autofree char *words = g_strdup_printf ("failed: The reset journal %s could not be "
+                                              "written: %s",
+                                              journal_path, g_strerror (ENOTDIR));
+
+    g_assert_true (g_str_has_prefix (out, words));
+  }
   /* Not one request reached the server; the key is what it was. */
   g_assert_cmpuint (rekey_sandbox_server_get_request_count (f->server), ==, requests);
   g_assert_cmpuint (rekey_sandbox_server_get_reset_count (f->server), ==, 0);
