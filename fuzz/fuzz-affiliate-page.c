@@ -2,9 +2,11 @@
 /* libFuzzer harness for what the client makes of a search answer
  * (build-aux/fuzz): rekey_json_parse_bytes(), then
  * rekey_affiliate_parse_page(); and the same answer record by record, as
- * the streamed read hands it out, into rekey_affiliate_new_from_json().
- * Both ways find as many affiliates, secret members change nothing in
- * them, and nothing emits a critical or a warning. */
+ * the streamed read hands it out, into rekey_affiliate_new_from_json();
+ * and the client's own streamed search, its record hook and page, with the
+ * answer arriving in pieces. Every way finds as many affiliates, secret
+ * members change nothing in them, and nothing emits a critical or a
+ * warning. */
 #include "config.h"
 
 #include <stdint.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "rekey-affiliate.h"
+#include "rekey-client-private.h"
 #include "rekey-json.h"
 
 /* The record without its secret members. */
@@ -116,6 +119,30 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     if (page != NULL && !wrapped
         && (JSON_NODE_HOLDS_ARRAY (root) || JSON_NODE_HOLDS_OBJECT (root)) && count.n != page->len)
       abort ();
+  }
+
+  /* The client's own streamed search, its record hook included, with the
+   * answer arriving in pieces of 1 to 256 bytes (the input's last byte
+   * says how many): the same affiliates as the whole page, the same total
+   * for search-limited's shape, and every one with a loginid. */
+  {
+    gsize piece = 1 + (size > 0 ? data[size - 1] : 0);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (RekeyAffiliatePage) streamed = _rekey_client_search_read_pieces (data, size, piece,
+                                                                               &error);
+
+    if (page != NULL && streamed == NULL)
+      abort ();
+    if (streamed != NULL)
+      {
+        for (guint i = 0; i < streamed->affiliates->len; i++)
+          if (rekey_affiliate_get_loginid (streamed->affiliates->pdata[i]) <= 0)
+            abort ();
+        if (page != NULL && !wrapped && streamed->affiliates->len != page->len)
+          abort ();
+        if (page != NULL && wrapped && streamed->total_count != total)
+          abort ();
+      }
   }
   return 0;
 }

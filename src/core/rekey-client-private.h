@@ -201,6 +201,15 @@ gpointer _rekey_call_read_answer (RekeyCall *call,
                                   GBytes *body,
                                   GError **error);
 
+/* rekey-client-search.c, for the fuzzer: @size bytes of a search answer read
+ * as a streamed search reads them, arriving in pieces of @piece bytes: the
+ * JSON gate in record mode with the search's own record hook, then the
+ * page it makes. */
+RekeyAffiliatePage *_rekey_client_search_read_pieces (const guint8 *bytes,
+                                                      gsize size,
+                                                      gsize piece,
+                                                      GError **error);
+
 /* rekey-client-proxy.c: the system's proxies, never for a loopback host.
  * @inner: the proxies for every other server; NULL for GIO's default. */
 GProxyResolver *_rekey_client_proxy_resolver_new (GProxyResolver *inner);

@@ -212,17 +212,16 @@ search_record (const char *key,
   return TRUE;
 }
 
-/* On the main thread, once the whole answer went through search_record(). */
-static gpointer
-search_read (RekeyCall *call,
-             const RekeyAnswer *answer,
+/* Once the whole answer (@root, as the gate kept it) went through
+ * search_record(). */
+static RekeyAffiliatePage *
+search_page (SearchData *data,
+             JsonNode *root,
              GError **error)
 {
-  SearchData *data = call->data;
   g_autoptr (RekeyAffiliatePage) page = g_new0 (RekeyAffiliatePage, 1);
 
-  if (!JSON_NODE_HOLDS_NULL (answer->root) && !JSON_NODE_HOLDS_ARRAY (answer->root)
-      && !JSON_NODE_HOLDS_OBJECT (answer->root))
+  if (!JSON_NODE_HOLDS_NULL (root) && !JSON_NODE_HOLDS_ARRAY (root) && !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_UNEXPECTED,
                            _("The list of affiliates has an unexpected shape"));
@@ -236,6 +235,49 @@ search_read (RekeyCall *call,
   page->n_skipped = data->n_skipped + (data->wrapped ? 0 : data->n_other);
   data->affiliates = g_ptr_array_new_with_free_func (g_object_unref);
   return g_steal_pointer (&page);
+}
+
+/* On the main thread. */
+static gpointer
+search_read (RekeyCall *call,
+             const RekeyAnswer *answer,
+             GError **error)
+{
+  return search_page (call->data, answer->root, error);
+}
+
+RekeyAffiliatePage *
+_rekey_client_search_read_pieces (const guint8 *bytes,
+                                  gsize size,
+                                  gsize piece,
+                                  GError **error)
+{
+  g_autoptr (RekeyJsonGate) gate = rekey_json_gate_new (&rekey_json_limits_stream);
+  g_autoptr (JsonNode) root = NULL;
+  SearchData *data = g_new0 (SearchData, 1);
+  RekeyAffiliatePage *page = NULL;
+  gsize done = 0;
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (piece > 0, NULL);
+
+  data->affiliates = g_ptr_array_new_with_free_func (g_object_unref);
+  data->total_count = -1;
+  rekey_json_gate_set_record_func (gate, search_record, data);
+  while (ok && done < size)
+    {
+      gsize n = MIN (piece, size - done);
+
+      ok = rekey_json_gate_feed (gate, bytes + done, n, error);
+      done += n;
+    }
+  if (ok && rekey_json_gate_finish (gate, error))
+    {
+      root = rekey_json_gate_dup_root (gate);
+      page = search_page (data, root, error);
+    }
+  search_data_free (data);
+  return page;
 }
 
 static gpointer
