@@ -384,7 +384,8 @@ rekey_sandbox_server_set_rate_limit (RekeySandboxServer *self,
                                      guint window_seconds)
 {
   g_return_if_fail (REKEY_IS_SANDBOX_SERVER (self));
-  g_return_if_fail (max_failures > 0);
+  /* Each address keeps a ring of max_failures times. */
+  g_return_if_fail (max_failures > 0 && max_failures <= 1000000);
   self->max_failures = max_failures;
   self->window_seconds = window_seconds;
   g_hash_table_remove_all (self->failures);

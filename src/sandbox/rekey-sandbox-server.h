@@ -94,7 +94,8 @@ void rekey_sandbox_server_set_reset_refused (RekeySandboxServer *self,
                                              gint64 loginid,
                                              gboolean refused);
 /* After @max_failures failed authentications from one address within
- * @window_seconds, that address gets 429 until the window has passed. */
+ * @window_seconds, that address gets 429 until the window has passed.
+ * @max_failures: 1 to a million. */
 void rekey_sandbox_server_set_rate_limit (RekeySandboxServer *self,
                                           guint max_failures,
                                           guint window_seconds);
