@@ -4,6 +4,9 @@
 #include "config.h"
 
 #include <gio/gio.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "rekey-keyring.h"
@@ -284,6 +287,25 @@ test_unavailable (void)
   g_test_trap_assert_passed ();
 }
 
+/* The tests' SIGTERM: a test stuck outside any main loop (here: asleep)
+ * still ends at once, saying why, with the status of a SIGTERM death. */
+static void
+test_sigterm_ends_a_blocked_test (void)
+{
+  if (g_test_subprocess ())
+    {
+      /* The application's handler first, as in test-ui: a main loop's. */
+      g_unix_signal_add (SIGTERM, (GSourceFunc) (GCallback) g_main_loop_quit, NULL);
+      rekey_test_exit_on_sigterm ();
+      kill (getpid (), SIGTERM);
+      g_usleep (30 * G_USEC_PER_SEC);
+      return;
+    }
+  g_test_trap_subprocess (NULL, 10 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_failed ();
+  g_test_trap_assert_stderr ("*Terminated (SIGTERM)*");
+}
+
 int
 main (int argc,
       char *argv[])
@@ -295,6 +317,7 @@ main (int argc,
   g_test_add_func ("/keyring/clear-and-list", test_clear_and_list);
   g_test_add_func ("/keyring/locked", test_locked);
   g_test_add_func ("/keyring/unavailable", test_unavailable);
+  g_test_add_func ("/keyring/sigterm-ends-a-blocked-test", test_sigterm_ends_a_blocked_test);
 
   return g_test_run ();
 }
