@@ -1469,6 +1469,31 @@ test_hooks (Fixture *f,
     g_assert_cmpint (run->status, ==, EXIT_OK);
     g_assert_nonnull (strstr (run->out, "entered"));
     g_assert_null (strstr (run->out, again));
+    g_clear_pointer (&run, run_free);
+  }
+
+  /* Each hook run is a row of the history, by the account Rekey was
+   * connected as, for the account whose key it was. */
+  run = rekeyctl (f, NULL, "history", "--json");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  {
+    g_autoptr (JsonNode) history = parse_json (run->out);
+    JsonArray *events = json_object_get_array_member (json_node_get_object (history), "events");
+    guint n_hook_rows = 0;
+
+    for (guint i = 0; i < json_array_get_length (events); i++)
+      {
+        JsonObject *o = json_array_get_object_element (events, i);
+
+        if (!g_str_equal (json_object_get_string_member (o, "kind"), "hook"))
+          continue;
+        g_assert_cmpstr (json_object_get_string_member (o, "caller"), ==, "admin");
+        g_assert_cmpstr (json_object_get_string_member (
+                             json_object_get_object_member (o, "target"), "username"),
+                         ==, username);
+        n_hook_rows++;
+      }
+    g_assert_cmpuint (n_hook_rows, >, 0);
   }
 }
 

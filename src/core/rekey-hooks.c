@@ -167,6 +167,7 @@ typedef struct
 {
   GPtrArray *hooks;  /* GStrv, a copy of the profile's */
   char *server;
+  char *caller; /* the profile's account, which Rekey was connected as */
   char *username;
   gint64 loginid;
   SecretValue *key;
@@ -206,6 +207,7 @@ run_free (Run *run)
   clear_hook (run);
   g_ptr_array_unref (run->hooks);
   g_free (run->server);
+  g_free (run->caller);
   g_free (run->username);
   secret_value_unref (run->key);
   g_ptr_array_unref (run->results);
@@ -402,8 +404,8 @@ note_history (Run *run)
       g_autofree char *detail = NULL;
       RekeyHistoryEvent *event;
 
-      event = rekey_history_event_new (REKEY_HISTORY_KIND_HOOK, run->server, NULL, run->username,
-                                       run->loginid);
+      event = rekey_history_event_new (REKEY_HISTORY_KIND_HOOK, run->server, run->caller,
+                                       run->username, run->loginid);
       event->verify = result->error == NULL ? REKEY_HISTORY_STEP_OK : REKEY_HISTORY_STEP_FAILED;
       /* The event that ran it ("reset", …), its command line, how it ended. */
       detail = g_strdup_printf ("%s: %s (%s)", rekey_hook_event_to_string (run->event), line,
@@ -522,6 +524,7 @@ rekey_hooks_run_async (RekeyProfile *profile,
   for (guint i = 0; i < hooks->len; i++)
     g_ptr_array_add (run->hooks, g_strdupv (g_ptr_array_index (hooks, i)));
   run->server = g_strdup (rekey_profile_get_server (profile));
+  run->caller = g_strdup (rekey_profile_get_username (profile));
   run->username = g_strdup (username);
   run->loginid = loginid;
   run->key = secret_value_ref (key);
