@@ -365,6 +365,29 @@ test_profiles (Fixture *f,
                     ==, 1);
 }
 
+/* A server on plain HTTP, as nginx is: to a TLS hello it answers 400 at
+ * once, then closes. Serves on a thread of its own until the listener is
+ * shut down. */
+static gpointer
+plain_http_serve (gpointer data)
+{
+  GSocket *listener = data;
+  static const char answer[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+                               "Connection: close\r\n\r\n";
+  GSocket *peer;
+
+  while ((peer = g_socket_accept (listener, NULL, NULL)) != NULL)
+    {
+      char buffer[1024];
+
+      g_socket_receive (peer, buffer, sizeof buffer, NULL, NULL);
+      g_socket_send (peer, answer, sizeof answer - 1, NULL, NULL);
+      g_socket_close (peer, NULL);
+      g_object_unref (peer);
+    }
+  return NULL;
+}
+
 static void
 test_add_refused (Fixture *f,
                   gconstpointer data)
@@ -429,6 +452,39 @@ test_add_refused (Fixture *f,
     g_assert_cmpuint (rekey_sandbox_server_get_request_count (server), ==, requests);
     stored = rekey_test_keyring_lookup (f->server, username);
     g_assert_null (stored);
+  }
+
+  /* No scheme, so https, to a server on plain HTTP: the way out is said. */
+  {
+    g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+    g_autoptr (GSocketAddress) bound = NULL;
+    g_autoptr (GSocket) listener = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autofree char *address = NULL;
+    g_autofree char *words = NULL;
+    GThread *thread;
+
+    listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                             &error);
+    g_assert_no_error (error);
+    g_assert_true (g_socket_bind (listener, any, TRUE, &error));
+    g_assert_true (g_socket_listen (listener, &error));
+    bound = g_socket_get_local_address (listener, &error);
+    g_assert_no_error (error);
+    address = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (
+                                                   G_INET_SOCKET_ADDRESS (bound)));
+    thread = g_thread_new ("plain-http", plain_http_serve, listener);
+    run = rekeyctl (f, wrong, "add", "x", "--server", address, "--username", "admin");
+    /* Wakes the accept() under way. */
+    g_socket_shutdown (listener, TRUE, TRUE, NULL);
+    g_thread_join (thread);
+    g_assert_cmpint (run->status, ==, EXIT_NETWORK);
+    words = g_strdup_printf ("Rekey asked https://%s, as the address has no scheme; if the "
+                             "server speaks plain HTTP, give it as http://%s.",
+                             address, address);
+    g_assert_nonnull (strstr (run->err, words));
+    g_clear_pointer (&run, run_free);
   }
 
   run = rekeyctl (f, NULL, "profiles", "--json");

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "rekey-keyring.h"
 #include "rekeyctl-private.h"
@@ -145,7 +146,25 @@ ctl_cmd_add (Ctl *ctl,
   session = rekey_session_new_for_client (client);
   rekey_session_connect_async (session, NULL, ctl_result_cb, &result);
   if (!rekey_session_connect_finish (session, ctl_wait (&result), &error))
-    return ctl_fail (error);
+    {
+      /* No scheme given, so https: a server on plain HTTP answers TLS with
+       * something that is not TLS, or not at all. */
+      if (strstr (server, "://") == NULL
+          && (g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_TLS)
+              || g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_TIMEOUT)))
+        {
+          /* Translators: the address as Rekey used it, then as given with http://. */
+          g_autofree char *hint = g_strdup_printf (
+              _("Rekey asked %s, as the address has no scheme; if the server speaks plain HTTP, "
+                "give it as http://%s."),
+              url, server);
+          g_autofree char *message = g_strdup_printf ("%s %s", error->message, hint);
+
+          g_free (error->message);
+          error->message = g_steal_pointer (&message);
+        }
+      return ctl_fail (error);
+    }
   g_clear_object (&result);
   me = rekey_session_get_me (session);
 
