@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "rekey-client.h"
+#include "rekey-journal.h"
 #include "rekey-keyring.h"
 #include "rekey-profile.h"
 #include <sqlite3.h>
@@ -822,7 +823,7 @@ communicated_cb (GObject *source,
   output->done = TRUE;
 }
 
-/* Runs rekeyctl with @argv (every answer of the sandbox 250 ms late) and
+/* Runs rekeyctl with @argv (every answer of the sandbox 250 ms late, scaled) and
  * presses Ctrl+C once the server has reset a key: while that key is being
  * saved or checked. Returns the process, ended; its output in @output. */
 static GSubprocess *
@@ -834,7 +835,7 @@ interrupt_after_first_reset (Fixture *f,
   g_autoptr (GSubprocess) process = NULL;
   gint64 deadline;
 
-  rekey_sandbox_server_set_latency (server, 250);
+  rekey_sandbox_server_set_latency (server, (guint) (250 * rekey_test_time_scale ()));
   process = start (f, NULL, NULL, argv);
   g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, output);
   deadline = g_get_monotonic_time () + rekey_test_scaled_usec (30);
@@ -883,6 +884,67 @@ test_reset_interrupted (Fixture *f,
   run = rekeyctl (f, NULL, "recover");
   g_assert_cmpint (run->status, ==, EXIT_OK);
   g_assert_nonnull (strstr (run->out, "is unfinished"));
+  g_free (output.out);
+  g_free (output.err);
+}
+
+/* Ctrl+C in recover, with two resets cut short: the one under way is
+ * finished, saved and checked; the other is not begun and stays in the
+ * journal for the next recover, which finishes it. */
+static void
+test_recover_interrupted (Fixture *f,
+                          gconstpointer data)
+{
+  const char *const argv[] = { g_getenv ("REKEYCTL_PROGRAM"), "recover", NULL };
+  g_autofree char *path = g_build_filename (f->dir, "data", "rekey", "journal.jsonl", NULL);
+  g_autoptr (RekeyJournal) journal = rekey_journal_new (path);
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (Run) run = NULL;
+  Output output = { 0 };
+  char *usernames[2] = { NULL, NULL };
+  gint64 loginids[2];
+
+  if (!rekey_test_require_keyring ())
+    return;
+
+  /* Two resets that were begun, as a crash leaves them: never sent. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (RekeyJournalEntry) entry = NULL;
+
+      loginids[i] = rekey_test_sandbox_find_admin (f->sandbox, i + 1, &usernames[i]);
+      entry = rekey_journal_begin (journal, f->server, "admin", loginids[i], usernames[i], &error);
+      g_assert_no_error (error);
+    }
+
+  process = interrupt_after_first_reset (f, argv, &output);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, EXIT_FAILED);
+  g_assert_nonnull (strstr (output.err, "Stopping once the recovery under way is done"));
+  g_assert_nonnull (strstr (output.out, "the resets not recovered stay in the journal"));
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (rekey_test_sandbox_get_server (f->sandbox)),
+                    ==, 1);
+  {
+    g_autofree char *server_key = rekey_test_sandbox_dup_key (f->sandbox, loginids[0]);
+    g_autofree char *stored = rekey_test_keyring_lookup (f->server, usernames[0]);
+
+    g_assert_cmpstr (stored, ==, server_key);
+  }
+
+  /* The next recover finishes the other. */
+  run = rekeyctl (f, NULL, "recover");
+  g_assert_cmpint (run->status, ==, EXIT_OK);
+  {
+    g_autofree char *server_key = rekey_test_sandbox_dup_key (f->sandbox, loginids[1]);
+    g_autofree char *stored = rekey_test_keyring_lookup (f->server, usernames[1]);
+
+    g_assert_cmpstr (stored, ==, server_key);
+  }
+  g_assert_cmpuint (rekey_sandbox_server_get_reset_count (rekey_test_sandbox_get_server (f->sandbox)),
+                    ==, 2);
+  g_free (usernames[0]);
+  g_free (usernames[1]);
   g_free (output.out);
   g_free (output.err);
 }
@@ -1182,6 +1244,11 @@ test_store (Fixture *f,
   run = rekeyctl (f, NULL, "list");
   g_assert_cmpint (run->status, ==, EXIT_KEY_REJECTED);
   g_assert_nonnull (strstr (run->err, "give the new one to “rekeyctl store admin”"));
+  g_clear_pointer (&run, run_free);
+  /* Chosen with -p: the command to run says it too. */
+  run = rekeyctl (f, NULL, "-p", "sandbox", "list");
+  g_assert_cmpint (run->status, ==, EXIT_KEY_REJECTED);
+  g_assert_nonnull (strstr (run->err, "give the new one to “rekeyctl -p 'sandbox' store admin”"));
   g_clear_pointer (&run, run_free);
   own_input = with_newline (own_key);
   run = rekeyctl (f, own_input, "store", "admin", "--json");
@@ -1776,6 +1843,7 @@ main (int argc,
   ADD ("reset-all-admins-by-hand", test_reset_all_admins_by_hand);
   ADD ("reset-interrupted", test_reset_interrupted);
   ADD ("reset-all-admins-interrupted", test_reset_all_admins_interrupted);
+  ADD ("recover-interrupted", test_recover_interrupted);
   ADD ("outcome-unknown-then-recover", test_outcome_unknown_then_recover);
   ADD ("store", test_store);
   ADD ("check", test_check);

@@ -44,23 +44,41 @@ interrupt_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* @interruptible: Ctrl+C is this rotation's to handle (reset); FALSE
+ * when the caller handles it around several (recover). */
 static RekeyRotationResult *
 run_rotation (Ctl *ctl,
               RekeyRotation *rotation,
+              gboolean interruptible,
               GError **error)
 {
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   Interrupt interrupt = { rotation, cancellable };
   RekeyRotationResult *res;
-  guint sigint;
+  guint sigint = 0;
 
   g_signal_connect (rotation, "step-started", G_CALLBACK (step_cb), ctl);
-  sigint = g_unix_signal_add (SIGINT, interrupt_cb, &interrupt);
+  if (interruptible)
+    sigint = g_unix_signal_add (SIGINT, interrupt_cb, &interrupt);
   rekey_rotation_run_async (rotation, cancellable, ctl_result_cb, &result);
   res = rekey_rotation_run_finish (rotation, ctl_wait (&result), error);
-  g_source_remove (sigint);
+  if (sigint != 0)
+    g_source_remove (sigint);
   return res;
+}
+
+/* Ctrl+C in recover: the recovery under way is finished (its key saved,
+ * checked, its hooks run), and no other is begun. */
+static gboolean
+recover_interrupt_cb (gpointer user_data)
+{
+  gboolean *interrupted = user_data;
+
+  if (!*interrupted)
+    g_printerr ("\n%s\n", _("Stopping once the recovery under way is done…"));
+  *interrupted = TRUE;
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -244,7 +262,7 @@ ctl_cmd_reset (Ctl *ctl,
   rotation = rekey_rotation_new (rekey_session_get_client (session), ctl->journal,
                                  rekey_affiliate_get_loginid (target),
                                  rekey_affiliate_get_username (target));
-  res = run_rotation (ctl, rotation, &error);
+  res = run_rotation (ctl, rotation, TRUE, &error);
   if (res == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -426,7 +444,8 @@ ctl_cmd_recover (Ctl *ctl,
   g_autoptr (GPtrArray) mine = g_ptr_array_new ();
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autofree char *host = NULL;
-  guint others = 0;
+  guint others = 0, sigint;
+  gboolean interrupted = FALSE;
   int status = CTL_EXIT_OK;
 
   if (!ctl_parse_options (ctl, command, entries, TRUE, &argc, &argv, &error))
@@ -465,7 +484,8 @@ ctl_cmd_recover (Ctl *ctl,
       if (session == NULL)
         return ctl_fail (dead_key);
     }
-  for (guint i = 0; i < mine->len; i++)
+  sigint = g_unix_signal_add (SIGINT, recover_interrupt_cb, &interrupted);
+  for (guint i = 0; i < mine->len && !interrupted; i++)
     {
       RekeyJournalEntry *entry = g_ptr_array_index (mine, i);
       g_autoptr (RekeyRotation) rotation = NULL;
@@ -498,7 +518,7 @@ ctl_cmd_recover (Ctl *ctl,
         }
       rotation = rekey_rotation_new_recovery (rekey_session_get_client (session), ctl->journal,
                                               entry);
-      res = run_rotation (ctl, rotation, &failure);
+      res = run_rotation (ctl, rotation, FALSE, &failure);
       if (res != NULL)
         {
           one = report_result (ctl, profile, res, REKEY_HOOK_EVENT_RECOVERED, &hook_results);
@@ -517,6 +537,15 @@ ctl_cmd_recover (Ctl *ctl,
       json_builder_end_object (builder);
       if (status == CTL_EXIT_OK)
         status = one;
+    }
+  g_source_remove (sigint);
+  if (interrupted)
+    {
+      /* Left in the journal, for the next recover. */
+      ctl_say (ctl, "%s", _("Stopped on request: the resets not recovered stay in the journal; "
+                            "run “rekeyctl recover” again to finish them."));
+      if (status == CTL_EXIT_OK)
+        status = CTL_EXIT_FAILED;
     }
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "other_servers");

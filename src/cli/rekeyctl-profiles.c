@@ -149,14 +149,24 @@ ctl_cmd_add (Ctl *ctl,
     {
       /* No scheme given, so https: a server on plain HTTP answers TLS with
        * something that is not TLS, or not at all. */
+      gboolean loopback = rekey_client_is_loopback_url (url);
+
+      /* A server that does not answer may be far or down as well: only on
+       * this computer is plain HTTP the likely reason. */
       if (strstr (server, "://") == NULL
           && (g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_TLS)
-              || g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_TIMEOUT)))
+              || (loopback
+                  && g_error_matches (error, REKEY_CLIENT_ERROR, REKEY_CLIENT_ERROR_TIMEOUT))))
         {
-          /* Translators: the address as Rekey used it, then as given with http://. */
           g_autofree char *hint = g_strdup_printf (
-              _("Rekey asked %s, as the address has no scheme; if the server speaks plain HTTP, "
-                "give it as http://%s."),
+              loopback
+                  /* Translators: the address as Rekey used it, then as given with http://. */
+                  ? _("Rekey asked %s, as the address has no scheme; if the server speaks plain "
+                      "HTTP, give it as http://%s.")
+                  /* Translators: the address as Rekey used it, then as given with http://. */
+                  : _("Rekey asked %s, as the address has no scheme; if the server speaks plain "
+                      "HTTP, give it as http://%s with --allow-http (the key then travels "
+                      "unencrypted)."),
               url, server);
           g_autofree char *message = g_strdup_printf ("%s %s", error->message, hint);
 

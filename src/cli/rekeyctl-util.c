@@ -213,6 +213,19 @@ ctl_choose_profile (Ctl *ctl,
   return NULL;
 }
 
+/* "rekeyctl store USER" for @profile's own account, with -p when it is not
+ * the only profile or was chosen with -p. */
+static char *
+store_command (Ctl *ctl,
+               RekeyProfile *profile)
+{
+  g_autofree char *quoted = g_shell_quote (rekey_profile_get_name (profile));
+
+  if (ctl->profile_name == NULL && g_list_model_get_n_items (G_LIST_MODEL (ctl->store)) <= 1)
+    return g_strdup_printf ("rekeyctl store %s", rekey_profile_get_username (profile));
+  return g_strdup_printf ("rekeyctl -p %s store %s", quoted, rekey_profile_get_username (profile));
+}
+
 RekeySession *
 ctl_connect (Ctl *ctl,
              RekeyProfile *profile,
@@ -242,23 +255,23 @@ ctl_connect (Ctl *ctl,
   /* What to do about the profile's own key, in rekeyctl's words. */
   if (g_error_matches (local_error, REKEY_SESSION_ERROR, REKEY_SESSION_ERROR_NO_KEY))
     {
-      const char *username = rekey_profile_get_username (profile);
+      g_autofree char *store = store_command (ctl, profile);
 
       g_clear_error (&local_error);
-      /* Translators: the username, the server's host, the username again. */
+      /* Translators: the username, the server's host, then a command line. */
       local_error = g_error_new (REKEY_SESSION_ERROR, REKEY_SESSION_ERROR_NO_KEY,
                                  _("This computer’s keyring has no API key for %s on %s: give "
-                                   "it to “rekeyctl store %s”."),
-                                 username, host, username);
+                                   "it to “%s”."),
+                                 rekey_profile_get_username (profile), host, store);
     }
   else if (g_error_matches (local_error, REKEY_CLIENT_ERROR,
                             REKEY_CLIENT_ERROR_INVALID_CREDENTIALS))
     {
-      /* Translators: after the server's refusal of the key; the username, twice. */
+      g_autofree char *store = store_command (ctl, profile);
+      /* Translators: after the server's refusal of the key; the username, then a command line. */
       g_autofree char *hint = g_strdup_printf (
-          _("If the key of %s was reset in the NATS admin, give the new one to “rekeyctl store "
-            "%s”."),
-          rekey_profile_get_username (profile), rekey_profile_get_username (profile));
+          _("If the key of %s was reset in the NATS admin, give the new one to “%s”."),
+          rekey_profile_get_username (profile), store);
       g_autofree char *message = g_strdup_printf ("%s %s", local_error->message, hint);
 
       g_free (local_error->message);

@@ -252,15 +252,17 @@ _rekey_client_search_read_pieces (const guint8 *bytes,
                                   gsize piece,
                                   GError **error)
 {
-  g_autoptr (RekeyJsonGate) gate = rekey_json_gate_new (&rekey_json_limits_stream);
+  g_autoptr (RekeyJsonGate) gate = NULL;
   g_autoptr (JsonNode) root = NULL;
-  SearchData *data = g_new0 (SearchData, 1);
+  SearchData *data;
   RekeyAffiliatePage *page = NULL;
   gsize done = 0;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (piece > 0, NULL);
 
+  gate = rekey_json_gate_new (&rekey_json_limits_stream);
+  data = g_new0 (SearchData, 1);
   data->affiliates = g_ptr_array_new_with_free_func (g_object_unref);
   data->total_count = -1;
   rekey_json_gate_set_record_func (gate, search_record, data);
