@@ -12,7 +12,7 @@
  * - the server answers with HTTP responses, or closes, within the run;
  * - without "@KEY@", "@COOKIE@" or a key the sandbox has issued, no answer
  *   holds any account's API key, and no key changes.
- * A broken promise aborts, as do criticals and warnings. */
+ * A broken promise aborts, as do criticals, and the sandbox's warnings. */
 #include "config.h"
 
 #include <errno.h>
@@ -35,7 +35,11 @@ set_up (void)
 {
   g_autoptr (GError) error = NULL;
 
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  /* Criticals from anywhere; warnings from the sandbox. libsoup 3.2 warns
+   * of its own accord at a negative Content-Length (a GObject property it
+   * sets out of range), then answers 400: not the sandbox's doing. */
+  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL);
+  g_log_set_fatal_mask ("RekeySandbox", G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
   server = rekey_sandbox_server_new_for_path (":memory:", N_ACCOUNTS, &error);
   if (server == NULL || !rekey_sandbox_server_listen (server, 0, &error))
     g_error ("sandbox: %s", error->message);
