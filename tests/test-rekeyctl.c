@@ -118,7 +118,9 @@ spawn (Fixture *f,
   /* The sandbox answers from its own thread: a blocking wait is fine. */
   g_subprocess_communicate_utf8 (process, input, NULL, &run->out, &run->err, &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
+  if (!g_subprocess_get_if_exited (process))
+    g_error ("%s %s: killed by signal %d\n%s", argv[0], argv[1] != NULL ? argv[1] : "",
+             g_subprocess_get_term_sig (process), run->err);
   run->status = g_subprocess_get_exit_status (process);
   if (g_test_verbose ())
     g_test_message ("rekeyctl %s: %d\n%s", argv[0], run->status, run->err);
@@ -389,6 +391,42 @@ plain_http_serve (gpointer data)
   return NULL;
 }
 
+/* No scheme, so https, to a server on plain HTTP: the way out is said. */
+static void
+check_plain_http_hint (Fixture *f,
+                       const char *key_input)
+{
+  g_autoptr (Run) run = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GSocket) listener = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *address = NULL;
+  g_autofree char *words = NULL;
+  GThread *thread;
+
+  listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                           &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (listener, any, TRUE, &error));
+  g_assert_true (g_socket_listen (listener, &error));
+  bound = g_socket_get_local_address (listener, &error);
+  g_assert_no_error (error);
+  address = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (
+                                                 G_INET_SOCKET_ADDRESS (bound)));
+  thread = g_thread_new ("plain-http", plain_http_serve, listener);
+  run = rekeyctl (f, key_input, "add", "x", "--server", address, "--username", "admin");
+  /* Wakes the accept() under way. */
+  g_socket_shutdown (listener, TRUE, TRUE, NULL);
+  g_thread_join (thread);
+  g_assert_cmpint (run->status, ==, EXIT_NETWORK);
+  words = g_strdup_printf ("Rekey asked https://%s, as the address has no scheme; if the "
+                           "server speaks plain HTTP, give it as http://%s.",
+                           address, address);
+  g_assert_nonnull (strstr (run->err, words));
+}
+
 static void
 test_add_refused (Fixture *f,
                   gconstpointer data)
@@ -455,38 +493,10 @@ test_add_refused (Fixture *f,
     g_assert_null (stored);
   }
 
-  /* No scheme, so https, to a server on plain HTTP: the way out is said. */
-  {
-    g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-    g_autoptr (GSocketAddress) bound = NULL;
-    g_autoptr (GSocket) listener = NULL;
-    g_autoptr (GError) error = NULL;
-    g_autofree char *address = NULL;
-    g_autofree char *words = NULL;
-    GThread *thread;
-
-    listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                             &error);
-    g_assert_no_error (error);
-    g_assert_true (g_socket_bind (listener, any, TRUE, &error));
-    g_assert_true (g_socket_listen (listener, &error));
-    bound = g_socket_get_local_address (listener, &error);
-    g_assert_no_error (error);
-    address = g_strdup_printf ("127.0.0.1:%u", g_inet_socket_address_get_port (
-                                                   G_INET_SOCKET_ADDRESS (bound)));
-    thread = g_thread_new ("plain-http", plain_http_serve, listener);
-    run = rekeyctl (f, wrong, "add", "x", "--server", address, "--username", "admin");
-    /* Wakes the accept() under way. */
-    g_socket_shutdown (listener, TRUE, TRUE, NULL);
-    g_thread_join (thread);
-    g_assert_cmpint (run->status, ==, EXIT_NETWORK);
-    words = g_strdup_printf ("Rekey asked https://%s, as the address has no scheme; if the "
-                             "server speaks plain HTTP, give it as http://%s.",
-                             address, address);
-    g_assert_nonnull (strstr (run->err, words));
-    g_clear_pointer (&run, run_free);
-  }
+  /* Not under ASan: once GnuTLS is loaded, LeakSanitizer's tracer crashes
+   * at rekeyctl's exit, as in test-hostile's TLS cases. */
+  if (g_strcmp0 (g_getenv ("REKEY_TEST_SETUP"), "asan") != 0)
+    check_plain_http_hint (f, wrong);
 
   run = rekeyctl (f, NULL, "profiles", "--json");
   g_assert_null (strstr (run->out, "\"x\""));
