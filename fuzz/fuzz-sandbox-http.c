@@ -77,7 +77,7 @@ readable_cb (GSocket *socket,
 }
 
 /* Sends @request over a new connection, says it is all, and returns what
- * came back until the server closed the connection. The connection is a
+ * came back until the server closed the connection or went idle. The connection is a
  * socket pair handed to the server as from 127.0.0.1 (what the sandbox's
  * checks look at): no TCP handshake, no Nagle, no TIME_WAIT per input. */
 static GString *
@@ -127,8 +127,16 @@ exchange (const char *request,
       sent += (gsize) n;
     }
   g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  /* Until the server closes, or has nothing left to do: libsoup 3.2 keeps
+   * a connection the client ended between two requests, and the sandbox
+   * closes such a connection only when it has its socket to watch, which a
+   * connection handed in by soup_server_accept_iostream() has not
+   * (rekey-sandbox-server.c; its test is /sandbox-http/connection/
+   * client-gone). Two turns of the loop with nothing to dispatch: no
+   * answer is on its way and no input waits. */
   while (!reading.closed)
-    g_main_context_iteration (NULL, TRUE);
+    if (!g_main_context_iteration (NULL, FALSE) && !g_main_context_iteration (NULL, FALSE))
+      break;
   g_source_destroy (source);
   return reading.answer;
 }
@@ -250,8 +258,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
       replace (request, "@COOKIE@", cookie);
     }
-  /* Then a request that asks the server to close: libsoup leaves a
-   * connection open that the client half-closed between two requests. */
+  /* Then a request that asks the server to close, so that most exchanges
+   * end with the server's close rather than its going idle. */
   g_string_append (request, "\r\nGET /api/service/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                             "Connection: close\r\n\r\n");
   resets = server->reset_count;

@@ -37,6 +37,7 @@ struct _RekeySandboxServer
   GHashTable *failures;  /* remote host -> AuthFailures* (-checks.c) */
 
   GHashTable *pending;   /* SoupServerMessage* paused by latency or a stall */
+  GHashTable *idle;      /* GSocket* of a kept-alive connection -> IdleWatch* */
 
   GMutex admin_lock;           /* admin_tokens: a link may be made on another thread */
   GHashTable *admin_tokens;    /* SHA-256 of each unused sign-in token of the admin pages */

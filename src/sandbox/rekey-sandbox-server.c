@@ -5,10 +5,12 @@
 
 #include "rekey-sandbox-server-private.h"
 
+#include <errno.h>
 #include <sys/socket.h>
 
 /* The server object and its public API, and the SoupServer plumbing: the
- * body cap while a request arrives, latency and stalled requests. An API
+ * body cap while a request arrives, latency and stalled requests, kept-alive
+ * connections the client closed. An API
  * request is answered in rekey-sandbox-dispatch.c, a request for the admin
  * pages in rekey-sandbox-admin.c. */
 
@@ -91,6 +93,121 @@ handler_cb (SoupServer *server,
   }
 }
 
+/* libsoup 3.2 (Debian 12's) never lets go of a kept-alive connection that
+ * the client closes while it waits for the next request (libsoup 3.3 does:
+ * upstream commit d20c6601): every curl or rekeyctl run would leave the
+ * sandbox a socket in CLOSE_WAIT, until it runs out of descriptors and
+ * takes no more connections. So the sandbox watches each kept-alive
+ * connection between two requests, and at the client's end of it takes the
+ * connection from libsoup and closes it.
+ *
+ * The watch runs before libsoup's own reading of the socket (a higher
+ * priority): libsoup, once it has read the end between two requests, is in
+ * a state where taking the connection would crash it. A client that sends
+ * several requests at once and closes its side before the answers may see
+ * the later ones unanswered, as with any server that closes a persistent
+ * connection (RFC 9112, 9.3.2); Rekey, libsoup and curl send one at a time.
+ * Connections handed in by soup_server_accept_iostream() have no socket to
+ * watch: whoever handed them in closes them. */
+typedef struct
+{
+  RekeySandboxServer *self; /* unowned: the server owns its watches */
+  GSocket *socket;
+  SoupServerMessage *msg; /* the last request answered on the connection */
+  gulong disconnected_id;
+  GSource *source;
+} IdleWatch;
+
+static void
+idle_watch_free (IdleWatch *watch)
+{
+  g_source_destroy (watch->source);
+  g_source_unref (watch->source);
+  g_signal_handler_disconnect (watch->msg, watch->disconnected_id);
+  g_object_unref (watch->msg);
+  g_object_unref (watch->socket);
+  g_free (watch);
+}
+
+static gboolean
+idle_readable_cb (GSocket *socket,
+                  GIOCondition condition,
+                  gpointer user_data)
+{
+  IdleWatch *watch = user_data;
+  RekeySandboxServer *self = watch->self;
+  g_autoptr (GIOStream) stream = NULL;
+  g_autoptr (SoupServerMessage) msg = NULL;
+  char byte;
+  gssize n;
+
+  if (g_socket_is_closed (socket))
+    {
+      g_hash_table_remove (self->idle, socket);
+      return G_SOURCE_REMOVE;
+    }
+  n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return G_SOURCE_CONTINUE;
+  /* The next request is coming: libsoup reads it, and request-started
+   * removes the watch. Until then, nothing to do. */
+  if (n > 0)
+    {
+      g_hash_table_remove (self->idle, socket);
+      return G_SOURCE_REMOVE;
+    }
+  /* The end, or an error: the client has gone. */
+  msg = g_object_ref (watch->msg);
+  g_hash_table_remove (self->idle, socket);
+  stream = soup_server_message_steal_connection (msg);
+  if (stream != NULL)
+    g_io_stream_close (stream, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+idle_disconnected_cb (SoupServerMessage *msg,
+                      IdleWatch *watch)
+{
+  g_hash_table_remove (watch->self->idle, watch->socket);
+}
+
+static void
+request_finished_cb (SoupServer *server,
+                     SoupServerMessage *msg,
+                     RekeySandboxServer *self)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+  IdleWatch *watch;
+
+  /* libsoup decides whether to keep the connection after this signal; if
+   * it does not, "disconnected" removes the watch at once. */
+  if (socket == NULL || g_socket_is_closed (socket))
+    return;
+  watch = g_new0 (IdleWatch, 1);
+  watch->self = self;
+  watch->socket = g_object_ref (socket);
+  watch->msg = g_object_ref (msg);
+  watch->source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_priority (watch->source, G_PRIORITY_HIGH);
+  g_source_set_callback (watch->source, (GSourceFunc) (GCallback) idle_readable_cb, watch, NULL);
+  g_source_attach (watch->source, g_main_context_get_thread_default ());
+  watch->disconnected_id = g_signal_connect (msg, "disconnected", G_CALLBACK (idle_disconnected_cb),
+                                             watch);
+  g_hash_table_replace (self->idle, socket, watch);
+}
+
+static void
+request_started_cb (SoupServer *server,
+                    SoupServerMessage *msg,
+                    RekeySandboxServer *self)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket != NULL)
+    g_hash_table_remove (self->idle, socket);
+}
+
 static void
 got_chunk_cb (SoupServerMessage *msg,
               GBytes *chunk,
@@ -150,6 +267,7 @@ rekey_sandbox_server_finalize (GObject *object)
   g_clear_pointer (&self->failures, g_hash_table_unref);
   g_clear_pointer (&self->refused_resets, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_clear_pointer (&self->idle, g_hash_table_unref);
   rekey_sandbox_server_clear_admin (self);
 
   G_OBJECT_CLASS (rekey_sandbox_server_parent_class)->finalize (object);
@@ -173,6 +291,7 @@ rekey_sandbox_server_init (RekeySandboxServer *self)
   self->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->refused_resets = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->pending = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  self->idle = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) idle_watch_free);
   rekey_sandbox_server_init_admin (self);
 }
 
@@ -189,6 +308,10 @@ rekey_sandbox_server_new (RekeySandboxStore *store)
   soup_server_add_early_handler (self->server, NULL, early_handler_cb, self, NULL);
   soup_server_add_handler (self->server, NULL, handler_cb, self, NULL);
   g_signal_connect_object (self->server, "request-aborted", G_CALLBACK (request_gone_cb), self, 0);
+  g_signal_connect_object (self->server, "request-aborted", G_CALLBACK (request_finished_cb), self, 0);
+  g_signal_connect_object (self->server, "request-started", G_CALLBACK (request_started_cb), self, 0);
+  g_signal_connect_object (self->server, "request-finished", G_CALLBACK (request_finished_cb), self,
+                           0);
   return self;
 }
 
@@ -266,6 +389,7 @@ rekey_sandbox_server_shutdown (RekeySandboxServer *self)
 {
   g_return_if_fail (REKEY_IS_SANDBOX_SERVER (self));
 
+  g_hash_table_remove_all (self->idle);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   g_hash_table_remove_all (self->pending);
