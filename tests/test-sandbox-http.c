@@ -2245,6 +2245,54 @@ test_client_gone (Fixture *f,
   assert_alive (f);
 }
 
+/* libsoup keeps a connection alive after a 500 too, but reports that request
+ * as aborted, not finished: a client that leaves after a 500 gets its
+ * connection closed all the same. */
+static void
+test_client_gone_after_500 (Fixture *f,
+                            gconstpointer data)
+{
+  g_autofree char *request = g_strdup_printf ("GET /api/service/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                              "api-username: admin\r\napi-key: %s\r\n\r\n",
+                                              f->admin_key);
+  sqlite3 *side = open_side (f);
+  gboolean expired = FALSE;
+  guint before, deadline;
+
+  /* Every request that looks an account up fails inside the store. */
+  side_exec (side, "ALTER TABLE affiliates RENAME TO affiliates_gone");
+  before = count_open_fds ();
+  {
+    g_autoptr (GSocket) socket = connect_raw (f);
+    g_autoptr (GString) answer = NULL;
+    gboolean closed;
+
+    g_test_expect_message ("RekeySandbox", G_LOG_LEVEL_WARNING, "Authentication failed: *");
+    send_raw (socket, request);
+    answer = read_raw (socket, "\r\n\r\n{", &closed);
+    g_test_assert_expected_messages ();
+    g_assert_false (closed);
+    g_assert_true (g_str_has_prefix (answer->str, "HTTP/1.1 500 "));
+    g_assert_null (strstr (answer->str, "Connection: close"));
+
+    /* Half-closed after the 500: the server closes its end too. */
+    g_assert_true (g_socket_shutdown (socket, FALSE, TRUE, NULL));
+    g_string_free (read_raw (socket, NULL, &closed), TRUE);
+    g_assert_true (closed);
+  }
+
+  deadline = g_timeout_add (rekey_test_scaled_usec (REQUEST_TIMEOUT) / 1000, deadline_cb, &expired);
+  while (!expired && count_open_fds () > before)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (count_open_fds (), <=, before);
+  if (!expired)
+    g_source_remove (deadline);
+
+  side_exec (side, "ALTER TABLE affiliates_gone RENAME TO affiliates");
+  sqlite3_close (side);
+  assert_alive (f);
+}
+
 /* ------------------------------------------------------------------ faults */
 
 static void
@@ -2490,6 +2538,7 @@ main (int argc,
   ADD ("concurrent/resets", test_concurrent_resets, LARGE_SEED);
   ADD ("concurrent/connections", test_concurrent_connections, LARGE_SEED);
   ADD ("connection/client-gone", test_client_gone, TEST_SEED);
+  ADD_FILE ("connection/client-gone-after-500", test_client_gone_after_500, TEST_SEED);
   ADD ("fault/garbage", test_fault_garbage, TEST_SEED);
   ADD ("fault/html", test_fault_html, TEST_SEED);
   ADD ("fault/counts", test_fault_counts, TEST_SEED);
