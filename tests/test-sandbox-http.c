@@ -2100,6 +2100,22 @@ count_open_fds (void)
   return n;
 }
 
+/* Waits, running the server, until this process has no more descriptors
+ * open than @before. */
+static void
+assert_fds_back (guint before)
+{
+  gboolean expired = FALSE;
+  guint deadline = g_timeout_add (rekey_test_scaled_usec (REQUEST_TIMEOUT) / 1000, deadline_cb,
+                                  &expired);
+
+  while (!expired && count_open_fds () > before)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (count_open_fds (), <=, before);
+  if (!expired)
+    g_source_remove (deadline);
+}
+
 /* A plain connection to the sandbox, as curl makes one. */
 static GSocket *
 connect_raw (Fixture *f)
@@ -2179,8 +2195,6 @@ test_client_gone (Fixture *f,
                   gconstpointer data)
 {
   guint before;
-  gboolean expired = FALSE;
-  guint deadline;
 
   /* No lock-out for the unauthenticated pings. */
   rekey_sandbox_server_set_rate_limit (f->server, 1000, 1);
@@ -2236,12 +2250,7 @@ test_client_gone (Fixture *f,
     }
 
   /* Every one of the server's sockets goes. */
-  deadline = g_timeout_add (rekey_test_scaled_usec (REQUEST_TIMEOUT) / 1000, deadline_cb, &expired);
-  while (!expired && count_open_fds () > before)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpuint (count_open_fds (), <=, before);
-  if (!expired)
-    g_source_remove (deadline);
+  assert_fds_back (before);
   assert_alive (f);
 }
 
@@ -2256,8 +2265,7 @@ test_client_gone_after_500 (Fixture *f,
                                               "api-username: admin\r\napi-key: %s\r\n\r\n",
                                               f->admin_key);
   sqlite3 *side = open_side (f);
-  gboolean expired = FALSE;
-  guint before, deadline;
+  guint before;
 
   /* Every request that looks an account up fails inside the store. */
   side_exec (side, "ALTER TABLE affiliates RENAME TO affiliates_gone");
@@ -2281,12 +2289,7 @@ test_client_gone_after_500 (Fixture *f,
     g_assert_true (closed);
   }
 
-  deadline = g_timeout_add (rekey_test_scaled_usec (REQUEST_TIMEOUT) / 1000, deadline_cb, &expired);
-  while (!expired && count_open_fds () > before)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_cmpuint (count_open_fds (), <=, before);
-  if (!expired)
-    g_source_remove (deadline);
+  assert_fds_back (before);
 
   side_exec (side, "ALTER TABLE affiliates_gone RENAME TO affiliates");
   sqlite3_close (side);
