@@ -2292,7 +2292,7 @@ test_client_gone_after_500 (Fixture *f,
   assert_fds_back (before);
 
   side_exec (side, "ALTER TABLE affiliates_gone RENAME TO affiliates");
-  sqlite3_close (side);
+  g_assert_cmpint (sqlite3_close (side), ==, SQLITE_OK);
   assert_alive (f);
 }
 
